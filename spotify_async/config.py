@@ -1,0 +1,104 @@
+"""Config: the frozen set of policies a :class:`~spotify_async.Spotify` session runs by.
+
+Everything a user may want to tune without forking the client lives here: where requests go, how long anything may
+take, how many requests may be in flight, how retries back off, the client-side rate budget, how long a caller accepts
+to wait at the 429 gate, and which tier of app (development or extended) the client speaks for.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import attrs
+
+__all__ = ["API_BASE", "ACCOUNTS_BASE", "Config", "Mode", "RateBudget", "RetryPolicy", "Timeouts"]
+
+API_BASE = "https://api.spotify.com/v1"
+ACCOUNTS_BASE = "https://accounts.spotify.com"
+
+Mode = Literal["development", "extended"]
+
+
+def _positive(_: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if value <= 0:
+        raise ValueError(f"{attribute.name} must be > 0, got {value!r}")
+
+
+def _non_negative(_: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if value < 0:
+        raise ValueError(f"{attribute.name} must be >= 0, got {value!r}")
+
+
+@attrs.frozen
+class Timeouts:
+    """Bounds on one HTTP attempt (seconds). ``total`` covers connect, send and reading the whole body."""
+
+    total: float = attrs.field(default=30.0, validator=_positive)
+    connect: float = attrs.field(default=10.0, validator=_positive)
+    #: longest silence while reading a response body
+    read: float = attrs.field(default=20.0, validator=_positive)
+    #: how long a call may queue for a concurrency slot before giving up with ``TimeoutError``
+    queue: float = attrs.field(default=120.0, validator=_positive)
+
+
+@attrs.frozen
+class RetryPolicy:
+    """Bounded retries with exponential backoff and full jitter.
+
+    A retryable failure (5xx, connection error, timeout; for non-idempotent methods only failures where the server
+    surely did not act) waits ``uniform(0, min(cap, base * 2**attempt))`` and tries again, at most ``max_retries`` times.
+    """
+
+    max_retries: int = attrs.field(default=3, validator=_non_negative)
+    backoff_base: float = attrs.field(default=0.5, validator=_positive)
+    backoff_cap: float = attrs.field(default=8.0, validator=_positive)
+    #: retry statuses for idempotent methods
+    retry_statuses: frozenset[int] = frozenset({500, 502, 503, 504})
+    #: how many 429s one call may meet before giving up (each one also closes the global gate)
+    max_rate_limit_retries: int = attrs.field(default=10, validator=_non_negative)
+
+
+@attrs.frozen
+class RateBudget:
+    """The client-side rolling-window budget (Spotify counts requests per app over a rolling 30 s window).
+
+    ``limit=None`` (the default) sends as fast as the concurrency cap allows until the first 429; then the budget
+    becomes adaptive: it drops to ``decrease`` times what was sent in the last window and creeps back up by
+    ``increase`` of itself for every window that passes without a 429. A given ``limit`` is a ceiling the adaptive
+    pace never exceeds (use it when you know your quota).
+    """
+
+    limit: int | None = None
+    window: float = attrs.field(default=30.0, validator=_positive)
+    adaptive: bool = True
+    decrease: float = 0.7
+    increase: float = 0.05
+    #: the adaptive pace never drops below this many requests per window
+    floor: int = 1
+
+
+@attrs.frozen
+class Config:
+    """The policies of one session. Frozen: build a new one with ``attrs.evolve(config, ...)``."""
+
+    timeouts: Timeouts = Timeouts()
+    #: most requests in flight at once (also the connection pool's size)
+    max_concurrency: int = attrs.field(default=64, validator=_positive)
+    retry: RetryPolicy = RetryPolicy()
+    budget: RateBudget = RateBudget()
+    #: longest a call may wait at the 429 gate (seconds); a longer Retry-After raises RateLimited at once
+    max_wait: float = attrs.field(default=60.0, validator=_non_negative)
+    #: development (the default: every new app) or extended quota mode
+    mode: Mode = "development"
+    #: refresh a token this many seconds before it expires (capped at a quarter of its lifetime)
+    token_refresh_margin: float = attrs.field(default=60.0, validator=_non_negative)
+    #: how many pages an iterator fetches ahead of the consumer once the total is known
+    page_prefetch: int = attrs.field(default=8, validator=_positive)
+    #: forbid unknown keys when structuring responses (for tests that should see drift)
+    strict_models: bool = False
+    user_agent: str = "spotify_async"
+
+    @mode.validator
+    def _check_mode(self, attribute: attrs.Attribute[str], value: str) -> None:
+        if value not in ("development", "extended"):
+            raise ValueError(f"mode must be 'development' or 'extended', got {value!r}")

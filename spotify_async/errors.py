@@ -1,0 +1,233 @@
+"""The exception hierarchy: every error the SDK raises on purpose is a :class:`SpotifyError`.
+
+Three families:
+
+* :class:`HTTPError` and its subclasses: the Web API answered with an error status. They carry the status, Spotify's
+  message and ``reason`` (``NO_ACTIVE_DEVICE``, ``QUOTA_EXCEEDED``, ...), the method and the URL; never a token.
+* Errors raised before or instead of a response: :class:`RateLimited` (a wait longer than ``Config.max_wait``),
+  :class:`TransportError` (network failure after retries), :class:`AuthError` (the accounts service refused),
+  :class:`EndpointUnavailable` (the operation does not exist for this app's mode), :class:`ScopeError`.
+* :class:`InvalidInput`: a bad argument (malformed id, URI or URL, a limit out of range), raised before anything is sent.
+  It is also a :class:`ValueError`, so ``except ValueError`` keeps working.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+
+__all__ = [
+    "AuthError",
+    "BadRequest",
+    "EndpointUnavailable",
+    "Forbidden",
+    "HTTPError",
+    "InvalidInput",
+    "ModelError",
+    "NotFound",
+    "RateLimited",
+    "ReauthorizationRequired",
+    "ScopeError",
+    "ServerError",
+    "SpotifyError",
+    "TransportError",
+    "Unauthorized",
+    "error_from_response",
+]
+
+
+class SpotifyError(Exception):
+    """Root of every error this SDK raises on purpose."""
+
+
+class InvalidInput(SpotifyError, ValueError):
+    """A bad argument, found before any request was sent (malformed id, limit out of range, too many items)."""
+
+
+class HTTPError(SpotifyError):
+    """The Web API answered with an error status.
+
+    ``message`` and ``reason`` come from Spotify's error body when it has one (``{"error": {"status", "message",
+    "reason"}}``); a non-JSON or empty body leaves them as a short description of what arrived.
+    """
+
+    status: int
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        reason: str | None = None,
+        method: str = "",
+        url: str = "",
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        self.status = status
+        self.message = message
+        self.reason = reason
+        self.method = method
+        self.url = url
+        self.headers: Mapping[str, str] = headers or {}
+        detail = f" ({reason})" if reason else ""
+        where = f" [{method} {url}]" if method else ""
+        super().__init__(f"{status}: {message}{detail}{where}")
+
+
+class BadRequest(HTTPError):
+    """400: Spotify could not use the request (``invalid id``, a limit it refused, a malformed body)."""
+
+
+class Unauthorized(HTTPError):
+    """401: the access token is missing, expired or revoked, and one refresh did not help (or could not be made)."""
+
+
+class Forbidden(HTTPError):
+    """403: not allowed for this token or app (missing scope, not Premium, an endpoint removed for this app)."""
+
+
+class NotFound(HTTPError):
+    """404: no such object (or a Spotify-owned playlist hidden from development-mode apps)."""
+
+
+class ServerError(HTTPError):
+    """5xx after the retry policy gave up (or for a call that could not be retried safely)."""
+
+
+class RateLimited(SpotifyError):
+    """Spotify asked us to wait (429) longer than ``Config.max_wait`` allows, so we raise instead of sleeping.
+
+    ``retry_after`` is the number of seconds still to wait; ``reason`` is Spotify's reason when it gave one (for
+    example ``QUOTA_EXCEEDED``). This is not an :class:`HTTPError`: it can be raised before anything is sent, when an
+    earlier 429 already closed the gate for longer than the caller accepts.
+    """
+
+    def __init__(
+        self,
+        retry_after: float,
+        *,
+        reason: str | None = None,
+        method: str = "",
+        url: str = "",
+        max_wait: float | None = None,
+    ) -> None:
+        self.retry_after = retry_after
+        self.reason = reason
+        self.method = method
+        self.url = url
+        self.max_wait = max_wait
+        parts = [f"rate limited: retry after {retry_after:.1f}s"]
+        if max_wait is not None:
+            parts.append(f"more than max_wait={max_wait:g}s")
+        if reason:
+            parts.append(f"reason {reason}")
+        if method:
+            parts.append(f"[{method} {url}]")
+        super().__init__(", ".join(parts))
+
+
+class TransportError(SpotifyError):
+    """The network failed (connection refused or reset, timeout) and the retry policy gave up or could not retry."""
+
+    def __init__(self, message: str, *, method: str = "", url: str = "", attempts: int = 1) -> None:
+        self.method = method
+        self.url = url
+        self.attempts = attempts
+        super().__init__(f"{message} [{method} {url}] after {attempts} attempt(s)" if method else message)
+
+
+class AuthError(SpotifyError):
+    """The accounts service refused a token request; ``error`` is its code (``invalid_client``, ...)."""
+
+    def __init__(self, error: str, description: str | None = None, *, status: int | None = None) -> None:
+        self.error = error
+        self.description = description
+        self.status = status
+        text = f"{error}: {description}" if description else error
+        super().__init__(f"accounts service refused the token request: {text}")
+
+
+class ReauthorizationRequired(AuthError):
+    """The refresh token is no longer valid (``invalid_grant``): the user must authorize the app again."""
+
+
+class ScopeError(SpotifyError):
+    """The call needs scopes the token was not granted; raised before sending."""
+
+    def __init__(self, operation: str, missing: frozenset[str]) -> None:
+        self.operation = operation
+        self.missing = missing
+        super().__init__(
+            f"{operation} needs scope(s) not granted to this token: {', '.join(sorted(missing))}"
+        )
+
+
+class EndpointUnavailable(SpotifyError):
+    """The operation does not exist for this app's mode (removed for development-mode apps); nothing was sent."""
+
+    def __init__(self, operation: str, *, mode: str, replacement: str | None = None) -> None:
+        self.operation = operation
+        self.mode = mode
+        self.replacement = replacement
+        hint = f"; use {replacement} instead" if replacement else "; it has no replacement"
+        super().__init__(
+            f"{operation} is not available to {mode}-mode apps (Spotify removed it){hint}. "
+            "Pass mode='extended' if your app has extended quota."
+        )
+
+
+class ModelError(SpotifyError):
+    """A response body did not fit the model it should structure into; the message names the path."""
+
+
+_STATUS_CLASSES: dict[int, type[HTTPError]] = {
+    400: BadRequest,
+    401: Unauthorized,
+    403: Forbidden,
+    404: NotFound,
+}
+
+
+def parse_error_body(body: bytes) -> tuple[str | None, str | None]:
+    """Return (message, reason) from a Web API error body; (None, None) when it is empty, not JSON, or another shape."""
+    if not body:
+        return None, None
+    try:
+        data: Any = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return None, None
+    if not isinstance(data, dict):
+        return None, None
+    err = data.get("error")
+    if isinstance(err, dict):
+        message = err.get("message")
+        reason = err.get("reason")
+        return (
+            message if isinstance(message, str) else None,
+            reason if isinstance(reason, str) else None,
+        )
+    if isinstance(err, str):  # accounts-style body on a Web API URL
+        desc = data.get("error_description")
+        return (desc if isinstance(desc, str) else err), None
+    return None, None
+
+
+def error_from_response(
+    status: int, body: bytes, *, method: str, url: str, headers: Mapping[str, str] | None = None
+) -> HTTPError:
+    """Map an error response to its exception. Never raises: any body (empty, HTML, truncated JSON) is fine."""
+    message, reason = parse_error_body(body)
+    if message is None:
+        if body:
+            snippet = body[:120].decode("utf-8", "replace").strip()
+            message = f"non-JSON error body: {snippet!r}"
+        else:
+            message = "empty error body"
+    cls: type[HTTPError]
+    if status >= 500:
+        cls = ServerError
+    else:
+        cls = _STATUS_CLASSES.get(status, HTTPError)
+    return cls(status, message, reason=reason, method=method, url=url, headers=headers)

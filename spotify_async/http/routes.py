@@ -1,0 +1,686 @@
+"""Every Web API operation as a :class:`Route` constant: method, path template, the spec's operationId, scopes, and
+whether development-mode apps may call it.
+
+Routes are data, not behaviour: an endpoint method compiles one (``ROUTE.compile(id=...)``) and hands it to the
+scheduler. Each constant names the spec's ``operationId`` as a string literal so coverage can be checked against
+``openapi.yml`` mechanically. The dev-mode column comes from Spotify's 2024 and 2026 changes (``endpoints.tsv``).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+from urllib.parse import quote
+
+import attrs
+
+__all__ = ["ALL_ROUTES", "CompiledRoute", "DevStatus", "Route"]
+
+#: available: unchanged; added: new in 2026-02 (both modes); removed: gone for dev-mode apps in 2026-02;
+#: restricted: gone for new and dev-mode apps since 2024-11-27.
+DevStatus = Literal["available", "added", "removed", "restricted"]
+
+
+@attrs.frozen(slots=True)
+class CompiledRoute:
+    """A route with its path parameters filled in: what the scheduler sends."""
+
+    route: Route
+    path: str
+
+    @property
+    def method(self) -> str:
+        return self.route.method
+
+
+@attrs.frozen(slots=True)
+class Route:
+    """One operation of the Web API."""
+
+    method: str
+    path: str
+    operation_id: str
+    #: scopes the spec lists for the operation (any one of a modify/read pair is usually enough)
+    scopes: tuple[str, ...] = ()
+    dev_status: DevStatus = "available"
+    #: what development-mode apps use instead, when Spotify named a replacement
+    replacement: str | None = None
+
+    @property
+    def idempotent(self) -> bool:
+        return self.method != "POST"
+
+    @property
+    def dev_mode_available(self) -> bool:
+        return self.dev_status in ("available", "added")
+
+    def compile(self, **params: str) -> CompiledRoute:
+        """Fill the path template; values are percent-quoted (ids are validated before they get here)."""
+        if not params:
+            return CompiledRoute(self, self.path)
+        return CompiledRoute(self, self.path.format_map({k: quote(v, safe="") for k, v in params.items()}))
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} ({self.operation_id})"
+
+
+GET_AN_ALBUM = Route("GET", "/albums/{id}", "get-an-album")
+GET_MULTIPLE_ALBUMS = Route(
+    "GET",
+    "/albums",
+    "get-multiple-albums",
+    dev_status="removed",
+    replacement="GET /albums/{id} per item",
+)
+GET_AN_ALBUMS_TRACKS = Route("GET", "/albums/{id}/tracks", "get-an-albums-tracks")
+GET_AN_ARTIST = Route("GET", "/artists/{id}", "get-an-artist")
+GET_MULTIPLE_ARTISTS = Route(
+    "GET",
+    "/artists",
+    "get-multiple-artists",
+    dev_status="removed",
+    replacement="GET /artists/{id} per item",
+)
+GET_AN_ARTISTS_ALBUMS = Route("GET", "/artists/{id}/albums", "get-an-artists-albums")
+GET_AN_ARTISTS_TOP_TRACKS = Route(
+    "GET",
+    "/artists/{id}/top-tracks",
+    "get-an-artists-top-tracks",
+    dev_status="removed",
+)
+GET_AN_ARTISTS_RELATED_ARTISTS = Route(
+    "GET",
+    "/artists/{id}/related-artists",
+    "get-an-artists-related-artists",
+    dev_status="restricted",
+)
+GET_A_SHOW = Route("GET", "/shows/{id}", "get-a-show", scopes=("user-read-playback-position",))
+GET_MULTIPLE_SHOWS = Route(
+    "GET",
+    "/shows",
+    "get-multiple-shows",
+    dev_status="removed",
+    replacement="GET /shows/{id} per item",
+)
+GET_A_SHOWS_EPISODES = Route(
+    "GET",
+    "/shows/{id}/episodes",
+    "get-a-shows-episodes",
+    scopes=("user-read-playback-position",),
+)
+GET_AN_EPISODE = Route("GET", "/episodes/{id}", "get-an-episode", scopes=("user-read-playback-position",))
+GET_MULTIPLE_EPISODES = Route(
+    "GET",
+    "/episodes",
+    "get-multiple-episodes",
+    scopes=("user-read-playback-position",),
+    dev_status="removed",
+    replacement="GET /episodes/{id} per item",
+)
+GET_AN_AUDIOBOOK = Route("GET", "/audiobooks/{id}", "get-an-audiobook")
+GET_MULTIPLE_AUDIOBOOKS = Route(
+    "GET",
+    "/audiobooks",
+    "get-multiple-audiobooks",
+    dev_status="removed",
+    replacement="GET /audiobooks/{id} per item",
+)
+GET_AUDIOBOOK_CHAPTERS = Route("GET", "/audiobooks/{id}/chapters", "get-audiobook-chapters")
+GET_USERS_SAVED_AUDIOBOOKS = Route(
+    "GET",
+    "/me/audiobooks",
+    "get-users-saved-audiobooks",
+    scopes=("user-library-read",),
+)
+SAVE_AUDIOBOOKS_USER = Route(
+    "PUT",
+    "/me/audiobooks",
+    "save-audiobooks-user",
+    scopes=("user-library-modify",),
+    dev_status="removed",
+    replacement="PUT /me/library",
+)
+REMOVE_AUDIOBOOKS_USER = Route(
+    "DELETE",
+    "/me/audiobooks",
+    "remove-audiobooks-user",
+    scopes=("user-library-modify",),
+    dev_status="removed",
+    replacement="DELETE /me/library",
+)
+CHECK_USERS_SAVED_AUDIOBOOKS = Route(
+    "GET",
+    "/me/audiobooks/contains",
+    "check-users-saved-audiobooks",
+    scopes=("user-library-read",),
+    dev_status="removed",
+    replacement="GET /me/library/contains",
+)
+GET_A_CHAPTER = Route("GET", "/chapters/{id}", "get-a-chapter")
+GET_SEVERAL_CHAPTERS = Route(
+    "GET",
+    "/chapters",
+    "get-several-chapters",
+    dev_status="removed",
+    replacement="GET /chapters/{id} per item",
+)
+GET_TRACK = Route("GET", "/tracks/{id}", "get-track")
+GET_SEVERAL_TRACKS = Route(
+    "GET",
+    "/tracks",
+    "get-several-tracks",
+    dev_status="removed",
+    replacement="GET /tracks/{id} per item",
+)
+SEARCH = Route("GET", "/search", "search")
+GET_CURRENT_USERS_PROFILE = Route(
+    "GET",
+    "/me",
+    "get-current-users-profile",
+    scopes=("user-read-private", "user-read-email"),
+)
+GET_PLAYLIST = Route("GET", "/playlists/{playlist_id}", "get-playlist")
+CHANGE_PLAYLIST_DETAILS = Route(
+    "PUT",
+    "/playlists/{playlist_id}",
+    "change-playlist-details",
+    scopes=("playlist-modify-public", "playlist-modify-private"),
+)
+GET_PLAYLISTS_TRACKS = Route(
+    "GET",
+    "/playlists/{playlist_id}/tracks",
+    "get-playlists-tracks",
+    scopes=("playlist-read-private",),
+    dev_status="removed",
+    replacement="GET /playlists/{playlist_id}/items",
+)
+ADD_TRACKS_TO_PLAYLIST = Route(
+    "POST",
+    "/playlists/{playlist_id}/tracks",
+    "add-tracks-to-playlist",
+    scopes=("playlist-modify-public", "playlist-modify-private"),
+    dev_status="removed",
+    replacement="POST /playlists/{playlist_id}/items",
+)
+REORDER_OR_REPLACE_PLAYLISTS_TRACKS = Route(
+    "PUT",
+    "/playlists/{playlist_id}/tracks",
+    "reorder-or-replace-playlists-tracks",
+    scopes=("playlist-modify-public", "playlist-modify-private"),
+    dev_status="removed",
+    replacement="PUT /playlists/{playlist_id}/items",
+)
+REMOVE_TRACKS_PLAYLIST = Route(
+    "DELETE",
+    "/playlists/{playlist_id}/tracks",
+    "remove-tracks-playlist",
+    scopes=("playlist-modify-public", "playlist-modify-private"),
+    dev_status="removed",
+    replacement="DELETE /playlists/{playlist_id}/items",
+)
+GET_PLAYLISTS_ITEMS = Route(
+    "GET",
+    "/playlists/{playlist_id}/items",
+    "get-playlists-items",
+    scopes=("playlist-read-private",),
+    dev_status="added",
+)
+ADD_ITEMS_TO_PLAYLIST = Route(
+    "POST",
+    "/playlists/{playlist_id}/items",
+    "add-items-to-playlist",
+    scopes=("playlist-modify-public", "playlist-modify-private"),
+    dev_status="added",
+)
+REORDER_OR_REPLACE_PLAYLISTS_ITEMS = Route(
+    "PUT",
+    "/playlists/{playlist_id}/items",
+    "reorder-or-replace-playlists-items",
+    scopes=("playlist-modify-public", "playlist-modify-private"),
+    dev_status="added",
+)
+REMOVE_ITEMS_PLAYLIST = Route(
+    "DELETE",
+    "/playlists/{playlist_id}/items",
+    "remove-items-playlist",
+    scopes=("playlist-modify-public", "playlist-modify-private"),
+    dev_status="added",
+)
+GET_A_LIST_OF_CURRENT_USERS_PLAYLISTS = Route(
+    "GET",
+    "/me/playlists",
+    "get-a-list-of-current-users-playlists",
+    scopes=("playlist-read-private",),
+)
+CREATE_PLAYLIST = Route(
+    "POST",
+    "/me/playlists",
+    "create-playlist",
+    scopes=("playlist-modify-public", "playlist-modify-private"),
+    dev_status="added",
+)
+SAVE_LIBRARY_ITEMS = Route(
+    "PUT",
+    "/me/library",
+    "save-library-items",
+    scopes=("user-library-modify", "user-follow-modify", "playlist-modify-public"),
+    dev_status="added",
+)
+REMOVE_LIBRARY_ITEMS = Route(
+    "DELETE",
+    "/me/library",
+    "remove-library-items",
+    scopes=("user-library-modify", "user-follow-modify", "playlist-modify-public"),
+    dev_status="added",
+)
+CHECK_LIBRARY_CONTAINS = Route(
+    "GET",
+    "/me/library/contains",
+    "check-library-contains",
+    scopes=("user-library-read", "user-follow-read", "playlist-read-private"),
+    dev_status="added",
+)
+GET_USERS_SAVED_ALBUMS = Route("GET", "/me/albums", "get-users-saved-albums", scopes=("user-library-read",))
+SAVE_ALBUMS_USER = Route(
+    "PUT",
+    "/me/albums",
+    "save-albums-user",
+    scopes=("user-library-modify",),
+    dev_status="removed",
+    replacement="PUT /me/library",
+)
+REMOVE_ALBUMS_USER = Route(
+    "DELETE",
+    "/me/albums",
+    "remove-albums-user",
+    scopes=("user-library-modify",),
+    dev_status="removed",
+    replacement="DELETE /me/library",
+)
+CHECK_USERS_SAVED_ALBUMS = Route(
+    "GET",
+    "/me/albums/contains",
+    "check-users-saved-albums",
+    scopes=("user-library-read",),
+    dev_status="removed",
+    replacement="GET /me/library/contains",
+)
+GET_USERS_SAVED_TRACKS = Route("GET", "/me/tracks", "get-users-saved-tracks", scopes=("user-library-read",))
+SAVE_TRACKS_USER = Route(
+    "PUT",
+    "/me/tracks",
+    "save-tracks-user",
+    scopes=("user-library-modify",),
+    dev_status="removed",
+    replacement="PUT /me/library",
+)
+REMOVE_TRACKS_USER = Route(
+    "DELETE",
+    "/me/tracks",
+    "remove-tracks-user",
+    scopes=("user-library-modify",),
+    dev_status="removed",
+    replacement="DELETE /me/library",
+)
+CHECK_USERS_SAVED_TRACKS = Route(
+    "GET",
+    "/me/tracks/contains",
+    "check-users-saved-tracks",
+    scopes=("user-library-read",),
+    dev_status="removed",
+    replacement="GET /me/library/contains",
+)
+GET_USERS_SAVED_EPISODES = Route(
+    "GET",
+    "/me/episodes",
+    "get-users-saved-episodes",
+    scopes=("user-library-read", "user-read-playback-position"),
+)
+SAVE_EPISODES_USER = Route(
+    "PUT",
+    "/me/episodes",
+    "save-episodes-user",
+    scopes=("user-library-modify",),
+    dev_status="removed",
+    replacement="PUT /me/library",
+)
+REMOVE_EPISODES_USER = Route(
+    "DELETE",
+    "/me/episodes",
+    "remove-episodes-user",
+    scopes=("user-library-modify",),
+    dev_status="removed",
+    replacement="DELETE /me/library",
+)
+CHECK_USERS_SAVED_EPISODES = Route(
+    "GET",
+    "/me/episodes/contains",
+    "check-users-saved-episodes",
+    scopes=("user-library-read",),
+    dev_status="removed",
+    replacement="GET /me/library/contains",
+)
+GET_USERS_SAVED_SHOWS = Route("GET", "/me/shows", "get-users-saved-shows", scopes=("user-library-read",))
+SAVE_SHOWS_USER = Route(
+    "PUT",
+    "/me/shows",
+    "save-shows-user",
+    scopes=("user-library-modify",),
+    dev_status="removed",
+    replacement="PUT /me/library",
+)
+REMOVE_SHOWS_USER = Route(
+    "DELETE",
+    "/me/shows",
+    "remove-shows-user",
+    scopes=("user-library-modify",),
+    dev_status="removed",
+    replacement="DELETE /me/library",
+)
+CHECK_USERS_SAVED_SHOWS = Route(
+    "GET",
+    "/me/shows/contains",
+    "check-users-saved-shows",
+    scopes=("user-library-read",),
+    dev_status="removed",
+    replacement="GET /me/library/contains",
+)
+GET_USERS_PROFILE = Route(
+    "GET",
+    "/users/{user_id}",
+    "get-users-profile",
+    dev_status="removed",
+    replacement="none (GET /me for current user)",
+)
+GET_LIST_USERS_PLAYLISTS = Route(
+    "GET",
+    "/users/{user_id}/playlists",
+    "get-list-users-playlists",
+    scopes=("playlist-read-private", "playlist-read-collaborative"),
+    dev_status="removed",
+    replacement="none (GET /me/playlists for current user)",
+)
+CREATE_PLAYLIST_FOR_USER = Route(
+    "POST",
+    "/users/{user_id}/playlists",
+    "create-playlist-for-user",
+    scopes=("playlist-modify-public", "playlist-modify-private"),
+    dev_status="removed",
+    replacement="POST /me/playlists",
+)
+FOLLOW_PLAYLIST = Route(
+    "PUT",
+    "/playlists/{playlist_id}/followers",
+    "follow-playlist",
+    scopes=("playlist-modify-public", "playlist-modify-private"),
+    dev_status="removed",
+    replacement="PUT /me/library",
+)
+UNFOLLOW_PLAYLIST = Route(
+    "DELETE",
+    "/playlists/{playlist_id}/followers",
+    "unfollow-playlist",
+    scopes=("playlist-modify-public", "playlist-modify-private"),
+    dev_status="removed",
+    replacement="DELETE /me/library",
+)
+GET_FEATURED_PLAYLISTS = Route(
+    "GET",
+    "/browse/featured-playlists",
+    "get-featured-playlists",
+    dev_status="restricted",
+)
+GET_CATEGORIES = Route("GET", "/browse/categories", "get-categories", dev_status="removed")
+GET_A_CATEGORY = Route("GET", "/browse/categories/{category_id}", "get-a-category", dev_status="removed")
+GET_A_CATEGORIES_PLAYLISTS = Route(
+    "GET",
+    "/browse/categories/{category_id}/playlists",
+    "get-a-categories-playlists",
+    dev_status="restricted",
+)
+GET_PLAYLIST_COVER = Route("GET", "/playlists/{playlist_id}/images", "get-playlist-cover")
+UPLOAD_CUSTOM_PLAYLIST_COVER = Route(
+    "PUT",
+    "/playlists/{playlist_id}/images",
+    "upload-custom-playlist-cover",
+    scopes=("ugc-image-upload", "playlist-modify-public", "playlist-modify-private"),
+)
+GET_NEW_RELEASES = Route("GET", "/browse/new-releases", "get-new-releases", dev_status="removed")
+GET_FOLLOWED = Route("GET", "/me/following", "get-followed", scopes=("user-follow-read",))
+FOLLOW_ARTISTS_USERS = Route(
+    "PUT",
+    "/me/following",
+    "follow-artists-users",
+    scopes=("user-follow-modify",),
+    dev_status="removed",
+    replacement="PUT /me/library",
+)
+UNFOLLOW_ARTISTS_USERS = Route(
+    "DELETE",
+    "/me/following",
+    "unfollow-artists-users",
+    scopes=("user-follow-modify",),
+    dev_status="removed",
+    replacement="DELETE /me/library",
+)
+CHECK_CURRENT_USER_FOLLOWS = Route(
+    "GET",
+    "/me/following/contains",
+    "check-current-user-follows",
+    scopes=("user-follow-read",),
+    dev_status="removed",
+    replacement="GET /me/library/contains",
+)
+CHECK_IF_USER_FOLLOWS_PLAYLIST = Route(
+    "GET",
+    "/playlists/{playlist_id}/followers/contains",
+    "check-if-user-follows-playlist",
+    dev_status="removed",
+    replacement="GET /me/library/contains",
+)
+GET_SEVERAL_AUDIO_FEATURES = Route(
+    "GET",
+    "/audio-features",
+    "get-several-audio-features",
+    dev_status="restricted",
+)
+GET_AUDIO_FEATURES = Route("GET", "/audio-features/{id}", "get-audio-features", dev_status="restricted")
+GET_AUDIO_ANALYSIS = Route("GET", "/audio-analysis/{id}", "get-audio-analysis", dev_status="restricted")
+GET_RECOMMENDATIONS = Route("GET", "/recommendations", "get-recommendations", dev_status="restricted")
+GET_RECOMMENDATION_GENRES = Route(
+    "GET",
+    "/recommendations/available-genre-seeds",
+    "get-recommendation-genres",
+    dev_status="restricted",
+)
+GET_INFORMATION_ABOUT_THE_USERS_CURRENT_PLAYBACK = Route(
+    "GET",
+    "/me/player",
+    "get-information-about-the-users-current-playback",
+    scopes=("user-read-playback-state",),
+)
+TRANSFER_A_USERS_PLAYBACK = Route(
+    "PUT",
+    "/me/player",
+    "transfer-a-users-playback",
+    scopes=("user-modify-playback-state",),
+)
+GET_A_USERS_AVAILABLE_DEVICES = Route(
+    "GET",
+    "/me/player/devices",
+    "get-a-users-available-devices",
+    scopes=("user-read-playback-state",),
+)
+GET_THE_USERS_CURRENTLY_PLAYING_TRACK = Route(
+    "GET",
+    "/me/player/currently-playing",
+    "get-the-users-currently-playing-track",
+    scopes=("user-read-currently-playing",),
+)
+START_A_USERS_PLAYBACK = Route(
+    "PUT",
+    "/me/player/play",
+    "start-a-users-playback",
+    scopes=("user-modify-playback-state",),
+)
+PAUSE_A_USERS_PLAYBACK = Route(
+    "PUT",
+    "/me/player/pause",
+    "pause-a-users-playback",
+    scopes=("user-modify-playback-state",),
+)
+SKIP_USERS_PLAYBACK_TO_NEXT_TRACK = Route(
+    "POST",
+    "/me/player/next",
+    "skip-users-playback-to-next-track",
+    scopes=("user-modify-playback-state",),
+)
+SKIP_USERS_PLAYBACK_TO_PREVIOUS_TRACK = Route(
+    "POST",
+    "/me/player/previous",
+    "skip-users-playback-to-previous-track",
+    scopes=("user-modify-playback-state",),
+)
+SEEK_TO_POSITION_IN_CURRENTLY_PLAYING_TRACK = Route(
+    "PUT",
+    "/me/player/seek",
+    "seek-to-position-in-currently-playing-track",
+    scopes=("user-modify-playback-state",),
+)
+SET_REPEAT_MODE_ON_USERS_PLAYBACK = Route(
+    "PUT",
+    "/me/player/repeat",
+    "set-repeat-mode-on-users-playback",
+    scopes=("user-modify-playback-state",),
+)
+SET_VOLUME_FOR_USERS_PLAYBACK = Route(
+    "PUT",
+    "/me/player/volume",
+    "set-volume-for-users-playback",
+    scopes=("user-modify-playback-state",),
+)
+TOGGLE_SHUFFLE_FOR_USERS_PLAYBACK = Route(
+    "PUT",
+    "/me/player/shuffle",
+    "toggle-shuffle-for-users-playback",
+    scopes=("user-modify-playback-state",),
+)
+GET_RECENTLY_PLAYED = Route(
+    "GET",
+    "/me/player/recently-played",
+    "get-recently-played",
+    scopes=("user-read-recently-played",),
+)
+GET_QUEUE = Route(
+    "GET",
+    "/me/player/queue",
+    "get-queue",
+    scopes=("user-read-currently-playing", "user-read-playback-state"),
+)
+ADD_TO_QUEUE = Route("POST", "/me/player/queue", "add-to-queue", scopes=("user-modify-playback-state",))
+GET_AVAILABLE_MARKETS = Route("GET", "/markets", "get-available-markets", dev_status="removed")
+GET_USERS_TOP_ARTISTS = Route("GET", "/me/top/artists", "get-users-top-artists", scopes=("user-top-read",))
+GET_USERS_TOP_TRACKS = Route("GET", "/me/top/tracks", "get-users-top-tracks", scopes=("user-top-read",))
+
+#: every route, keyed by operationId
+ALL_ROUTES: dict[str, Route] = {
+    r.operation_id: r
+    for r in (
+        GET_AN_ALBUM,
+        GET_MULTIPLE_ALBUMS,
+        GET_AN_ALBUMS_TRACKS,
+        GET_AN_ARTIST,
+        GET_MULTIPLE_ARTISTS,
+        GET_AN_ARTISTS_ALBUMS,
+        GET_AN_ARTISTS_TOP_TRACKS,
+        GET_AN_ARTISTS_RELATED_ARTISTS,
+        GET_A_SHOW,
+        GET_MULTIPLE_SHOWS,
+        GET_A_SHOWS_EPISODES,
+        GET_AN_EPISODE,
+        GET_MULTIPLE_EPISODES,
+        GET_AN_AUDIOBOOK,
+        GET_MULTIPLE_AUDIOBOOKS,
+        GET_AUDIOBOOK_CHAPTERS,
+        GET_USERS_SAVED_AUDIOBOOKS,
+        SAVE_AUDIOBOOKS_USER,
+        REMOVE_AUDIOBOOKS_USER,
+        CHECK_USERS_SAVED_AUDIOBOOKS,
+        GET_A_CHAPTER,
+        GET_SEVERAL_CHAPTERS,
+        GET_TRACK,
+        GET_SEVERAL_TRACKS,
+        SEARCH,
+        GET_CURRENT_USERS_PROFILE,
+        GET_PLAYLIST,
+        CHANGE_PLAYLIST_DETAILS,
+        GET_PLAYLISTS_TRACKS,
+        ADD_TRACKS_TO_PLAYLIST,
+        REORDER_OR_REPLACE_PLAYLISTS_TRACKS,
+        REMOVE_TRACKS_PLAYLIST,
+        GET_PLAYLISTS_ITEMS,
+        ADD_ITEMS_TO_PLAYLIST,
+        REORDER_OR_REPLACE_PLAYLISTS_ITEMS,
+        REMOVE_ITEMS_PLAYLIST,
+        GET_A_LIST_OF_CURRENT_USERS_PLAYLISTS,
+        CREATE_PLAYLIST,
+        SAVE_LIBRARY_ITEMS,
+        REMOVE_LIBRARY_ITEMS,
+        CHECK_LIBRARY_CONTAINS,
+        GET_USERS_SAVED_ALBUMS,
+        SAVE_ALBUMS_USER,
+        REMOVE_ALBUMS_USER,
+        CHECK_USERS_SAVED_ALBUMS,
+        GET_USERS_SAVED_TRACKS,
+        SAVE_TRACKS_USER,
+        REMOVE_TRACKS_USER,
+        CHECK_USERS_SAVED_TRACKS,
+        GET_USERS_SAVED_EPISODES,
+        SAVE_EPISODES_USER,
+        REMOVE_EPISODES_USER,
+        CHECK_USERS_SAVED_EPISODES,
+        GET_USERS_SAVED_SHOWS,
+        SAVE_SHOWS_USER,
+        REMOVE_SHOWS_USER,
+        CHECK_USERS_SAVED_SHOWS,
+        GET_USERS_PROFILE,
+        GET_LIST_USERS_PLAYLISTS,
+        CREATE_PLAYLIST_FOR_USER,
+        FOLLOW_PLAYLIST,
+        UNFOLLOW_PLAYLIST,
+        GET_FEATURED_PLAYLISTS,
+        GET_CATEGORIES,
+        GET_A_CATEGORY,
+        GET_A_CATEGORIES_PLAYLISTS,
+        GET_PLAYLIST_COVER,
+        UPLOAD_CUSTOM_PLAYLIST_COVER,
+        GET_NEW_RELEASES,
+        GET_FOLLOWED,
+        FOLLOW_ARTISTS_USERS,
+        UNFOLLOW_ARTISTS_USERS,
+        CHECK_CURRENT_USER_FOLLOWS,
+        CHECK_IF_USER_FOLLOWS_PLAYLIST,
+        GET_SEVERAL_AUDIO_FEATURES,
+        GET_AUDIO_FEATURES,
+        GET_AUDIO_ANALYSIS,
+        GET_RECOMMENDATIONS,
+        GET_RECOMMENDATION_GENRES,
+        GET_INFORMATION_ABOUT_THE_USERS_CURRENT_PLAYBACK,
+        TRANSFER_A_USERS_PLAYBACK,
+        GET_A_USERS_AVAILABLE_DEVICES,
+        GET_THE_USERS_CURRENTLY_PLAYING_TRACK,
+        START_A_USERS_PLAYBACK,
+        PAUSE_A_USERS_PLAYBACK,
+        SKIP_USERS_PLAYBACK_TO_NEXT_TRACK,
+        SKIP_USERS_PLAYBACK_TO_PREVIOUS_TRACK,
+        SEEK_TO_POSITION_IN_CURRENTLY_PLAYING_TRACK,
+        SET_REPEAT_MODE_ON_USERS_PLAYBACK,
+        SET_VOLUME_FOR_USERS_PLAYBACK,
+        TOGGLE_SHUFFLE_FOR_USERS_PLAYBACK,
+        GET_RECENTLY_PLAYED,
+        GET_QUEUE,
+        ADD_TO_QUEUE,
+        GET_AVAILABLE_MARKETS,
+        GET_USERS_TOP_ARTISTS,
+        GET_USERS_TOP_TRACKS,
+    )
+}
