@@ -1,0 +1,42 @@
+"""pytest plugin (registered as a ``pytest11`` entry point): the ``fake_spotify`` fixture, a fresh
+:class:`~spotify_async.testing.FakeSpotify` on 127.0.0.1 for each test.
+
+Customise it per test with the ``fake_spotify`` marker, whose keyword arguments go to the constructor::
+
+    @pytest.mark.fake_spotify(seed=3, rate_limit=(10, 1.0))
+    async def test_something(fake_spotify): ...
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from .fake import FakeSpotify
+
+try:  # strict-mode users need pytest-asyncio's decorator; auto mode accepts either
+    import pytest_asyncio
+
+    _async_fixture: Any = pytest_asyncio.fixture
+except ImportError:  # pragma: no cover - the plugin must load even where pytest-asyncio is absent
+    _async_fixture = pytest.fixture
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "fake_spotify(**options): keyword arguments for the fake_spotify fixture's FakeSpotify"
+    )
+
+
+@_async_fixture
+async def fake_spotify(request: pytest.FixtureRequest) -> AsyncIterator[FakeSpotify]:
+    """A running FakeSpotify for one test; closed afterwards."""
+    from .fake import FakeSpotify
+
+    marker = request.node.get_closest_marker("fake_spotify")
+    options: dict[str, Any] = dict(marker.kwargs) if marker is not None else {}
+    async with FakeSpotify(**options) as fake:
+        yield fake
