@@ -7,7 +7,7 @@ to wait at the 429 gate, and which tier of app (development or extended) the cli
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import attrs
 
@@ -19,12 +19,12 @@ ACCOUNTS_BASE = "https://accounts.spotify.com"
 Mode = Literal["development", "extended"]
 
 
-def _positive(_: object, attribute: attrs.Attribute[float], value: float) -> None:
+def _positive(_: object, attribute: attrs.Attribute[Any], value: float) -> None:
     if value <= 0:
         raise ValueError(f"{attribute.name} must be > 0, got {value!r}")
 
 
-def _non_negative(_: object, attribute: attrs.Attribute[float], value: float) -> None:
+def _non_negative(_: object, attribute: attrs.Attribute[Any], value: float) -> None:
     if value < 0:
         raise ValueError(f"{attribute.name} must be >= 0, got {value!r}")
 
@@ -37,8 +37,9 @@ class Timeouts:
     connect: float = attrs.field(default=10.0, validator=_positive)
     #: longest silence while reading a response body
     read: float = attrs.field(default=20.0, validator=_positive)
-    #: how long a call may queue for a concurrency slot before giving up with ``TimeoutError``
-    queue: float = attrs.field(default=120.0, validator=_positive)
+    #: how long a call may queue for a concurrency slot before giving up with ``TimeoutError``; ``None`` waits
+    #: as long as the calls ahead of it take (each of them is bounded by these timeouts and the retry policy)
+    queue: float | None = None
 
 
 @attrs.frozen
@@ -75,6 +76,9 @@ class RateBudget:
     increase: float = 0.05
     #: the adaptive pace never drops below this many requests per window
     floor: int = 1
+    #: longest a call may wait for budget before RateLimited; ``None``: as long as the pace requires (bounded by
+    #: the budget arithmetic: queued calls / limit * window)
+    max_wait: float | None = None
 
 
 @attrs.frozen

@@ -4,7 +4,8 @@ Three families:
 
 * :class:`HTTPError` and its subclasses: the Web API answered with an error status. They carry the status, Spotify's
   message and ``reason`` (``NO_ACTIVE_DEVICE``, ``QUOTA_EXCEEDED``, ...), the method and the URL; never a token.
-* Errors raised before or instead of a response: :class:`RateLimited` (a wait longer than ``Config.max_wait``),
+* Errors raised before or instead of a response: :class:`RateLimited` (a wait longer than
+  ``Config.max_wait``),
   :class:`TransportError` (network failure after retries), :class:`AuthError` (the accounts service refused),
   :class:`EndpointUnavailable` (the operation does not exist for this app's mode), :class:`ScopeError`.
 * :class:`InvalidInput`: a bad argument (malformed id, URI or URL, a limit out of range), raised before anything is sent.
@@ -159,9 +160,7 @@ class ScopeError(SpotifyError):
     def __init__(self, operation: str, missing: frozenset[str]) -> None:
         self.operation = operation
         self.missing = missing
-        super().__init__(
-            f"{operation} needs scope(s) not granted to this token: {', '.join(sorted(missing))}"
-        )
+        super().__init__(f"{operation} needs scope(s) not granted to this token: {', '.join(sorted(missing))}")
 
 
 class EndpointUnavailable(SpotifyError):
@@ -225,9 +224,5 @@ def error_from_response(
             message = f"non-JSON error body: {snippet!r}"
         else:
             message = "empty error body"
-    cls: type[HTTPError]
-    if status >= 500:
-        cls = ServerError
-    else:
-        cls = _STATUS_CLASSES.get(status, HTTPError)
+    cls = ServerError if status >= 500 else _STATUS_CLASSES.get(status, HTTPError)
     return cls(status, message, reason=reason, method=method, url=url, headers=headers)

@@ -81,9 +81,7 @@ def parse(value: str, expected: str | None = None) -> SpotifyRef:
         if len(segments) == 4 and segments[0] == "user" and segments[2] == "playlist":
             segments = segments[2:]
         if len(segments) != 2:
-            raise InvalidInput(
-                f"malformed Spotify URL {value!r}: expected https://open.spotify.com/<type>/<id>"
-            )
+            raise InvalidInput(f"malformed Spotify URL {value!r}: expected https://open.spotify.com/<type>/<id>")
         kind, ident = segments
     else:
         if expected is None:

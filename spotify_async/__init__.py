@@ -1,0 +1,1 @@
+"""spotify_async: an asyncio-native SDK for the Spotify Web API."""
