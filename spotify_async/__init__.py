@@ -1,1 +1,66 @@
-"""spotify_async: an asyncio-native SDK for the Spotify Web API."""
+"""spotify_async: an asyncio-native SDK for the Spotify Web API.
+
+Public names only; see the README for a tour::
+
+    from spotify_async import Spotify, ClientCredentials
+
+    async with Spotify(ClientCredentials(client_id, client_secret)) as sp:
+        album = await sp.albums.get("4aawyAB9vmqN3uQ7FjRGTy")
+"""
+
+from . import errors, ids, models
+from .auth import AuthFlow, ClientCredentials, StaticToken, Token, TokenManager
+from .config import ACCOUNTS_BASE, API_BASE, Config, RateBudget, RetryPolicy, Timeouts
+from .errors import (
+    AuthError,
+    BadRequest,
+    EndpointUnavailable,
+    Forbidden,
+    HTTPError,
+    InvalidInput,
+    NotFound,
+    RateLimited,
+    ServerError,
+    SpotifyError,
+    TransportError,
+    Unauthorized,
+)
+from .http import Call, CursorPaged, Paged, Response
+from .session import Spotify
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ACCOUNTS_BASE",
+    "API_BASE",
+    "AuthError",
+    "AuthFlow",
+    "BadRequest",
+    "Call",
+    "ClientCredentials",
+    "Config",
+    "CursorPaged",
+    "EndpointUnavailable",
+    "Forbidden",
+    "HTTPError",
+    "InvalidInput",
+    "NotFound",
+    "Paged",
+    "RateBudget",
+    "RateLimited",
+    "Response",
+    "RetryPolicy",
+    "ServerError",
+    "Spotify",
+    "SpotifyError",
+    "StaticToken",
+    "Timeouts",
+    "Token",
+    "TokenManager",
+    "TransportError",
+    "Unauthorized",
+    "__version__",
+    "errors",
+    "ids",
+    "models",
+]

@@ -93,7 +93,7 @@ class Config:
     #: longest a call may wait at the 429 gate (seconds); a longer Retry-After raises RateLimited at once
     max_wait: float = attrs.field(default=60.0, validator=_non_negative)
     #: development (the default: every new app) or extended quota mode
-    mode: Mode = "development"
+    mode: Mode = attrs.field(default="development")
     #: refresh a token this many seconds before it expires (capped at a quarter of its lifetime)
     token_refresh_margin: float = attrs.field(default=60.0, validator=_non_negative)
     #: how many pages an iterator fetches ahead of the consumer once the total is known

@@ -16,7 +16,7 @@ import asyncio
 import base64
 import logging
 import random
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import aiohttp
@@ -38,13 +38,24 @@ def basic_auth_header(client_id: str, client_secret: str) -> str:
 class AccountsClient:
     """Posts token requests for one session. Created by the session; credentials objects receive it."""
 
-    def __init__(self, http: aiohttp.ClientSession, accounts_base: str, config: Config) -> None:
-        self.http = http
+    def __init__(
+        self,
+        http: aiohttp.ClientSession | Callable[[], aiohttp.ClientSession],
+        accounts_base: str,
+        config: Config,
+    ) -> None:
+        # a callable lets the session create its aiohttp.ClientSession lazily, inside the running loop
+        self._http = http
         self.token_url = accounts_base.rstrip("/") + "/api/token"
         self.accounts_base = accounts_base.rstrip("/")
         self.config = config
         #: how many token requests this client has sent (tests and the demo read it)
         self.requests_sent = 0
+
+    @property
+    def http(self) -> aiohttp.ClientSession:
+        http = self._http
+        return http if isinstance(http, aiohttp.ClientSession) else http()
 
     async def request_token(
         self,

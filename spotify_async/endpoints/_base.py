@@ -1,0 +1,153 @@
+"""Shared plumbing for endpoint groups: argument checks, chunking, ordered concurrent fan-out.
+
+Endpoint methods stay three to six lines: validate arguments (raising
+:class:`~spotify_async.errors.InvalidInput` before anything is sent), compile a route, and return a
+:class:`~spotify_async.http.call.Call` or :class:`~spotify_async.http.call.Paged` naming the model.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from .. import ids
+from ..errors import InvalidInput, NotFound
+from ..http.call import Call
+from ..http.response import Request
+from ..http.routes import Route
+
+if TYPE_CHECKING:
+    from ..session import Spotify
+
+__all__ = [
+    "EndpointGroup",
+    "check_limit",
+    "check_max_items",
+    "check_offset",
+    "chunked",
+    "gather_ordered",
+    "get_several",
+    "id_list",
+    "none_if_missing",
+    "query",
+]
+
+T = TypeVar("T")
+
+
+class EndpointGroup:
+    """Base of ``sp.albums``, ``sp.tracks``...: holds the client it sends through."""
+
+    __slots__ = ("_client",)
+
+    def __init__(self, client: Spotify) -> None:
+        self._client = client
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}>"
+
+
+def query(**values: Any) -> dict[str, str]:
+    """Query parameters without the ``None`` ones; booleans as ``true``/``false``, sequences comma-joined."""
+    out: dict[str, str] = {}
+    for name, value in values.items():
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            out[name] = "true" if value else "false"
+        elif isinstance(value, (list, tuple, set, frozenset)):
+            out[name] = ",".join(str(v) for v in value)
+        else:
+            out[name] = str(value)
+    return out
+
+
+def check_limit(limit: int | None, maximum: int, *, default: int | None = None, name: str = "limit") -> int:
+    """Return ``limit`` (or ``default``, or ``maximum``) after checking 1 <= limit <= maximum."""
+    if limit is None:
+        return default if default is not None else maximum
+    if isinstance(limit, bool) or not isinstance(limit, int):
+        raise InvalidInput(f"{name} must be an integer, got {type(limit).__name__}")
+    if not 1 <= limit <= maximum:
+        raise InvalidInput(f"{name} must be between 1 and {maximum} for this endpoint, got {limit}")
+    return limit
+
+
+def check_offset(offset: int) -> int:
+    if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
+        raise InvalidInput(f"offset must be a non-negative integer, got {offset!r}")
+    return offset
+
+
+def check_max_items(max_items: int | None) -> int | None:
+    if max_items is None:
+        return None
+    if isinstance(max_items, bool) or not isinstance(max_items, int) or max_items < 1:
+        raise InvalidInput(f"max_items must be a positive integer or None, got {max_items!r}")
+    return max_items
+
+
+def id_list(values: Iterable[str], kind: str) -> list[str]:
+    """Validate every id (ids, URIs or URLs of ``kind``) up front, so a bad one fails before any request."""
+    if isinstance(values, str):
+        raise InvalidInput(f"expected a list of {kind} ids, got a single string (wrap it in a list)")
+    return [ids.to_id(v, kind) for v in values]
+
+
+def chunked(values: Sequence[T], size: int) -> list[Sequence[T]]:
+    return [values[i : i + size] for i in range(0, len(values), size)]
+
+
+async def gather_ordered(awaitables: Iterable[Awaitable[T]]) -> list[T]:
+    """Run concurrently, results in input order; on the first failure cancel the rest and raise it."""
+    tasks = [asyncio.ensure_future(a) for a in awaitables]
+    if not tasks:
+        return []
+    try:
+        return list(await asyncio.gather(*tasks))
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
+
+
+async def get_several(
+    group: EndpointGroup,
+    values: Iterable[str],
+    *,
+    kind: str,
+    single: Route,
+    batch: Route,
+    key: str,
+    model: Any,
+    batch_size: int,
+    params: dict[str, str] | None = None,
+) -> list[Any]:
+    """Fetch any number of items: ``None`` kept for unknown ids, results in input order.
+
+    Extended mode sends the batch endpoint in chunks of ``batch_size``, concurrently. Development mode has no batch
+    endpoints any more (Spotify removed them in February 2026), so it sends one single-item GET per id, concurrently,
+    under the same scheduler (the concurrency cap and rate budget still apply).
+    """
+    client = group._client
+    wanted = id_list(values, kind)
+    if client.mode == "development":
+        return await gather_ordered(
+            none_if_missing(Call(client, Request(single.compile(id=i), params), model)) for i in wanted
+        )
+    calls: list[Call[list[Any]]] = [
+        Call(client, Request(batch.compile(), {**(params or {}), "ids": ",".join(chunk)}), list[model | None], key=key)
+        for chunk in chunked(wanted, batch_size)
+    ]
+    results: list[list[Any]] = await gather_ordered(calls)
+    return [item for chunk in results for item in chunk]
+
+
+async def none_if_missing(awaitable: Awaitable[T]) -> T | None:
+    """The result, or ``None`` when Spotify answered 404 (several-items reads keep ``None`` for unknown ids)."""
+    try:
+        return await awaitable
+    except NotFound:
+        return None

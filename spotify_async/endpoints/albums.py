@@ -1,0 +1,62 @@
+"""Albums: ``sp.albums``: one album, several albums, an album's tracks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from .. import ids
+from ..http import routes
+from ..http.call import Call, Paged
+from ..http.response import Request
+from ..models import Album, SimplifiedTrack
+from ._base import EndpointGroup, check_limit, check_max_items, check_offset, get_several, query
+
+__all__ = ["AlbumsEndpoints"]
+
+
+class AlbumsEndpoints(EndpointGroup):
+    """Catalog information about albums."""
+
+    __slots__ = ()
+
+    def get(self, album_id: str, *, market: str | None = None) -> Call[Album]:
+        """``GET /albums/{id}``: one album (an id, URI or URL)."""
+        route = routes.GET_AN_ALBUM.compile(id=ids.to_id(album_id, "album"))
+        return Call(self._client, Request(route, query(market=market)), Album)
+
+    async def get_several(self, album_ids: Iterable[str], *, market: str | None = None) -> list[Album | None]:
+        """Any number of albums in input order, ``None`` for unknown ids.
+
+        ``GET /albums?ids=`` in chunks of 20 (extended mode); concurrent ``GET /albums/{id}`` in development mode.
+        """
+        return await get_several(
+            self,
+            album_ids,
+            kind="album",
+            single=routes.GET_AN_ALBUM,
+            batch=routes.GET_MULTIPLE_ALBUMS,
+            key="albums",
+            model=Album,
+            batch_size=20,
+            params=query(market=market),
+        )
+
+    def tracks(
+        self,
+        album_id: str,
+        *,
+        market: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+        max_items: int | None = None,
+    ) -> Paged[SimplifiedTrack]:
+        """``GET /albums/{id}/tracks``: await for the first page (limit up to 50), iterate for every track."""
+        route = routes.GET_AN_ALBUMS_TRACKS.compile(id=ids.to_id(album_id, "album"))
+        return Paged(
+            self._client,
+            Request(route, query(market=market)),
+            SimplifiedTrack,
+            limit=check_limit(limit, 50),
+            offset=check_offset(offset),
+            max_items=check_max_items(max_items),
+        )

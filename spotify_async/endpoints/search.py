@@ -1,0 +1,172 @@
+"""Search: ``sp.search(q, types=...)`` for one page of each type, ``sp.search.tracks(q)`` (etc.) to iterate one type."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from ..errors import InvalidInput
+from ..http import routes
+from ..http.call import Call, Paged
+from ..http.response import Request
+from ..models import (
+    Artist,
+    SearchResults,
+    SimplifiedAlbum,
+    SimplifiedAudiobook,
+    SimplifiedEpisode,
+    SimplifiedPlaylist,
+    SimplifiedShow,
+    Track,
+)
+from ._base import EndpointGroup, check_limit, check_max_items, check_offset, query
+
+__all__ = ["SEARCH_TYPES", "SearchEndpoints"]
+
+SEARCH_TYPES = ("album", "artist", "playlist", "track", "show", "episode", "audiobook")
+
+
+class SearchEndpoints(EndpointGroup):
+    """``GET /search``. Call it for a :class:`~spotify_async.models.SearchResults`, or iterate one type's pages."""
+
+    __slots__ = ()
+
+    def _limit(self, limit: int | None) -> int:
+        # development-mode apps: at most 10 per page since February 2026 (default 5); extended: 50
+        maximum = 10 if self._client.mode == "development" else 50
+        return check_limit(limit, maximum, default=maximum)
+
+    @staticmethod
+    def _check_query(q: str) -> str:
+        if not isinstance(q, str) or not q.strip():
+            raise InvalidInput("search query must be a non-empty string")
+        return q
+
+    def __call__(
+        self,
+        q: str,
+        *,
+        types: Sequence[str] = ("track",),
+        market: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+        include_external: str | None = None,
+    ) -> Call[SearchResults]:
+        """``GET /search``: one page of results for each of ``types`` (album, artist, playlist, track, show,
+        episode, audiobook)."""
+        if isinstance(types, str):
+            types = types.split(",")
+        if not types:
+            raise InvalidInput(f"types must name at least one of {', '.join(SEARCH_TYPES)}")
+        unknown = [t for t in types if t not in SEARCH_TYPES]
+        if unknown:
+            raise InvalidInput(f"unknown search type(s) {unknown}: choose from {', '.join(SEARCH_TYPES)}")
+        if include_external not in (None, "audio"):
+            raise InvalidInput("include_external can only be 'audio'")
+        params = query(
+            q=self._check_query(q),
+            type=list(types),
+            market=market,
+            limit=self._limit(limit),
+            offset=check_offset(offset),
+            include_external=include_external,
+        )
+        return Call(self._client, Request(routes.SEARCH.compile(), params), SearchResults)
+
+    def _paged(
+        self, kind: str, model: Any, q: str, market: str | None, limit: int | None, offset: int, max_items: int | None
+    ) -> Paged[Any]:
+        params = query(q=self._check_query(q), type=kind, market=market)
+        return Paged(
+            self._client,
+            Request(routes.SEARCH.compile(), params),
+            model,
+            limit=self._limit(limit),
+            offset=check_offset(offset),
+            max_items=check_max_items(max_items),
+            key=kind + "s",
+        )
+
+    def tracks(
+        self,
+        q: str,
+        *,
+        market: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+        max_items: int | None = None,
+    ) -> Paged[Track]:
+        """Search tracks: await for the first page, iterate for every match."""
+        return self._paged("track", Track, q, market, limit, offset, max_items)
+
+    def artists(
+        self,
+        q: str,
+        *,
+        market: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+        max_items: int | None = None,
+    ) -> Paged[Artist]:
+        """Search artists: await for the first page, iterate for every match."""
+        return self._paged("artist", Artist, q, market, limit, offset, max_items)
+
+    def albums(
+        self,
+        q: str,
+        *,
+        market: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+        max_items: int | None = None,
+    ) -> Paged[SimplifiedAlbum]:
+        """Search albums: await for the first page, iterate for every match."""
+        return self._paged("album", SimplifiedAlbum, q, market, limit, offset, max_items)
+
+    def playlists(
+        self,
+        q: str,
+        *,
+        market: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+        max_items: int | None = None,
+    ) -> Paged[SimplifiedPlaylist | None]:
+        """Search playlists (Spotify may answer ``null`` entries): await for the first page, iterate for all."""
+        return self._paged("playlist", SimplifiedPlaylist | None, q, market, limit, offset, max_items)
+
+    def shows(
+        self,
+        q: str,
+        *,
+        market: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+        max_items: int | None = None,
+    ) -> Paged[SimplifiedShow | None]:
+        """Search shows: await for the first page, iterate for every match."""
+        return self._paged("show", SimplifiedShow | None, q, market, limit, offset, max_items)
+
+    def episodes(
+        self,
+        q: str,
+        *,
+        market: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+        max_items: int | None = None,
+    ) -> Paged[SimplifiedEpisode | None]:
+        """Search episodes: await for the first page, iterate for every match."""
+        return self._paged("episode", SimplifiedEpisode | None, q, market, limit, offset, max_items)
+
+    def audiobooks(
+        self,
+        q: str,
+        *,
+        market: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+        max_items: int | None = None,
+    ) -> Paged[SimplifiedAudiobook | None]:
+        """Search audiobooks: await for the first page, iterate for every match."""
+        return self._paged("audiobook", SimplifiedAudiobook | None, q, market, limit, offset, max_items)

@@ -1,0 +1,42 @@
+"""Tracks: ``sp.tracks``: one track, several tracks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from .. import ids
+from ..http import routes
+from ..http.call import Call
+from ..http.response import Request
+from ..models import Track
+from ._base import EndpointGroup, get_several, query
+
+__all__ = ["TracksEndpoints"]
+
+
+class TracksEndpoints(EndpointGroup):
+    """Catalog information about tracks."""
+
+    __slots__ = ()
+
+    def get(self, track_id: str, *, market: str | None = None) -> Call[Track]:
+        """``GET /tracks/{id}``: one track (an id, URI or URL)."""
+        route = routes.GET_TRACK.compile(id=ids.to_id(track_id, "track"))
+        return Call(self._client, Request(route, query(market=market)), Track)
+
+    async def get_several(self, track_ids: Iterable[str], *, market: str | None = None) -> list[Track | None]:
+        """Any number of tracks in input order, ``None`` for unknown ids.
+
+        ``GET /tracks?ids=`` in chunks of 50 (extended mode); concurrent ``GET /tracks/{id}`` in development mode.
+        """
+        return await get_several(
+            self,
+            track_ids,
+            kind="track",
+            single=routes.GET_TRACK,
+            batch=routes.GET_SEVERAL_TRACKS,
+            key="tracks",
+            model=Track,
+            batch_size=50,
+            params=query(market=market),
+        )

@@ -1,0 +1,260 @@
+"""Call and Paged: what an endpoint method returns.
+
+A :class:`Call` is awaitable (``album = await sp.albums.get(id)``) and also offers
+``await call.with_response()``, which returns the model together with this call's own
+:class:`~spotify_async.http.Response` (status, headers, attempts, seconds waited). Nothing is sent until it is
+awaited, and argument errors are raised when the method is called, before anything is sent.
+
+A :class:`Paged` is what paged endpoints return. Awaiting it gives the first :class:`~spotify_async.models.Page`;
+``async for item in paged`` yields every item in order, fetching the remaining offset pages concurrently (at most
+``Config.page_prefetch`` ahead of the consumer) once the first page has told the total; ``paged.pages()`` yields the pages
+themselves; ``max_items`` caps how many items are yielded. Leaving the loop early cancels the pages still in flight.
+:class:`CursorPaged` walks cursor pages (recently played, followed artists) by following ``next``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import AsyncIterator, Callable, Generator
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from urllib.parse import parse_qsl, urlsplit
+
+import orjson
+
+from ..errors import ModelError
+from ..models import CursorPage, Page
+from .response import Request, Response
+
+if TYPE_CHECKING:
+    from ..session import Spotify
+
+__all__ = ["Call", "CursorPaged", "Paged"]
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def decode(response: Response) -> Any:
+    """The JSON body of a response, with a ModelError (not a crash) when Spotify sent something else."""
+    try:
+        return orjson.loads(response.body)
+    except orjson.JSONDecodeError:
+        snippet = response.body[:80].decode("utf-8", "replace")
+        raise ModelError(
+            f"{response.method} {response.url} answered {response.status} with a body that is not JSON: {snippet!r}"
+        ) from None
+
+
+class Call(Generic[T]):
+    """One request and how to turn its response into a result. Await it, or ``await call.with_response()``."""
+
+    __slots__ = ("_client", "_key", "_model", "_request", "_transform")
+
+    def __init__(
+        self,
+        client: Spotify,
+        request: Request,
+        model: Any,
+        *,
+        key: str | None = None,
+        transform: Callable[[Any], T] | None = None,
+    ) -> None:
+        self._client = client
+        self._request = request
+        self._model = model
+        self._key = key
+        self._transform = transform
+
+    def __repr__(self) -> str:
+        return f"<Call {self._request.route.method} {self._request.route.path}>"
+
+    def __await__(self) -> Generator[Any, None, T]:
+        return self._run().__await__()
+
+    def _parse(self, response: Response) -> T:
+        model = self._model
+        if model is None:
+            value: Any = None
+        else:
+            data = decode(response)
+            if self._key is not None:
+                data = data[self._key] if isinstance(data, dict) and self._key in data else None
+            value = data if model is Any else self._client._structure(data, model)
+        if self._transform is not None:
+            return self._transform(value)
+        return value  # type: ignore[no-any-return]
+
+    async def _run(self) -> T:
+        return self._parse(await self._client._send(self._request))
+
+    async def with_response(self) -> tuple[T, Response]:
+        """Send the call; return its result and its own Response metadata."""
+        response = await self._client._send(self._request)
+        return self._parse(response), response
+
+
+class Paged(Generic[T]):
+    """An offset-paged result: await it for the first page, iterate it for every item."""
+
+    __slots__ = ("_client", "_item_type", "_key", "_limit", "_max_items", "_offset", "_params", "_route_request")
+
+    def __init__(
+        self,
+        client: Spotify,
+        request: Request,
+        item_type: Any,
+        *,
+        limit: int,
+        offset: int = 0,
+        max_items: int | None = None,
+        key: str | None = None,
+    ) -> None:
+        self._client = client
+        self._route_request = request
+        self._params = dict(request.params or {})
+        self._item_type = item_type
+        self._limit = limit
+        self._offset = offset
+        self._max_items = max_items
+        self._key = key
+
+    def __repr__(self) -> str:
+        return f"<Paged {self._route_request.route.path} limit={self._limit} offset={self._offset}>"
+
+    def _request_at(self, offset: int) -> Request:
+        params = dict(self._params)
+        params["limit"] = str(self._limit)
+        params["offset"] = str(offset)
+        return Request(self._route_request.route, params)
+
+    def _structure_page(self, response: Response) -> Page[T]:
+        data = decode(response)
+        if self._key is not None:
+            data = data.get(self._key) if isinstance(data, dict) else None
+        page: Page[T] = self._client._structure(data, Page[self._item_type])  # type: ignore[name-defined]
+        return page
+
+    async def _fetch(self, offset: int) -> tuple[Page[T], Response]:
+        response = await self._client._send(self._request_at(offset))
+        return self._structure_page(response), response
+
+    def __await__(self) -> Generator[Any, None, Page[T]]:
+        return self._first().__await__()
+
+    async def _first(self) -> Page[T]:
+        page, _ = await self._fetch(self._offset)
+        return page
+
+    async def with_response(self) -> tuple[Page[T], Response]:
+        """The first page and its Response metadata."""
+        return await self._fetch(self._offset)
+
+    async def pages(self) -> AsyncIterator[Page[T]]:
+        """Every page in order; later pages are fetched concurrently once the total is known."""
+        budget = self._max_items
+        first, _ = await self._fetch(self._offset)
+        if budget is not None and len(first.items) > budget:
+            first.items = first.items[:budget]
+        yield first
+        if budget is not None:
+            budget -= len(first.items)
+            if budget <= 0:
+                return
+        end = first.total
+        if self._max_items is not None:
+            end = min(end, self._offset + self._max_items)
+        offsets = iter(range(self._offset + self._limit, end, self._limit))
+        ahead = self._client._config.page_prefetch
+        pending: deque[asyncio.Task[tuple[Page[T], Response]]] = deque()
+
+        def schedule() -> None:
+            offset = next(offsets, None)
+            if offset is not None:
+                pending.append(asyncio.ensure_future(self._fetch(offset)))
+
+        try:
+            for _ in range(ahead):
+                schedule()
+            while pending:
+                page, _ = await pending.popleft()
+                schedule()
+                if budget is not None:
+                    if len(page.items) > budget:
+                        page.items = page.items[:budget]
+                    budget -= len(page.items)
+                yield page
+                if budget is not None and budget <= 0:
+                    return
+        finally:
+            for task in pending:
+                task.cancel()
+            if pending:
+                await asyncio.gather(*pending, return_exceptions=True)
+
+    async def __aiter__(self) -> AsyncIterator[T]:
+        async for page in self.pages():
+            for item in page.items:
+                yield item
+
+    async def collect(self) -> list[T]:
+        """Every item as a list (mind the memory for very long lists: iterate instead)."""
+        return [item async for item in self]
+
+
+class CursorPaged(Generic[T]):
+    """A cursor-paged result: await it for the first page, iterate it for every item (pages follow ``next``)."""
+
+    __slots__ = ("_client", "_item_type", "_key", "_max_items", "_request")
+
+    def __init__(
+        self, client: Spotify, request: Request, item_type: Any, *, max_items: int | None = None, key: str | None = None
+    ) -> None:
+        self._client = client
+        self._request = request
+        self._item_type = item_type
+        self._max_items = max_items
+        self._key = key
+
+    def _structure_page(self, response: Response) -> CursorPage[T]:
+        data = decode(response)
+        if self._key is not None:
+            data = data.get(self._key) if isinstance(data, dict) else None
+        page: CursorPage[T] = self._client._structure(data, CursorPage[self._item_type])  # type: ignore[name-defined]
+        return page
+
+    async def _fetch(self, request: Request) -> tuple[CursorPage[T], Response]:
+        response = await self._client._send(request)
+        return self._structure_page(response), response
+
+    def __await__(self) -> Generator[Any, None, CursorPage[T]]:
+        return self._first().__await__()
+
+    async def _first(self) -> CursorPage[T]:
+        page, _ = await self._fetch(self._request)
+        return page
+
+    async def with_response(self) -> tuple[CursorPage[T], Response]:
+        return await self._fetch(self._request)
+
+    async def pages(self) -> AsyncIterator[CursorPage[T]]:
+        budget = self._max_items
+        request: Request | None = self._request
+        while request is not None:
+            page, _ = await self._fetch(request)
+            if budget is not None:
+                page.items = page.items[:budget]
+                budget -= len(page.items)
+            yield page
+            if not page.next or not page.items or (budget is not None and budget <= 0):
+                return
+            # follow the cursor on our own route: the token never goes to a host named in a response body
+            request = Request(self._request.route, dict(parse_qsl(urlsplit(page.next).query)))
+
+    async def __aiter__(self) -> AsyncIterator[T]:
+        async for page in self.pages():
+            for item in page.items:
+                yield item
+
+    async def collect(self) -> list[T]:
+        return [item async for item in self]

@@ -1,0 +1,191 @@
+"""Spotify: the async session object users hold.
+
+It owns one ``aiohttp.ClientSession`` (created inside the running loop, or the caller's own, which it then never
+closes), one :class:`~spotify_async.http.Scheduler` for the app, a :class:`~spotify_async.auth.TokenManager` for its
+identity, and the endpoint groups (``sp.albums``, ``sp.tracks``, ``sp.search`` ...). User-scoped clients made with
+:meth:`Spotify.for_user` share the app's connection pool, scheduler and rate budget (Spotify's limit is per app) and
+have a token manager of their own.
+"""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Any
+
+import aiohttp
+import attrs
+
+from .auth.accounts import AccountsClient
+from .auth.base import AuthFlow
+from .auth.credentials import StaticToken
+from .auth.manager import TokenManager
+from .auth.token import Token
+from .config import ACCOUNTS_BASE, API_BASE, Config, Mode
+from .endpoints.albums import AlbumsEndpoints
+from .endpoints.artists import ArtistsEndpoints
+from .endpoints.playlists import PlaylistsEndpoints
+from .endpoints.search import SearchEndpoints
+from .endpoints.tracks import TracksEndpoints
+from .errors import EndpointUnavailable, InvalidInput, SpotifyError
+from .http.gate import Gate
+from .http.limiter import RateLimiter
+from .http.response import Request, Response
+from .http.scheduler import Scheduler
+from .models import _converter
+
+__all__ = ["Spotify"]
+
+
+class _AppCore:
+    """What every client of one app shares: config, bases, HTTP session, scheduler, accounts client."""
+
+    def __init__(
+        self,
+        config: Config,
+        api_base: str,
+        accounts_base: str,
+        session: aiohttp.ClientSession | None,
+        limiter: RateLimiter | None,
+        gate: Gate | None,
+    ) -> None:
+        self.config = config
+        self.api_base = api_base.rstrip("/")
+        self.accounts_base = accounts_base.rstrip("/")
+        self._http = session
+        self.owns_http = session is None
+        self.closed = False
+        self.scheduler = Scheduler(config, limiter=limiter, gate=gate)
+        self.accounts = AccountsClient(self.http, self.accounts_base, config)
+
+    def http(self) -> aiohttp.ClientSession:
+        http = self._http
+        if http is None:
+            if self.closed:
+                raise SpotifyError("this Spotify session is closed")
+            connector = aiohttp.TCPConnector(limit=self.config.max_concurrency, ttl_dns_cache=300)
+            http = self._http = aiohttp.ClientSession(
+                connector=connector, headers={"User-Agent": self.config.user_agent}
+            )
+        elif http.closed:
+            raise SpotifyError("the aiohttp session behind this Spotify session is closed")
+        return http
+
+    async def close(self) -> None:
+        self.closed = True
+        if self._http is not None and self.owns_http:
+            await self._http.close()
+        self._http = None
+
+
+def _flow(auth: AuthFlow | Token | str) -> AuthFlow:
+    if isinstance(auth, AuthFlow):
+        return auth
+    if isinstance(auth, (str, Token)):
+        return StaticToken(auth)
+    raise InvalidInput(
+        f"auth must be ClientCredentials, a user flow, a Token or an access token string, not {type(auth).__name__}"
+    )
+
+
+class Spotify:
+    """An async Spotify Web API session.
+
+    ``auth`` is a flow (:class:`~spotify_async.ClientCredentials`, a user flow) or a fixed token (a string or a
+    :class:`~spotify_async.Token`). Use it as ``async with Spotify(auth) as sp:``, or call ``await sp.close()``.
+    """
+
+    albums: AlbumsEndpoints
+    artists: ArtistsEndpoints
+    tracks: TracksEndpoints
+    playlists: PlaylistsEndpoints
+    search: SearchEndpoints
+
+    def __init__(
+        self,
+        auth: AuthFlow | Token | str,
+        *,
+        api_base: str = API_BASE,
+        accounts_base: str = ACCOUNTS_BASE,
+        mode: Mode | None = None,
+        config: Config | None = None,
+        session: aiohttp.ClientSession | None = None,
+        limiter: RateLimiter | None = None,
+        gate: Gate | None = None,
+    ) -> None:
+        config = config or Config()
+        if mode is not None:
+            config = attrs.evolve(config, mode=mode)
+        core = _AppCore(config, api_base, accounts_base, session, limiter, gate)
+        self._init(core, _flow(auth))
+
+    def _init(self, core: _AppCore, flow: AuthFlow) -> None:
+        self._core = core
+        self._config = core.config
+        self._development = core.config.mode == "development"
+        self._strict = core.config.strict_models
+        self.auth = flow
+        self.tokens = TokenManager(flow, core.accounts, margin=core.config.token_refresh_margin)
+        self.albums = AlbumsEndpoints(self)
+        self.artists = ArtistsEndpoints(self)
+        self.tracks = TracksEndpoints(self)
+        self.playlists = PlaylistsEndpoints(self)
+        self.search = SearchEndpoints(self)
+
+    def for_user(self, auth: AuthFlow | Token | str) -> Spotify:
+        """A client for another identity (a user's token) that shares this app's connection pool, scheduler and
+        rate budget. Close only the app session; user clients need no closing."""
+        client = object.__new__(Spotify)
+        client._init(self._core, _flow(auth))
+        return client
+
+    def __repr__(self) -> str:
+        return f"<Spotify mode={self.mode} api_base={self._core.api_base!r} auth={self.auth!r}>"
+
+    # ----------------------------------------------------------------- lifecycle
+    async def __aenter__(self) -> Spotify:
+        self._core.http()  # create the aiohttp session inside the running loop
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        """Close the HTTP session (unless it was the caller's). Idempotent."""
+        await self._core.close()
+
+    # ----------------------------------------------------------------- properties
+    @property
+    def config(self) -> Config:
+        return self._config
+
+    @property
+    def mode(self) -> Mode:
+        return self._config.mode
+
+    @property
+    def api_base(self) -> str:
+        return self._core.api_base
+
+    @property
+    def scheduler(self) -> Scheduler:
+        return self._core.scheduler
+
+    @property
+    def stats(self) -> dict[str, float]:
+        """Counters of the app's scheduler (requests, retries, 429s met, seconds waited) and token requests."""
+        out = self._core.scheduler.stats.as_dict()
+        out["token_requests"] = self._core.accounts.requests_sent
+        return out
+
+    # ----------------------------------------------------------------- the one request path
+    async def _send(self, request: Request) -> Response:
+        route = request.route.route
+        if self._development and not route.dev_mode_available:
+            raise EndpointUnavailable(route.operation_id, mode="development", replacement=route.replacement)
+        core = self._core
+        return await core.scheduler.send(core.http(), self.tokens, core.api_base, request)
+
+    def _structure(self, data: Any, model: Any) -> Any:
+        return _converter.structure(data, model, strict=self._strict)

@@ -1,0 +1,23 @@
+"""Test-session set-up shared by every test: aioresponses compatibility and common fixtures."""
+
+from __future__ import annotations
+
+import inspect
+import types
+from typing import Any
+
+import aioresponses.core as _aioresponses_core
+from aiohttp import ClientResponse
+
+
+class _CompatClientResponse(ClientResponse):
+    """aioresponses 0.7.9 builds ClientResponse without ``stream_writer``, which aiohttp 3.14 requires."""
+
+    def __init__(self, method: str, url: Any, **kwargs: Any) -> None:
+        if "stream_writer" not in kwargs:
+            kwargs["stream_writer"] = types.SimpleNamespace(output_size=0)
+        super().__init__(method, url, **kwargs)
+
+
+if "stream_writer" in inspect.signature(ClientResponse.__init__).parameters:
+    _aioresponses_core.ClientResponse = _CompatClientResponse  # type: ignore[misc]
