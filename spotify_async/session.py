@@ -23,9 +23,19 @@ from .auth.token import Token
 from .config import ACCOUNTS_BASE, API_BASE, Config, Mode
 from .endpoints.albums import AlbumsEndpoints
 from .endpoints.artists import ArtistsEndpoints
+from .endpoints.audiobooks import AudiobooksEndpoints
+from .endpoints.browse import BrowseEndpoints
+from .endpoints.chapters import ChaptersEndpoints
+from .endpoints.episodes import EpisodesEndpoints
+from .endpoints.library import LibraryEndpoints
+from .endpoints.markets import MarketsEndpoints
+from .endpoints.player import PlayerEndpoints
 from .endpoints.playlists import PlaylistsEndpoints
+from .endpoints.recommendations import RecommendationsEndpoints
 from .endpoints.search import SearchEndpoints
+from .endpoints.shows import ShowsEndpoints
 from .endpoints.tracks import TracksEndpoints
+from .endpoints.users import UsersEndpoints
 from .errors import EndpointUnavailable, InvalidInput, SpotifyError
 from .http.gate import Gate
 from .http.limiter import RateLimiter
@@ -99,6 +109,16 @@ class Spotify:
     tracks: TracksEndpoints
     playlists: PlaylistsEndpoints
     search: SearchEndpoints
+    audiobooks: AudiobooksEndpoints
+    browse: BrowseEndpoints
+    chapters: ChaptersEndpoints
+    episodes: EpisodesEndpoints
+    library: LibraryEndpoints
+    markets: MarketsEndpoints
+    player: PlayerEndpoints
+    recommendations: RecommendationsEndpoints
+    shows: ShowsEndpoints
+    users: UsersEndpoints
 
     def __init__(
         self,
@@ -130,6 +150,16 @@ class Spotify:
         self.tracks = TracksEndpoints(self)
         self.playlists = PlaylistsEndpoints(self)
         self.search = SearchEndpoints(self)
+        self.audiobooks = AudiobooksEndpoints(self)
+        self.browse = BrowseEndpoints(self)
+        self.chapters = ChaptersEndpoints(self)
+        self.episodes = EpisodesEndpoints(self)
+        self.library = LibraryEndpoints(self)
+        self.markets = MarketsEndpoints(self)
+        self.player = PlayerEndpoints(self)
+        self.recommendations = RecommendationsEndpoints(self)
+        self.shows = ShowsEndpoints(self)
+        self.users = UsersEndpoints(self)
 
     def for_user(self, auth: AuthFlow | Token | str) -> Spotify:
         """A client for another identity (a user's token) that shares this app's connection pool, scheduler and
