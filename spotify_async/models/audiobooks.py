@@ -1,0 +1,80 @@
+"""Audiobooks and chapters.
+
+Like episodes, chapters accept the singular ``restriction`` key as ``restrictions``. ``available_markets`` and
+``publisher`` are gone for development-mode apps.
+"""
+
+from typing import Literal
+
+import attrs
+
+from .common import Author, Copyright, ExternalUrls, Image, Narrator, Restrictions, ResumePoint
+from .paging import Page
+
+__all__ = ["Audiobook", "Chapter", "SimplifiedAudiobook", "SimplifiedChapter"]
+
+
+@attrs.define(slots=True, kw_only=True)
+class SimplifiedAudiobook:
+    """An audiobook as embedded in chapters, pages and search results."""
+
+    name: str
+    id: str | None = None
+    uri: str | None = None
+    href: str | None = None
+    type: str = "audiobook"
+    external_urls: ExternalUrls | None = None
+    authors: list[Author] = attrs.Factory(list)
+    narrators: list[Narrator] = attrs.Factory(list)
+    copyrights: list[Copyright] = attrs.Factory(list)
+    description: str = ""
+    html_description: str | None = None
+    edition: str | None = None
+    explicit: bool = False
+    images: list[Image] = attrs.Factory(list)
+    languages: list[str | None] = attrs.Factory(list)
+    media_type: str | None = None
+    total_chapters: int | None = None
+    is_externally_hosted: bool | None = None
+    publisher: str | None = None
+    available_markets: list[str] | None = None
+
+
+@attrs.define(slots=True, kw_only=True)
+class SimplifiedChapter:
+    """A chapter without its audiobook."""
+
+    name: str
+    type: Literal["chapter"] = "chapter"
+    id: str | None = None
+    uri: str | None = None
+    href: str | None = None
+    external_urls: ExternalUrls | None = None
+    chapter_number: int = 0
+    description: str = ""
+    html_description: str | None = None
+    duration_ms: int = 0
+    explicit: bool = False
+    images: list[Image] = attrs.Factory(list)
+    is_playable: bool | None = None
+    languages: list[str | None] = attrs.Factory(list)
+    release_date: str | None = None
+    release_date_precision: str | None = None
+    audio_preview_url: str | None = None
+    resume_point: ResumePoint | None = None
+    restrictions: Restrictions | None = None
+    available_markets: list[str] | None = None
+
+
+@attrs.define(slots=True, kw_only=True)
+class Chapter(SimplifiedChapter):
+    """A full chapter with its audiobook."""
+
+    audiobook: SimplifiedAudiobook | None = None
+
+
+@attrs.define(slots=True, kw_only=True)
+class Audiobook(SimplifiedAudiobook):
+    """A full audiobook with its first page of chapters."""
+
+    chapters: Page[SimplifiedChapter]
