@@ -8,6 +8,7 @@ Endpoint methods stay three to six lines: validate arguments (raising
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Awaitable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 __all__ = [
     "EndpointGroup",
     "check_limit",
+    "check_market",
     "check_max_items",
     "check_offset",
     "chunked",
@@ -72,6 +74,18 @@ def check_limit(limit: int | None, maximum: int, *, default: int | None = None, 
     if not 1 <= limit <= maximum:
         raise InvalidInput(f"{name} must be between 1 and {maximum} for this endpoint, got {limit}")
     return limit
+
+
+_MARKET = re.compile(r"[A-Z]{2}\Z")
+
+
+def check_market(market: str | None) -> str | None:
+    """``None``, ``"from_token"`` (the user's own country), or an ISO 3166-1 alpha-2 code (upper-cased)."""
+    if market is None or market == "from_token":
+        return market
+    if isinstance(market, str) and _MARKET.match(market.upper()):
+        return market.upper()
+    raise InvalidInput(f"market must be an ISO 3166-1 alpha-2 country code (e.g. 'SE') or 'from_token', got {market!r}")
 
 
 def check_offset(offset: int) -> int:
@@ -124,18 +138,20 @@ async def get_several(
     model: Any,
     batch_size: int,
     params: dict[str, str] | None = None,
+    single_model: Any = None,
 ) -> list[Any]:
     """Fetch any number of items: ``None`` kept for unknown ids, results in input order.
 
     Extended mode sends the batch endpoint in chunks of ``batch_size``, concurrently. Development mode has no batch
     endpoints any more (Spotify removed them in February 2026), so it sends one single-item GET per id, concurrently,
-    under the same scheduler (the concurrency cap and rate budget still apply).
+    under the same scheduler (the concurrency cap and rate budget still apply). ``single_model`` is the model of the
+    single-item answer when it differs from the batch's (``GET /shows/{id}`` is a full show, ``GET /shows`` simplified).
     """
     client = group._client
     wanted = id_list(values, kind)
     if client.mode == "development":
         return await gather_ordered(
-            none_if_missing(Call(client, Request(single.compile(id=i), params), model)) for i in wanted
+            none_if_missing(Call(client, Request(single.compile(id=i), params), single_model or model)) for i in wanted
         )
     calls: list[Call[list[Any]]] = [
         Call(client, Request(batch.compile(), {**(params or {}), "ids": ",".join(chunk)}), list[model | None], key=key)
