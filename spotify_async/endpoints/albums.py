@@ -1,4 +1,8 @@
-"""Albums: ``sp.albums``: one album, several albums, an album's tracks."""
+"""Albums: ``sp.albums``: one album, several albums, an album's tracks.
+
+Saved albums (``GET /me/albums`` and the save/remove/contains operations) live in ``sp.library``; new releases in
+``sp.browse``.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from ..http import routes
 from ..http.call import Call, Paged
 from ..http.response import Request
 from ..models import Album, SimplifiedTrack
-from ._base import EndpointGroup, check_limit, check_max_items, check_offset, get_several, query
+from ._base import EndpointGroup, check_limit, check_market, check_max_items, check_offset, get_several, query
 
 __all__ = ["AlbumsEndpoints"]
 
@@ -20,9 +24,9 @@ class AlbumsEndpoints(EndpointGroup):
     __slots__ = ()
 
     def get(self, album_id: str, *, market: str | None = None) -> Call[Album]:
-        """``GET /albums/{id}``: one album (an id, URI or URL)."""
+        """``GET /albums/{id}``: one album (an id, URI or URL). No scope needed."""
         route = routes.GET_AN_ALBUM.compile(id=ids.to_id(album_id, "album"))
-        return Call(self._client, Request(route, query(market=market)), Album)
+        return Call(self._client, Request(route, query(market=check_market(market))), Album)
 
     async def get_several(self, album_ids: Iterable[str], *, market: str | None = None) -> list[Album | None]:
         """Any number of albums in input order, ``None`` for unknown ids.
@@ -38,7 +42,7 @@ class AlbumsEndpoints(EndpointGroup):
             key="albums",
             model=Album,
             batch_size=20,
-            params=query(market=market),
+            params=query(market=check_market(market)),
         )
 
     def tracks(
@@ -54,7 +58,7 @@ class AlbumsEndpoints(EndpointGroup):
         route = routes.GET_AN_ALBUMS_TRACKS.compile(id=ids.to_id(album_id, "album"))
         return Paged(
             self._client,
-            Request(route, query(market=market)),
+            Request(route, query(market=check_market(market))),
             SimplifiedTrack,
             limit=check_limit(limit, 50),
             offset=check_offset(offset),

@@ -1,4 +1,7 @@
-"""Artists: ``sp.artists``: one artist, several artists, their albums and top tracks."""
+"""Artists: ``sp.artists``: one artist, several artists, their albums, top tracks and related artists.
+
+Following artists lives in ``sp.library``; the artists the user follows in ``sp.users.followed_artists``.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +12,28 @@ from ..errors import InvalidInput
 from ..http import routes
 from ..http.call import Call, Paged
 from ..http.response import Request
-from ..models import Artist, SimplifiedAlbum, Track
-from ._base import EndpointGroup, check_limit, check_max_items, check_offset, get_several, query
+from ..models import Artist, ArtistDiscographyAlbum, Track
+from ._base import EndpointGroup, check_limit, check_market, check_max_items, check_offset, get_several, query
 
-__all__ = ["AlbumGroup", "ArtistsEndpoints"]
+__all__ = ["ALBUM_GROUPS", "AlbumGroup", "ArtistsEndpoints"]
 
 AlbumGroup = str
-_GROUPS = frozenset({"album", "single", "appears_on", "compilation"})
+#: the values ``include_groups`` accepts
+ALBUM_GROUPS: tuple[str, ...] = ("album", "single", "appears_on", "compilation")
+
+
+def _include_groups(values: Sequence[str] | None) -> list[str] | None:
+    if values is None:
+        return None
+    if isinstance(values, str):
+        values = values.split(",")
+    values = list(values)
+    if not values:
+        raise InvalidInput(f"include_groups must name at least one of {', '.join(ALBUM_GROUPS)} (or be None for all)")
+    unknown = sorted(set(values) - set(ALBUM_GROUPS))
+    if unknown:
+        raise InvalidInput(f"unknown include_groups {unknown}: choose from {', '.join(ALBUM_GROUPS)}")
+    return values
 
 
 class ArtistsEndpoints(EndpointGroup):
@@ -24,7 +42,7 @@ class ArtistsEndpoints(EndpointGroup):
     __slots__ = ()
 
     def get(self, artist_id: str) -> Call[Artist]:
-        """``GET /artists/{id}``: one artist (an id, URI or URL)."""
+        """``GET /artists/{id}``: one artist (an id, URI or URL). No scope needed."""
         route = routes.GET_AN_ARTIST.compile(id=ids.to_id(artist_id, "artist"))
         return Call(self._client, Request(route), Artist)
 
@@ -53,28 +71,29 @@ class ArtistsEndpoints(EndpointGroup):
         limit: int | None = None,
         offset: int = 0,
         max_items: int | None = None,
-    ) -> Paged[SimplifiedAlbum]:
+    ) -> Paged[ArtistDiscographyAlbum]:
         """``GET /artists/{id}/albums``: await for the first page (limit up to 10), iterate for every album.
 
         ``include_groups`` filters by ``album``, ``single``, ``appears_on``, ``compilation``.
         """
-        if include_groups is not None:
-            if isinstance(include_groups, str):
-                include_groups = include_groups.split(",")
-            unknown = set(include_groups) - _GROUPS
-            if unknown:
-                raise InvalidInput(f"unknown include_groups {sorted(unknown)}: choose from {sorted(_GROUPS)}")
         route = routes.GET_AN_ARTISTS_ALBUMS.compile(id=ids.to_id(artist_id, "artist"))
         return Paged(
             self._client,
-            Request(route, query(include_groups=include_groups, market=market)),
-            SimplifiedAlbum,
+            Request(route, query(include_groups=_include_groups(include_groups), market=check_market(market))),
+            ArtistDiscographyAlbum,
             limit=check_limit(limit, 10),
             offset=check_offset(offset),
             max_items=check_max_items(max_items),
         )
 
     def top_tracks(self, artist_id: str, *, market: str | None = None) -> Call[list[Track]]:
-        """``GET /artists/{id}/top-tracks``: up to 10 tracks (extended mode only: removed for development mode)."""
+        """``GET /artists/{id}/top-tracks``: up to 10 tracks. Extended mode only (removed for development mode in
+        2026, no replacement: raises ``EndpointUnavailable``)."""
         route = routes.GET_AN_ARTISTS_TOP_TRACKS.compile(id=ids.to_id(artist_id, "artist"))
-        return Call(self._client, Request(route, query(market=market)), list[Track], key="tracks")
+        return Call(self._client, Request(route, query(market=check_market(market))), list[Track], key="tracks")
+
+    def related_artists(self, artist_id: str) -> Call[list[Artist]]:
+        """``GET /artists/{id}/related-artists``: up to 20 similar artists. Extended mode only (restricted for new and
+        development-mode apps since November 2024: raises ``EndpointUnavailable``)."""
+        route = routes.GET_AN_ARTISTS_RELATED_ARTISTS.compile(id=ids.to_id(artist_id, "artist"))
+        return Call(self._client, Request(route), list[Artist], key="artists")

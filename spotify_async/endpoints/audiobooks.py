@@ -1,13 +1,67 @@
-"""Audiobooks: ``sp.audiobooks``."""
+"""Audiobooks: ``sp.audiobooks``: one audiobook, several audiobooks, an audiobook's chapters.
+
+Spotify sells audiobooks in a few markets only (US, GB, CA, IE, NZ, AU); elsewhere they answer 404 (``None`` in
+``get_several``). Saved audiobooks live in ``sp.library``.
+"""
 
 from __future__ import annotations
 
-from ._base import EndpointGroup
+from collections.abc import Iterable
+
+from .. import ids
+from ..http import routes
+from ..http.call import Call, Paged
+from ..http.response import Request
+from ..models import Audiobook, SimplifiedChapter
+from ._base import EndpointGroup, check_limit, check_market, check_max_items, check_offset, get_several, query
 
 __all__ = ["AudiobooksEndpoints"]
 
 
 class AudiobooksEndpoints(EndpointGroup):
-    """Audiobooks operations."""
+    """Catalog information about audiobooks."""
 
     __slots__ = ()
+
+    def get(self, audiobook_id: str, *, market: str | None = None) -> Call[Audiobook]:
+        """``GET /audiobooks/{id}``: one audiobook with its first page of chapters. No scope needed."""
+        route = routes.GET_AN_AUDIOBOOK.compile(id=ids.to_id(audiobook_id, "audiobook"))
+        return Call(self._client, Request(route, query(market=check_market(market))), Audiobook)
+
+    async def get_several(self, audiobook_ids: Iterable[str], *, market: str | None = None) -> list[Audiobook | None]:
+        """Any number of audiobooks in input order, ``None`` for unknown ids.
+
+        ``GET /audiobooks?ids=`` in chunks of 50 (extended mode); concurrent ``GET /audiobooks/{id}`` in development
+        mode.
+        """
+        return await get_several(
+            self,
+            audiobook_ids,
+            kind="audiobook",
+            single=routes.GET_AN_AUDIOBOOK,
+            batch=routes.GET_MULTIPLE_AUDIOBOOKS,
+            key="audiobooks",
+            model=Audiobook,
+            batch_size=50,
+            params=query(market=check_market(market)),
+        )
+
+    def chapters(
+        self,
+        audiobook_id: str,
+        *,
+        market: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+        max_items: int | None = None,
+    ) -> Paged[SimplifiedChapter]:
+        """``GET /audiobooks/{id}/chapters``: await for the first page (limit up to 50), iterate for every chapter."""
+        route = routes.GET_AUDIOBOOK_CHAPTERS.compile(id=ids.to_id(audiobook_id, "audiobook"))
+        return Paged(
+            self._client,
+            Request(route, query(market=check_market(market))),
+            SimplifiedChapter,
+            limit=check_limit(limit, 50),
+            offset=check_offset(offset),
+            max_items=check_max_items(max_items),
+        )

@@ -1,13 +1,42 @@
-"""Chapters: ``sp.chapters``."""
+"""Chapters: ``sp.chapters``: one audiobook chapter, several chapters."""
 
 from __future__ import annotations
 
-from ._base import EndpointGroup
+from collections.abc import Iterable
+
+from .. import ids
+from ..http import routes
+from ..http.call import Call
+from ..http.response import Request
+from ..models import Chapter
+from ._base import EndpointGroup, check_market, get_several, query
 
 __all__ = ["ChaptersEndpoints"]
 
 
 class ChaptersEndpoints(EndpointGroup):
-    """Chapters operations."""
+    """Catalog information about audiobook chapters."""
 
     __slots__ = ()
+
+    def get(self, chapter_id: str, *, market: str | None = None) -> Call[Chapter]:
+        """``GET /chapters/{id}``: one chapter (an id, URI or URL) with its audiobook. No scope needed."""
+        route = routes.GET_A_CHAPTER.compile(id=ids.to_id(chapter_id, "chapter"))
+        return Call(self._client, Request(route, query(market=check_market(market))), Chapter)
+
+    async def get_several(self, chapter_ids: Iterable[str], *, market: str | None = None) -> list[Chapter | None]:
+        """Any number of chapters in input order, ``None`` for unknown ids.
+
+        ``GET /chapters?ids=`` in chunks of 50 (extended mode); concurrent ``GET /chapters/{id}`` in development mode.
+        """
+        return await get_several(
+            self,
+            chapter_ids,
+            kind="chapter",
+            single=routes.GET_A_CHAPTER,
+            batch=routes.GET_SEVERAL_CHAPTERS,
+            key="chapters",
+            model=Chapter,
+            batch_size=50,
+            params=query(market=check_market(market)),
+        )

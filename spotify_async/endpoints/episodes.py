@@ -1,13 +1,46 @@
-"""Episodes: ``sp.episodes``."""
+"""Episodes: ``sp.episodes``: one podcast episode, several episodes.
+
+Saved episodes live in ``sp.library``; a show's episodes in ``sp.shows.episodes``.
+"""
 
 from __future__ import annotations
 
-from ._base import EndpointGroup
+from collections.abc import Iterable
+
+from .. import ids
+from ..http import routes
+from ..http.call import Call
+from ..http.response import Request
+from ..models import Episode
+from ._base import EndpointGroup, check_market, get_several, query
 
 __all__ = ["EpisodesEndpoints"]
 
 
 class EpisodesEndpoints(EndpointGroup):
-    """Episodes operations."""
+    """Catalog information about podcast episodes."""
 
     __slots__ = ()
+
+    def get(self, episode_id: str, *, market: str | None = None) -> Call[Episode]:
+        """``GET /episodes/{id}`` (scope ``user-read-playback-position`` fills ``resume_point``): one episode."""
+        route = routes.GET_AN_EPISODE.compile(id=ids.to_id(episode_id, "episode"))
+        return Call(self._client, Request(route, query(market=check_market(market))), Episode)
+
+    async def get_several(self, episode_ids: Iterable[str], *, market: str | None = None) -> list[Episode | None]:
+        """Any number of episodes in input order, ``None`` for unknown ids (scope ``user-read-playback-position``
+        fills ``resume_point``).
+
+        ``GET /episodes?ids=`` in chunks of 50 (extended mode); concurrent ``GET /episodes/{id}`` in development mode.
+        """
+        return await get_several(
+            self,
+            episode_ids,
+            kind="episode",
+            single=routes.GET_AN_EPISODE,
+            batch=routes.GET_MULTIPLE_EPISODES,
+            key="episodes",
+            model=Episode,
+            batch_size=50,
+            params=query(market=check_market(market)),
+        )

@@ -1,13 +1,21 @@
-"""Markets: ``sp.markets``."""
+"""Markets: ``sp.markets``: the countries where Spotify is available."""
 
 from __future__ import annotations
 
+from ..http import routes
+from ..http.call import Call
+from ..http.response import Request
 from ._base import EndpointGroup
 
 __all__ = ["MarketsEndpoints"]
 
 
 class MarketsEndpoints(EndpointGroup):
-    """Markets operations."""
+    """Spotify's markets."""
 
     __slots__ = ()
+
+    def available(self) -> Call[list[str]]:
+        """``GET /markets``: ISO 3166-1 alpha-2 codes of every market. Extended mode only (removed for development
+        mode in February 2026, no replacement)."""
+        return Call(self._client, Request(routes.GET_AVAILABLE_MARKETS.compile()), list[str], key="markets")

@@ -1,4 +1,9 @@
-"""Search: ``sp.search(q, types=...)`` for one page of each type, ``sp.search.tracks(q)`` (etc.) to iterate one type."""
+"""Search: ``sp.search(q, types=...)`` for one page of each type, ``sp.search.tracks(q)`` (etc.) to iterate one type.
+
+Spotify serves the first 1000 results of a search at most (``offset`` up to 1000), so iterating one type stops there.
+Page size: at most 10 for development-mode apps since February 2026 (the spec says 10 for everyone); extended-mode
+apps keep 50.
+"""
 
 from __future__ import annotations
 
@@ -19,11 +24,13 @@ from ..models import (
     SimplifiedShow,
     Track,
 )
-from ._base import EndpointGroup, check_limit, check_max_items, check_offset, query
+from ._base import EndpointGroup, check_limit, check_market, check_max_items, check_offset, query
 
-__all__ = ["SEARCH_TYPES", "SearchEndpoints"]
+__all__ = ["MAX_SEARCH_OFFSET", "SEARCH_TYPES", "SearchEndpoints"]
 
 SEARCH_TYPES = ("album", "artist", "playlist", "track", "show", "episode", "audiobook")
+#: the highest ``offset`` Spotify accepts on ``GET /search``
+MAX_SEARCH_OFFSET = 1000
 
 
 class SearchEndpoints(EndpointGroup):
@@ -35,6 +42,12 @@ class SearchEndpoints(EndpointGroup):
         # development-mode apps: at most 10 per page since February 2026 (default 5); extended: 50
         maximum = 10 if self._client.mode == "development" else 50
         return check_limit(limit, maximum, default=maximum)
+
+    @staticmethod
+    def _offset(offset: int) -> int:
+        if check_offset(offset) > MAX_SEARCH_OFFSET:
+            raise InvalidInput(f"search offset must be at most {MAX_SEARCH_OFFSET}, got {offset}")
+        return offset
 
     @staticmethod
     def _check_query(q: str) -> str:
@@ -66,9 +79,9 @@ class SearchEndpoints(EndpointGroup):
         params = query(
             q=self._check_query(q),
             type=list(types),
-            market=market,
+            market=check_market(market),
             limit=self._limit(limit),
-            offset=check_offset(offset),
+            offset=self._offset(offset),
             include_external=include_external,
         )
         return Call(self._client, Request(routes.SEARCH.compile(), params), SearchResults)
@@ -76,14 +89,20 @@ class SearchEndpoints(EndpointGroup):
     def _paged(
         self, kind: str, model: Any, q: str, market: str | None, limit: int | None, offset: int, max_items: int | None
     ) -> Paged[Any]:
-        params = query(q=self._check_query(q), type=kind, market=market)
+        params = query(q=self._check_query(q), type=kind, market=check_market(market))
+        offset = self._offset(offset)
+        if offset >= MAX_SEARCH_OFFSET:
+            raise InvalidInput(f"iterating a search must start below offset {MAX_SEARCH_OFFSET}, got {offset}")
+        # never ask for a page past the last one Spotify serves (it answers 400 there)
+        reachable = MAX_SEARCH_OFFSET - offset
+        wanted = check_max_items(max_items)
         return Paged(
             self._client,
             Request(routes.SEARCH.compile(), params),
             model,
             limit=self._limit(limit),
-            offset=check_offset(offset),
-            max_items=check_max_items(max_items),
+            offset=offset,
+            max_items=reachable if wanted is None else min(wanted, reachable),
             key=kind + "s",
         )
 

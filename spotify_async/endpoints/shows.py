@@ -1,13 +1,70 @@
-"""Shows: ``sp.shows``."""
+"""Shows: ``sp.shows``: one podcast show, several shows, a show's episodes.
+
+Saved shows live in ``sp.library``.
+"""
 
 from __future__ import annotations
 
-from ._base import EndpointGroup
+from collections.abc import Iterable
+
+from .. import ids
+from ..http import routes
+from ..http.call import Call, Paged
+from ..http.response import Request
+from ..models import Show, SimplifiedEpisode, SimplifiedShow
+from ._base import EndpointGroup, check_limit, check_market, check_max_items, check_offset, get_several, query
 
 __all__ = ["ShowsEndpoints"]
 
 
 class ShowsEndpoints(EndpointGroup):
-    """Shows operations."""
+    """Catalog information about podcast shows."""
 
     __slots__ = ()
+
+    def get(self, show_id: str, *, market: str | None = None) -> Call[Show]:
+        """``GET /shows/{id}`` (scope ``user-read-playback-position`` fills episodes' ``resume_point``): one show with
+        its first page of episodes."""
+        route = routes.GET_A_SHOW.compile(id=ids.to_id(show_id, "show"))
+        return Call(self._client, Request(route, query(market=check_market(market))), Show)
+
+    async def get_several(self, show_ids: Iterable[str], *, market: str | None = None) -> list[SimplifiedShow | None]:
+        """Any number of shows in input order, ``None`` for unknown ids.
+
+        ``GET /shows?ids=`` in chunks of 50 (extended mode) answers simplified shows; development mode sends
+        concurrent ``GET /shows/{id}`` instead, whose answers are full :class:`~spotify_async.models.Show` objects (a
+        subclass: they also carry the first page of episodes).
+        """
+        return await get_several(
+            self,
+            show_ids,
+            kind="show",
+            single=routes.GET_A_SHOW,
+            batch=routes.GET_MULTIPLE_SHOWS,
+            key="shows",
+            model=SimplifiedShow,
+            single_model=Show,
+            batch_size=50,
+            params=query(market=check_market(market)),
+        )
+
+    def episodes(
+        self,
+        show_id: str,
+        *,
+        market: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+        max_items: int | None = None,
+    ) -> Paged[SimplifiedEpisode]:
+        """``GET /shows/{id}/episodes`` (scope ``user-read-playback-position`` fills ``resume_point``): await for the
+        first page (limit up to 50), iterate for every episode."""
+        route = routes.GET_A_SHOWS_EPISODES.compile(id=ids.to_id(show_id, "show"))
+        return Paged(
+            self._client,
+            Request(route, query(market=check_market(market))),
+            SimplifiedEpisode,
+            limit=check_limit(limit, 50),
+            offset=check_offset(offset),
+            max_items=check_max_items(max_items),
+        )

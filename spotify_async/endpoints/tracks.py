@@ -1,4 +1,7 @@
-"""Tracks: ``sp.tracks``: one track, several tracks."""
+"""Tracks: ``sp.tracks``: one track, several tracks.
+
+Audio features, audio analysis and recommendations live in ``sp.recommendations``; saved tracks in ``sp.library``.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ from ..http import routes
 from ..http.call import Call
 from ..http.response import Request
 from ..models import Track
-from ._base import EndpointGroup, get_several, query
+from ._base import EndpointGroup, check_market, get_several, query
 
 __all__ = ["TracksEndpoints"]
 
@@ -20,9 +23,9 @@ class TracksEndpoints(EndpointGroup):
     __slots__ = ()
 
     def get(self, track_id: str, *, market: str | None = None) -> Call[Track]:
-        """``GET /tracks/{id}``: one track (an id, URI or URL)."""
+        """``GET /tracks/{id}``: one track (an id, URI or URL). No scope needed."""
         route = routes.GET_TRACK.compile(id=ids.to_id(track_id, "track"))
-        return Call(self._client, Request(route, query(market=market)), Track)
+        return Call(self._client, Request(route, query(market=check_market(market))), Track)
 
     async def get_several(self, track_ids: Iterable[str], *, market: str | None = None) -> list[Track | None]:
         """Any number of tracks in input order, ``None`` for unknown ids.
@@ -38,5 +41,5 @@ class TracksEndpoints(EndpointGroup):
             key="tracks",
             model=Track,
             batch_size=50,
-            params=query(market=market),
+            params=query(market=check_market(market)),
         )
