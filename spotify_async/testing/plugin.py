@@ -9,20 +9,28 @@ Customise it per test with the ``fake_spotify`` marker, whose keyword arguments 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING, Any
+from collections.abc import AsyncIterator, Callable
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import pytest
 
 if TYPE_CHECKING:
     from .fake import FakeSpotify
 
-try:  # strict-mode users need pytest-asyncio's decorator; auto mode accepts either
-    import pytest_asyncio
+_F = TypeVar("_F", bound=Callable[..., Any])
 
-    _async_fixture: Any = pytest_asyncio.fixture
-except ImportError:  # pragma: no cover - the plugin must load even where pytest-asyncio is absent
-    _async_fixture = pytest.fixture
+
+def _pick_fixture_decorator() -> Callable[[_F], _F]:
+    try:  # strict-mode users need pytest-asyncio's decorator; auto mode accepts either
+        import pytest_asyncio
+
+        deco: Any = pytest_asyncio.fixture
+    except ImportError:  # pragma: no cover - the plugin must load even where pytest-asyncio is absent
+        deco = pytest.fixture
+    return cast("Callable[[_F], _F]", deco)
+
+
+_async_fixture = _pick_fixture_decorator()
 
 
 def pytest_configure(config: pytest.Config) -> None:

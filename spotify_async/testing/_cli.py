@@ -1,0 +1,311 @@
+"""Running FakeSpotify in its own process: ``serve_fake_main`` (the ``serve-fake`` command) and
+:class:`FakeSpotifyProcess`, a context manager that starts one, reads its address line and stops it.
+
+A separate process lets benchmarks measure the client's cost alone and lets several client processes share one
+fake (and its rate limit). The child prints exactly one JSON line on stdout once it listens::
+
+    {"api_base": ..., "accounts_base": ..., "client_id": ..., "client_secret": ..., "pid": ..., "catalog": {...}}
+
+and serves until SIGTERM or SIGINT. Its counters are at ``GET /_fake/stats``; ``POST /_fake/control`` changes
+its knobs (see :meth:`FakeSpotifyProcess.control`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import selectors
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections import Counter
+from types import SimpleNamespace, TracebackType
+from typing import IO, Any
+
+import orjson
+
+__all__ = ["FakeSpotifyProcess", "ProcessStats", "serve_fake_main"]
+
+_CATALOG_KEYS = (
+    "artists",
+    "albums",
+    "tracks",
+    "playlists",
+    "users",
+    "shows",
+    "episodes",
+    "audiobooks",
+    "chapters",
+    "categories",
+    "genres",
+    "search_terms",
+)
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="spotify_async serve-fake", description="Run FakeSpotify until SIGTERM/SIGINT.")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--latency", type=float, default=0.0, help="seconds added to every API request")
+    p.add_argument("--rate-limit", default=None, metavar="LIMIT/WINDOW", help="e.g. 100/30: 100 requests per 30 s")
+    p.add_argument("--big-playlist-size", type=int, default=10_000)
+    p.add_argument("--mode", choices=("extended", "development"), default="extended")
+    p.add_argument("--token-expires-in", type=float, default=3600)
+    p.add_argument("--refresh-rotation", choices=("none", "rotate", "single-use"), default="none")
+    return p
+
+
+def _parse_rate(value: str | None) -> tuple[int, float] | None:
+    if not value:
+        return None
+    limit, _, window = value.partition("/")
+    return int(limit), float(window or 30)
+
+
+def _announce(fake: Any) -> dict[str, Any]:
+    cat = fake.catalog
+    catalog = {key: list(getattr(cat, key)) for key in _CATALOG_KEYS}
+    catalog["big_playlist_id"] = cat.big_playlist_id
+    catalog["login_user"] = fake.login_user
+    return {
+        "api_base": fake.api_base,
+        "accounts_base": fake.accounts_base,
+        "client_id": fake.client_id,
+        "client_secret": fake.client_secret,
+        "port": fake.port,
+        "pid": os.getpid(),
+        "mode": fake.mode,
+        "seed": fake.seed,
+        "catalog": catalog,
+    }
+
+
+async def _serve(args: argparse.Namespace) -> int:
+    from .fake import FakeSpotify
+
+    fake = FakeSpotify(
+        args.seed,
+        latency=args.latency,
+        rate_limit=_parse_rate(args.rate_limit),
+        token_expires_in=args.token_expires_in,
+        mode=args.mode,
+        big_playlist_size=args.big_playlist_size,
+        refresh_rotation=args.refresh_rotation,
+        host=args.host,
+        port=args.port,
+    )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    await fake.start()
+    try:
+        sys.stdout.buffer.write(orjson.dumps(_announce(fake)) + b"\n")
+        sys.stdout.flush()
+        await stop.wait()
+    finally:
+        await fake.close()
+    return 0
+
+
+def serve_fake_main(argv: list[str] | None = None) -> int:
+    """Entry point of ``python -m spotify_async serve-fake``: serve until SIGTERM/SIGINT; returns the exit code."""
+    args = _parser().parse_args(argv)
+    try:
+        return asyncio.run(_serve(args))
+    except KeyboardInterrupt:  # a second Ctrl-C while closing
+        return 130
+
+
+class ProcessStats:
+    """The fake process's counters, read from ``GET /_fake/stats`` (same names as :class:`~.fake.Stats`)."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.requests: int = data["requests"]
+        self.api_requests: int = data["api_requests"]
+        self.token_requests: int = data["token_requests"]
+        self.rate_limited: int = data["rate_limited"]
+        self.faults_applied: int = data["faults_applied"]
+        self.by_operation: Counter[str] = Counter(data["by_operation"])
+        self.by_status: Counter[int] = Counter({int(k): v for k, v in data["by_status"].items()})
+        self.arrivals: list[float] = data["arrivals"]
+
+    def max_in_window(self, window_s: float) -> int:
+        times = self.arrivals
+        best = lo = 0
+        for hi, t in enumerate(times):
+            while t - times[lo] >= window_s:
+                lo += 1
+            best = max(best, hi - lo + 1)
+        return best
+
+
+class FakeSpotifyProcess:
+    """FakeSpotify in a child process. Use ``with`` or ``async with``; options are those of ``serve-fake``
+    (``seed``, ``latency``, ``rate_limit=(limit, window)``, ``big_playlist_size``, ``mode``, ``token_expires_in``,
+    ``refresh_rotation``, ``host``, ``port``). Every wait is bounded by ``start_timeout``/``stop_timeout``."""
+
+    def __init__(
+        self,
+        seed: int = 0,
+        *,
+        latency: float = 0.0,
+        rate_limit: tuple[int, float] | None = None,
+        big_playlist_size: int = 10_000,
+        mode: str = "extended",
+        token_expires_in: float = 3600,
+        refresh_rotation: str = "none",
+        host: str = "127.0.0.1",
+        port: int = 0,
+        start_timeout: float = 30.0,
+        stop_timeout: float = 5.0,
+        python: str | None = None,
+    ) -> None:
+        self._argv = [
+            python or sys.executable,
+            "-m",
+            "spotify_async.testing._cli",
+            "--host",
+            host,
+            "--port",
+            str(port),
+            "--seed",
+            str(seed),
+            "--latency",
+            str(latency),
+            "--big-playlist-size",
+            str(big_playlist_size),
+            "--mode",
+            mode,
+            "--token-expires-in",
+            str(token_expires_in),
+            "--refresh-rotation",
+            refresh_rotation,
+        ]
+        if rate_limit is not None:
+            self._argv += ["--rate-limit", f"{rate_limit[0]}/{rate_limit[1]}"]
+        self.start_timeout = start_timeout
+        self.stop_timeout = stop_timeout
+        self._proc: subprocess.Popen[bytes] | None = None
+        self.api_base = ""
+        self.accounts_base = ""
+        self.client_id = ""
+        self.client_secret = ""
+        self.pid = 0
+        self.info: dict[str, Any] = {}
+        self.catalog: Any = SimpleNamespace()
+
+    # ---- lifecycle --------------------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        if self._proc is not None:
+            raise RuntimeError("already started")
+        proc = subprocess.Popen(self._argv, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL)
+        self._proc = proc
+        try:
+            line = self._read_line(proc, self.start_timeout)
+        except BaseException:
+            self.stop()
+            raise
+        info = orjson.loads(line)
+        self.info = info
+        self.api_base = info["api_base"]
+        self.accounts_base = info["accounts_base"]
+        self.client_id = info["client_id"]
+        self.client_secret = info["client_secret"]
+        self.pid = info["pid"]
+        self.catalog = SimpleNamespace(**info["catalog"])
+
+    @staticmethod
+    def _read_line(proc: subprocess.Popen[bytes], timeout: float) -> bytes:
+        stdout: IO[bytes] | None = proc.stdout
+        assert stdout is not None
+        deadline = time.monotonic() + timeout
+        buf = b""
+        with selectors.DefaultSelector() as sel:
+            sel.register(stdout, selectors.EVENT_READ)
+            while b"\n" not in buf:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError(f"FakeSpotify process did not start within {timeout} s")
+                if not sel.select(left):
+                    continue
+                chunk = os.read(stdout.fileno(), 65536)
+                if not chunk:
+                    raise RuntimeError(f"FakeSpotify process exited early (code {proc.poll()})")
+                buf += chunk
+        return buf.split(b"\n", 1)[0]
+
+    def stop(self) -> None:
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(self.stop_timeout)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(self.stop_timeout)
+        if proc.stdout is not None:
+            proc.stdout.close()
+
+    close = stop
+
+    @property
+    def returncode(self) -> int | None:
+        return self._proc.poll() if self._proc is not None else None
+
+    def __enter__(self) -> FakeSpotifyProcess:
+        self.start()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    async def __aenter__(self) -> FakeSpotifyProcess:
+        await asyncio.to_thread(self.start)
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await asyncio.to_thread(self.stop)
+
+    # ---- introspection and control ----------------------------------------------------------------------------
+
+    def _http(self, method: str, path: str, payload: Any = None) -> Any:
+        data = orjson.dumps(payload) if payload is not None else None
+        req = urllib.request.Request(self.accounts_base + path, data=data, method=method)
+        if data is not None:
+            req.add_header("Content-Type", "application/json")
+        with urllib.request.urlopen(req, timeout=10) as resp:  # loopback only
+            return orjson.loads(resp.read())
+
+    def stats(self) -> ProcessStats:
+        """The child's counters (a blocking call to 127.0.0.1; use :meth:`stats_async` inside a loop)."""
+        return ProcessStats(self._http("GET", "/_fake/stats"))
+
+    async def stats_async(self) -> ProcessStats:
+        return await asyncio.to_thread(self.stats)
+
+    def control(self, op: str, **args: Any) -> Any:
+        """Change the child's knobs: ``reset_stats``, ``set_latency(seconds)``, ``set_rate_limit(limit, window)``,
+        ``inject(kind, ...)``, ``clear_faults``, ``issue_user_token(user_id, scopes)`` (returns the token dict),
+        ``expire_access_tokens``, ``expire_refresh_tokens(refresh_token)``."""
+        return self._http("POST", "/_fake/control", {"op": op, "args": args})
+
+    async def control_async(self, op: str, **args: Any) -> Any:
+        return await asyncio.to_thread(self.control, op, **args)
+
+
+if __name__ == "__main__":
+    sys.exit(serve_fake_main())

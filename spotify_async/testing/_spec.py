@@ -1,0 +1,148 @@
+"""Validation against the Spotify Web API OpenAPI description (``shared/spotify-web-api/openapi.yml``) with
+openapi-core: incoming requests when ``FakeSpotify(validate_requests=True)``, and the fake's own responses in the
+test suite.
+
+The spec is found through, in order: an explicit path, the ``SPOTIFY_OPENAPI_SPEC`` environment variable, or a
+``shared/spotify-web-api/openapi.yml`` in this package's parent folders (the repository sits beside ``shared/``).
+It is parsed once per process (it takes about a second) and off the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+import warnings
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+__all__ = ["RequestValidator", "SpecRequest", "SpecResponse", "find_spec", "load_openapi"]
+
+_SPEC_SERVER = "https://api.spotify.com"
+_lock = threading.Lock()
+_cache: dict[str, Any] = {}
+
+
+def find_spec(explicit: str | None = None) -> Path:
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get("SPOTIFY_OPENAPI_SPEC")
+    if env:
+        return Path(env)
+    for parent in Path(__file__).resolve().parents:
+        candidate = parent / "shared" / "spotify-web-api" / "openapi.yml"
+        if candidate.is_file():
+            return candidate
+    raise FileNotFoundError(
+        "openapi.yml not found: pass spec_path=, set SPOTIFY_OPENAPI_SPEC, or keep shared/ beside the repository"
+    )
+
+
+def load_openapi(path: str | None = None) -> Any:
+    """The parsed ``openapi_core.OpenAPI`` for the spec (cached per path for the life of the process)."""
+    resolved = str(find_spec(path).resolve())
+    with _lock:
+        spec = _cache.get(resolved)
+        if spec is None:
+            import yaml
+            from openapi_core import OpenAPI
+
+            with open(resolved, encoding="utf-8") as fh:
+                data = yaml.safe_load(fh)
+            spec = _cache[resolved] = OpenAPI.from_dict(data)
+        return spec
+
+
+class _Params:
+    """openapi-core's RequestParameters shape (``path`` is written by the validator)."""
+
+    def __init__(self, query: Mapping[str, str], header: Mapping[str, str]) -> None:
+        from openapi_core.datatypes import RequestParameters
+
+        self.inner = RequestParameters(query=query, header=header, cookie={})
+
+
+class SpecRequest:
+    """A request as openapi-core reads it, addressed as if to api.spotify.com (the spec's server)."""
+
+    def __init__(
+        self,
+        method: str,
+        api_path: str,
+        query: Mapping[str, str],
+        headers: Mapping[str, str],
+        body: bytes | None,
+        content_type: str,
+    ) -> None:
+        self.method = method.lower()
+        self.path = "/v1" + api_path
+        self.host_url = _SPEC_SERVER
+        self.parameters = _Params(query, headers).inner
+        self.body = body
+        self.content_type = content_type
+
+    @property
+    def full_url_pattern(self) -> str:
+        return self.host_url + self.path
+
+
+class SpecResponse:
+    def __init__(self, status: int, headers: Mapping[str, str], data: bytes | None) -> None:
+        self.status_code = status
+        self.headers = headers
+        self.data = data
+        self.content_type = headers.get("Content-Type", "application/json").split(";")[0].strip().lower()
+
+
+def _describe(exc: BaseException) -> str:
+    parts = [str(exc)]
+    cause: BaseException | None = exc.__cause__
+    while cause is not None:
+        schema_errors = getattr(cause, "schema_errors", None)
+        if schema_errors:
+            parts.extend(f"{'/'.join(map(str, e.absolute_path)) or '$'}: {e.message}" for e in schema_errors[:5])
+        else:
+            parts.append(str(cause))
+        cause = cause.__cause__
+    return "; ".join(p for p in parts if p)
+
+
+def request_errors(spec: Any, req: SpecRequest) -> list[str]:
+    with warnings.catch_warnings():
+        # openapi-core cannot check oauth2 security schemes; the fake checks tokens itself
+        warnings.filterwarnings("ignore", "Unsupported scheme type")
+        return [_describe(e) for e in spec.iter_request_errors(req)]
+
+
+def response_errors(spec: Any, req: SpecRequest, resp: SpecResponse) -> list[str]:
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Unsupported scheme type")
+        return [_describe(e) for e in spec.iter_response_errors(req, resp)]
+
+
+class RequestValidator:
+    """Checks requests reaching a FakeSpotify and records violations instead of failing them."""
+
+    def __init__(self, spec: Any) -> None:
+        self.spec = spec
+
+    @classmethod
+    async def load(cls, path: str | None) -> RequestValidator:
+        spec = await asyncio.to_thread(load_openapi, path)
+        return cls(spec)
+
+    async def check(self, request: web.Request, api_path: str, violations: list[str]) -> None:
+        body = await request.read() if request.body_exists else None
+        req = SpecRequest(
+            request.method,
+            api_path,
+            request.query,
+            request.headers,
+            body,
+            request.headers.get("Content-Type", "").split(";")[0].strip().lower(),
+        )
+        for err in request_errors(self.spec, req):
+            violations.append(f"{request.method} {api_path}: {err}")
