@@ -74,8 +74,9 @@ class RateBudget:
     adaptive: bool = True
     decrease: float = 0.7
     increase: float = 0.05
-    #: the adaptive pace never drops below this many requests per window
-    floor: int = 1
+    #: the adaptive pace never drops below this many requests per window (a 429 met while sending little is
+    #: someone else's quota speaking, answered by the gate, not a reason to crawl at one request per window)
+    floor: int = 10
     #: longest a call may wait for budget before RateLimited; ``None``: as long as the pace requires (bounded by
     #: the budget arithmetic: queued calls / limit * window)
     max_wait: float | None = None
