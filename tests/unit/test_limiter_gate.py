@@ -55,7 +55,8 @@ async def test_a_429_lowers_the_pace_once_per_window_then_it_creeps_back() -> No
     await limiter.acquire(60)
     await limiter.release()
     limit = limiter.current_limit
-    assert limit is not None and limit > 20
+    assert limit is not None
+    assert limit > 20
 
 
 async def test_the_adaptive_pace_respects_a_given_ceiling() -> None:

@@ -148,7 +148,8 @@ async def test_a_404_is_not_found_at_once() -> None:
             with pytest.raises(NotFound) as info:
                 await sp.tracks.get(TRACK_ID)
         assert info.value.message == "Resource not found"
-        assert info.value.method == "GET" and "/tracks/" in info.value.url
+        assert info.value.method == "GET"
+        assert "/tracks/" in info.value.url
         assert count(m, "GET", f"{API}/tracks/") == 1
 
 
