@@ -7,17 +7,33 @@ Every endpoint that takes an id accepts any of the three forms::
     "https://open.spotify.com/album/4aawyAB9vmqN3uQ7FjRGTy?si=..."
 
 and a malformed one raises :class:`~spotify_async.errors.InvalidInput` before anything is sent.
+
+Endpoints that take references of several types (``PUT /me/library``, playlist items, the play queue) use
+:func:`to_uris`: URIs and URLs say their own type, a bare id needs ``default_type``, and ``allowed`` names the types
+the endpoint takes, so a wrong or malformed entry is reported with its position in the list.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Collection, Iterable
 from typing import Literal, NamedTuple
 from urllib.parse import urlsplit
 
 from .errors import InvalidInput
 
-__all__ = ["ItemType", "SpotifyRef", "parse", "to_id", "to_uri", "to_url", "user_id"]
+__all__ = [
+    "ItemType",
+    "SpotifyRef",
+    "parse",
+    "to_id",
+    "to_ids",
+    "to_ref",
+    "to_uri",
+    "to_uris",
+    "to_url",
+    "user_id",
+]
 
 ItemType = Literal["album", "artist", "track", "playlist", "show", "episode", "audiobook", "chapter", "user"]
 ITEM_TYPES: frozenset[str] = frozenset(
@@ -115,3 +131,57 @@ def to_url(value: str, expected: str | None = None) -> str:
 def user_id(value: str) -> str:
     """Return the user id of ``value`` (a user id, ``spotify:user:...`` URI or profile URL)."""
     return parse(value, "user").id
+
+
+def to_ref(value: str, default_type: str | None = None) -> SpotifyRef:
+    """Parse an id, URI or URL of any type; a bare id is taken as ``default_type`` (and refused without one).
+
+    Unlike :func:`parse` with ``expected``, a URI or URL of another type than ``default_type`` is accepted as that type.
+    """
+    if isinstance(value, str) and not value.strip().startswith(("spotify:", "http://", "https://")):
+        if default_type is None:
+            raise InvalidInput(f"{value!r} is a bare id: say which type it is, or pass a Spotify URI or URL")
+        return parse(value, default_type)
+    return parse(value)
+
+
+def _values(values: Iterable[str], what: str) -> list[str]:
+    # a lone string is iterable too: refuse it rather than treat each character as an id
+    if isinstance(values, (str, bytes)):
+        raise InvalidInput(f"expected a list of {what}, got a single string (wrap it in a list)")
+    try:
+        return list(values)
+    except TypeError:
+        raise InvalidInput(f"expected a list of {what}, got {type(values).__name__}") from None
+
+
+def to_uris(
+    values: Iterable[str], default_type: str | None = None, *, allowed: Collection[str] | None = None
+) -> list[str]:
+    """Validate a list of ids, URIs or URLs and return their ``spotify:<type>:<id>`` URIs, in order.
+
+    A bare id is taken as ``default_type`` (refused without one); ``allowed`` limits the types. The first bad entry
+    raises :class:`~spotify_async.errors.InvalidInput` naming its position.
+    """
+    out: list[str] = []
+    for index, value in enumerate(_values(values, "Spotify URIs")):
+        try:
+            ref = to_ref(value, default_type)
+        except InvalidInput as exc:
+            raise InvalidInput(f"item {index}: {exc}") from None
+        if allowed is not None and ref.type not in allowed:
+            raise InvalidInput(f"item {index}: {value!r} is a {ref.type}; this call takes {', '.join(sorted(allowed))}")
+        out.append(ref.uri)
+    return out
+
+
+def to_ids(values: Iterable[str], expected: str) -> list[str]:
+    """Validate a list of ids, URIs or URLs of type ``expected`` and return the bare ids, in order."""
+    out: list[str] = []
+    for index, value in enumerate(_values(values, f"{expected} ids")):
+        try:
+            # parse() (not to_id's fast path) for non-strings, so they get InvalidInput rather than a TypeError
+            out.append(to_id(value, expected) if isinstance(value, str) else parse(value, expected).id)
+        except InvalidInput as exc:
+            raise InvalidInput(f"item {index}: {exc}") from None
+    return out
