@@ -1,0 +1,100 @@
+"""A recording mock of the Web API (aioresponses) for the library, playlists and player request tests.
+
+``MockedApi`` answers chosen method/path patterns and records every request the SDK sends (method, path, query,
+decoded JSON body, raw body, headers) in order; it also tracks how many requests were in flight at once, so tests can
+tell concurrent chunks from sequential ones. ``user_client(mode)`` is a client with a fixed user token.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+import orjson
+from aioresponses import CallbackResult, aioresponses
+
+from spotify_async.config import Mode
+from spotify_async.session import Spotify
+
+API = "https://api.spotify.com/v1"
+
+
+def ids_of(n: int, start: int = 0) -> list[str]:
+    """``n`` distinct valid base-62 ids (22 digits each)."""
+    return [f"{i:022d}" for i in range(start, start + n)]
+
+
+@dataclass
+class Sent:
+    method: str
+    path: str
+    query: dict[str, str]
+    body: bytes | None
+    headers: dict[str, str]
+
+    @property
+    def json(self) -> Any:
+        return orjson.loads(self.body) if self.body else None
+
+
+Answer = Callable[[Sent], CallbackResult]
+
+
+@dataclass
+class MockedApi:
+    mock: aioresponses
+    sent: list[Sent] = field(default_factory=list)
+    in_flight: int = 0
+    max_in_flight: int = 0
+
+    def on(
+        self,
+        method: str,
+        path: str,
+        *,
+        status: int = 200,
+        payload: Any = None,
+        body: bytes | str = b"",
+        answer: Answer | None = None,
+        delay: float | Callable[[Sent], float] = 0.0,
+    ) -> None:
+        """Answer ``method`` on ``path`` (a regex matched against the path below /v1, query excluded)."""
+        pattern = re.compile(rf"^{re.escape(API)}{path}(\?.*)?$")
+
+        async def callback(url: Any, **kwargs: Any) -> CallbackResult:
+            data = kwargs.get("data")
+            sent = Sent(
+                method,
+                str(url.path).removeprefix("/v1"),
+                dict(parse_qsl(url.query_string)),
+                bytes(data) if data is not None else None,
+                dict(kwargs.get("headers") or {}),
+            )
+            self.sent.append(sent)
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+            try:
+                wait = delay(sent) if callable(delay) else delay
+                if wait:
+                    await asyncio.sleep(wait)
+            finally:
+                self.in_flight -= 1
+            if answer is not None:
+                return answer(sent)
+            if payload is not None:
+                return CallbackResult(status=status, payload=payload)
+            return CallbackResult(status=status, body=body)
+
+        self.mock.add(pattern, method=method, callback=callback, repeat=True)
+
+    def of(self, method: str, path: str | None = None) -> list[Sent]:
+        return [s for s in self.sent if s.method == method and (path is None or s.path == path)]
+
+
+def user_client(mode: Mode = "development") -> Spotify:
+    """A client with a fixed user token (no token endpoint involved)."""
+    return Spotify("user-access-token", mode=mode)
