@@ -433,7 +433,7 @@ class Renderer:
             return [
                 {
                     "height": None,
-                    "url": f"https://image-cdn-ak.spotifycdn.com/image/ab67706c0000da84{pl.id}",
+                    "url": f"https://image-cdn-ak.spotifycdn.com/image/ab67706c0000da84{pl.custom_cover[:24]}",
                     "width": None,
                 }
             ]

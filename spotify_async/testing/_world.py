@@ -79,6 +79,8 @@ class World:
         self.search_index: Any = None
         #: serialised bodies of immutable single-item GETs
         self.bytes_cache: dict[tuple[str, str], bytes] = {}
+        #: other derived data computed once (e.g. the new-releases order)
+        self.memo: dict[str, Any] = {}
 
     def user_state(self, uid: str) -> UserState:
         st = self._users.get(uid)

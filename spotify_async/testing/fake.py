@@ -50,6 +50,15 @@ _DEFAULT_MESSAGES = {
     504: "Gateway timeout.",
 }
 FAULT_KINDS = ("status", "reset", "stall", "malformed")
+_RESTRICTED_404 = frozenset(
+    {
+        "get-recommendations",
+        "get-recommendation-genres",
+        "get-an-artists-related-artists",
+        "get-featured-playlists",
+        "get-a-categories-playlists",
+    }
+)
 
 
 class Stats:
@@ -535,7 +544,7 @@ class FakeSpotify:
         if self.mode == "development":
             spec_route = ALL_ROUTES.get(route.operation_id)
             if spec_route is not None and not spec_route.dev_mode_available:
-                self._refuse_dev(spec_route.dev_status)
+                self._refuse_dev(route.operation_id, spec_route.dev_status)
         if self._validator is not None:
             await self._validator.check(request, api_path, self.spec_violations)
         call = Call(world, request, request.query, params, token, route.operation_id)
@@ -543,10 +552,10 @@ class FakeSpotify:
         return resp
 
     @staticmethod
-    def _refuse_dev(dev_status: str) -> None:
-        # Operations Spotify withdrew from development-mode apps. The 2024 restrictions answered 404 for new
-        # apps in the reports we have ("Spotify Web API: Recommendations 404"); the February 2026 removals
-        # answer 403.
-        if dev_status == "restricted":
+    def _refuse_dev(operation_id: str, dev_status: str) -> None:
+        # Operations Spotify withdrew from development-mode apps, answered as users report them: the February
+        # 2026 removals and the 2024 audio features/analysis restrictions answer 403; the other 2024
+        # restrictions (recommendations, genre seeds, related artists, featured and category playlists) 404.
+        if dev_status == "restricted" and operation_id in _RESTRICTED_404:
             raise ApiError(404, "Resource not found")
         raise ApiError(403, "Forbidden")

@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from . import catalog_items, playlists, search, users
+from . import browse, catalog_items, library, media, player, playlists, search, users
 from ._base import REGISTRY, Call, Router
 
-__all__ = ["REGISTRY", "Call", "Router", "catalog_items", "playlists", "search", "users"]
+__all__ = [
+    "REGISTRY",
+    "Call",
+    "Router",
+    "browse",
+    "catalog_items",
+    "library",
+    "media",
+    "player",
+    "playlists",
+    "search",
+    "users",
+]

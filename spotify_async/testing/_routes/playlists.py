@@ -8,11 +8,16 @@ absent, ``GET .../items`` answers 403) and Spotify-owned editorial playlists ans
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
+
 from aiohttp import web
 
-from .._catalog import PlaylistRec
-from .._util import ApiError, json_response, parse_limit, parse_offset
+from .._catalog import PlaylistEntry, PlaylistRec
+from .._util import ApiError, empty_response, json_response, parse_limit, parse_offset
 from ._base import Call, api
+from ._common import now_iso, parse_uri
 
 
 def find_playlist(call: Call, pid: str) -> PlaylistRec:
@@ -61,3 +66,229 @@ async def get_playlist_items(call: Call) -> web.StreamResponse:
 @api("GET", "/playlists/{playlist_id}/tracks", "get-playlists-tracks")
 async def get_playlist_tracks(call: Call) -> web.StreamResponse:
     return await _items(call, "tracks")
+
+
+# ---- lists and creation ------------------------------------------------------------------------------------------
+
+
+async def _create(call: Call, owner: str) -> web.StreamResponse:
+    body = await call.json_body()
+    if not isinstance(body, dict) or not isinstance(body.get("name"), str) or not body["name"]:
+        raise ApiError(400, "Missing required field: name")
+    public = body.get("public", True)
+    collaborative = body.get("collaborative", False)
+    description = body.get("description", "")
+    if not isinstance(public, bool) or not isinstance(collaborative, bool) or not isinstance(description, str):
+        raise ApiError(400, "Bad request")
+    if collaborative and public:
+        raise ApiError(400, "Collaborative playlists cannot be public")
+    if not call.token.scopes.intersection(("playlist-modify-public", "playlist-modify-private")):
+        raise ApiError(403, "Insufficient client scope")
+    pl = call.world.catalog.new_playlist(
+        owner, body["name"], description=description, public=public, collaborative=collaborative
+    )
+    return json_response(call.world.render.playlist(pl, True), 201)
+
+
+@api("POST", "/me/playlists", "create-playlist")
+async def create_my_playlist(call: Call) -> web.StreamResponse:
+    return await _create(call, call.user_id)
+
+
+@api("POST", "/users/{user_id}/playlists", "create-playlist-for-user")
+async def create_user_playlist(call: Call) -> web.StreamResponse:
+    uid = call.user_id
+    if call.params["user_id"] != uid:
+        raise ApiError(403, "You cannot create a playlist for another user")
+    return await _create(call, uid)
+
+
+# ---- edits -------------------------------------------------------------------------------------------------------
+
+_MODIFY = ("playlist-modify-public", "playlist-modify-private")
+
+
+def _editable(call: Call) -> PlaylistRec:
+    uid = call.require_scope(*_MODIFY)
+    pl = find_playlist(call, _playlist_id(call))
+    if not call.world.can_edit(pl, uid):
+        raise ApiError(403, "You cannot change a playlist you do not own or collaborate on")
+    return pl
+
+
+@api("PUT", "/playlists/{playlist_id}", "change-playlist-details")
+async def change_details(call: Call) -> web.StreamResponse:
+    pl = _editable(call)
+    if pl.owner_id != call.user_id:
+        raise ApiError(403, "You cannot change details of a playlist you do not own")
+    body = await call.json_body()
+    if not isinstance(body, dict):
+        raise ApiError(400, "Error parsing JSON.")
+    for key, kind in (("name", str), ("description", str), ("public", bool), ("collaborative", bool)):
+        if key in body and not isinstance(body[key], kind):
+            raise ApiError(400, f"Invalid value for {key}")
+    public = body.get("public", pl.public)
+    collaborative = body.get("collaborative", pl.collaborative)
+    if public and collaborative:
+        raise ApiError(400, "Collaborative playlists cannot be public")
+    if "name" in body:
+        pl.name = body["name"]
+    if "description" in body:
+        pl.description = body["description"]
+    pl.public = public
+    pl.collaborative = collaborative
+    pl.bump()
+    return empty_response(200)
+
+
+def _item_uris(raw: object) -> list[tuple[str, str]]:
+    if not isinstance(raw, list) or not all(isinstance(u, str) for u in raw):
+        raise ApiError(400, "Invalid uris")
+    if len(raw) > 100:
+        raise ApiError(400, "Too many tracks requested")
+    out = []
+    for uri in raw:
+        kind, ident = parse_uri(uri, ("track", "episode"))
+        out.append((kind, ident))
+    return out
+
+
+def _check_known(call: Call, items: list[tuple[str, str]]) -> None:
+    c = call.world.catalog
+    for kind, ident in items:
+        table = c.track_by_id if kind == "track" else c.episode_by_id
+        if ident not in table:
+            raise ApiError(400, f"Payload contains a non-existing ID: spotify:{kind}:{ident}")
+
+
+async def _add(call: Call) -> web.StreamResponse:
+    pl = _editable(call)
+    body = await call.json_body(required=False)
+    raw_q = call.query.get("uris")
+    position: object = call.query.get("position")
+    if raw_q is not None:
+        uris: object = [u for u in raw_q.split(",") if u]
+    elif isinstance(body, dict):
+        uris = body.get("uris")
+        position = body.get("position", position)
+    else:
+        raise ApiError(400, "Missing required field: uris")
+    items = _item_uris(uris)
+    if not items:
+        raise ApiError(400, "No uris provided")
+    _check_known(call, items)
+    n = len(pl.entries)
+    if position is None:
+        pos = n
+    else:
+        try:
+            pos = int(str(position))
+        except ValueError:
+            raise ApiError(400, "Invalid position") from None
+        if pos < 0 or pos > n:
+            raise ApiError(400, "Index out of bounds")
+    stamp = now_iso()
+    uid = call.user_id
+    pl.entries[pos:pos] = [PlaylistEntry(kind, ident, stamp, uid) for kind, ident in items]
+    return json_response({"snapshot_id": pl.bump()}, 201)
+
+
+async def _update(call: Call) -> web.StreamResponse:
+    pl = _editable(call)
+    body = await call.json_body(required=False)
+    raw_q = call.query.get("uris")
+    if raw_q is not None or (isinstance(body, dict) and "uris" in body and "range_start" not in body):
+        uris = [u for u in raw_q.split(",") if u] if raw_q is not None else body["uris"]
+        items = _item_uris(uris)
+        _check_known(call, items)
+        stamp = now_iso()
+        pl.entries = [PlaylistEntry(kind, ident, stamp, call.user_id) for kind, ident in items]
+        return json_response({"snapshot_id": pl.bump()})
+    if not isinstance(body, dict) or "range_start" not in body or "insert_before" not in body:
+        raise ApiError(400, "Missing required field: range_start")
+    start, before, length = body["range_start"], body["insert_before"], body.get("range_length", 1)
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (start, before, length)):
+        raise ApiError(400, "Bad request")
+    n = len(pl.entries)
+    if start < 0 or length < 1 or start + length > n or before < 0 or before > n:
+        raise ApiError(400, "Index out of bounds")
+    moved = pl.entries[start : start + length]
+    rest = pl.entries[:start] + pl.entries[start + length :]
+    at = before if before <= start else before - length
+    pl.entries = rest[:at] + moved + rest[at:]
+    return json_response({"snapshot_id": pl.bump()})
+
+
+async def _remove(call: Call, key: str) -> web.StreamResponse:
+    pl = _editable(call)
+    body = await call.json_body()
+    if not isinstance(body, dict) or not isinstance(body.get(key), list):
+        raise ApiError(400, f"Missing required field: {key}")
+    entries = body[key]
+    if len(entries) > 100:
+        raise ApiError(400, "Too many tracks requested")
+    targets: set[tuple[str, str]] = set()
+    for entry in entries:
+        if not isinstance(entry, dict) or not isinstance(entry.get("uri"), str):
+            raise ApiError(400, "Invalid track uri")
+        targets.add(parse_uri(entry["uri"], ("track", "episode")))
+    pl.entries = [e for e in pl.entries if (e.kind, e.item_id) not in targets]
+    return json_response({"snapshot_id": pl.bump()})
+
+
+@api("POST", "/playlists/{playlist_id}/items", "add-items-to-playlist")
+async def add_items(call: Call) -> web.StreamResponse:
+    return await _add(call)
+
+
+@api("POST", "/playlists/{playlist_id}/tracks", "add-tracks-to-playlist")
+async def add_tracks(call: Call) -> web.StreamResponse:
+    return await _add(call)
+
+
+@api("PUT", "/playlists/{playlist_id}/items", "reorder-or-replace-playlists-items")
+async def update_items(call: Call) -> web.StreamResponse:
+    return await _update(call)
+
+
+@api("PUT", "/playlists/{playlist_id}/tracks", "reorder-or-replace-playlists-tracks")
+async def update_tracks(call: Call) -> web.StreamResponse:
+    return await _update(call)
+
+
+@api("DELETE", "/playlists/{playlist_id}/items", "remove-items-playlist")
+async def remove_items(call: Call) -> web.StreamResponse:
+    return await _remove(call, "items")
+
+
+@api("DELETE", "/playlists/{playlist_id}/tracks", "remove-tracks-playlist")
+async def remove_tracks(call: Call) -> web.StreamResponse:
+    return await _remove(call, "tracks")
+
+
+# ---- cover images ------------------------------------------------------------------------------------------------
+
+
+@api("GET", "/playlists/{playlist_id}/images", "get-playlist-cover")
+async def get_cover(call: Call) -> web.StreamResponse:
+    pl = find_playlist(call, _playlist_id(call))
+    return json_response(call.world.render.playlist_images(pl))
+
+
+@api("PUT", "/playlists/{playlist_id}/images", "upload-custom-playlist-cover")
+async def put_cover(call: Call) -> web.StreamResponse:
+    if "ugc-image-upload" not in call.token.scopes:
+        call.require_scope("ugc-image-upload")
+    pl = _editable(call)
+    raw = await call.request.read()
+    if len(raw) > 256 * 1024:
+        raise ApiError(413, "Image too large")
+    try:
+        data = base64.b64decode(raw, validate=True)
+    except (binascii.Error, ValueError):
+        raise ApiError(400, "Bad image data: not base64") from None
+    if not data.startswith(b"\xff\xd8\xff"):
+        raise ApiError(400, "Bad image data: not a JPEG")
+    pl.custom_cover = hashlib.sha1(data).hexdigest()
+    pl.bump()
+    return empty_response(202)
