@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl
 import orjson
 from aioresponses import CallbackResult, aioresponses
 
-from spotify_async.config import Mode
+from spotify_async.config import Config, Mode, RetryPolicy
 from spotify_async.session import Spotify
 
 API = "https://api.spotify.com/v1"
@@ -95,6 +95,10 @@ class MockedApi:
         return [s for s in self.sent if s.method == method and (path is None or s.path == path)]
 
 
+#: retries with millisecond backoffs, so retry paths stay fast
+FAST = Config(retry=RetryPolicy(backoff_base=0.001, backoff_cap=0.01))
+
+
 def user_client(mode: Mode = "development") -> Spotify:
     """A client with a fixed user token (no token endpoint involved)."""
-    return Spotify("user-access-token", mode=mode)
+    return Spotify("user-access-token", mode=mode, config=FAST)
