@@ -4,6 +4,7 @@ extended mode and fanned out to single reads in development mode, paging, and ar
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import pytest
 from catalog_support import MODES, UNKNOWN_IDS, client, nothing_sent, params_of, spy_requests
@@ -139,7 +140,7 @@ async def test_artist_top_tracks_and_related_extended() -> None:
         assert related
         assert all(isinstance(a, Artist) and a.id != seed for a in related)
         genres = set(c.artist_by_id[seed].genres)
-        assert all(genres.intersection(c.artist_by_id[a.id].genres) for a in related)
+        assert all(genres.intersection(c.artist_by_id[a.id or ""].genres) for a in related)
 
 
 async def test_artist_top_tracks_and_related_unavailable_in_development() -> None:
@@ -159,7 +160,7 @@ async def test_artist_top_tracks_and_related_unavailable_in_development() -> Non
 async def test_arguments_checked_before_sending(mode: Mode) -> None:
     async with client(mode) as (fake, sp):
         album_id, artist_id = fake.catalog.albums[0], fake.catalog.artists[0]
-        bad_calls = [
+        bad_calls: list[Callable[[], object]] = [
             lambda: sp.albums.get("not-an-id"),
             lambda: sp.albums.get(f"spotify:track:{fake.catalog.tracks[0]}"),
             lambda: sp.albums.get(album_id, market="Sweden"),

@@ -4,6 +4,8 @@ episode and chapter pages, and argument checks before sending."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from catalog_support import MODES, UNKNOWN_IDS, client, nothing_sent, params_of, spy_requests
 
@@ -128,7 +130,7 @@ async def test_arguments_checked_before_sending(mode: Mode) -> None:
     async with client(mode) as (fake, sp):
         c = fake.catalog
         show_id, book_id = c.shows[0], c.audiobooks[0]
-        bad_calls = [
+        bad_calls: list[Callable[[], object]] = [
             lambda: sp.shows.get(f"spotify:episode:{c.episodes[0]}"),
             lambda: sp.shows.get(show_id, market="GBR"),
             lambda: sp.shows.episodes(show_id, limit=51),

@@ -3,6 +3,8 @@ maxima of each mode, and argument checks before sending."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from catalog_support import MODES, client, nothing_sent, params_of, spy_requests
 
@@ -102,7 +104,7 @@ async def test_search_every_type(mode: Mode) -> None:
 @pytest.mark.parametrize("mode", MODES)
 async def test_search_arguments_checked_before_sending(mode: Mode) -> None:
     async with client(mode) as (fake, sp):
-        bad_calls = [
+        bad_calls: list[Callable[[], object]] = [
             lambda: sp.search("", types=["track"]),
             lambda: sp.search("   "),
             lambda: sp.search("x", types=[]),

@@ -4,6 +4,7 @@ playlists, top items and followed artists, in both modes; arguments checked befo
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import pytest
 from catalog_support import MODES, client, nothing_sent, params_of, spy_requests
@@ -114,7 +115,7 @@ async def test_followed_artists_cursor_pages(mode: Mode) -> None:
 @pytest.mark.parametrize("mode", MODES)
 async def test_users_arguments_checked_before_sending(mode: Mode) -> None:
     async with client(mode) as (fake, sp):
-        bad_calls = [
+        bad_calls: list[Callable[[], object]] = [
             lambda: sp.users.get("not a user id!"),
             lambda: sp.users.get(f"spotify:artist:{fake.catalog.artists[0]}"),
             lambda: sp.users.playlists("", limit=10),
