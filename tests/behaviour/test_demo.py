@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 
@@ -15,7 +16,8 @@ async def test_the_demo_crawls_the_fake_and_summarises(monkeypatch: pytest.Monke
     out = io.StringIO()
     assert await run_demo(quiet=True, out=out) == 0
     text = out.getvalue()
-    lines = dict(line.strip().rsplit("  ", 1) for line in text.splitlines() if line.startswith("  "))
+    rows = (re.match(r"^  (.+?)\s{2,}(\S.*)$", line) for line in text.splitlines())
+    lines = {m.group(1): m.group(2) for m in rows if m}
     assert lines["playlist items"].strip() == "10000"
     assert lines["token requests"].strip() == "1"
     assert int(lines["calls sent"]) == int(lines["server saw (requests)"])
