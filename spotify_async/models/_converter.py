@@ -40,7 +40,7 @@ from typing import Any, TypeVar, Union, overload
 
 import cattrs
 import orjson
-from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError, IterableValidationError
+from cattrs.errors import ForbiddenExtraKeysError
 from cattrs.gen import make_dict_unstructure_fn, override
 from cattrs.preconf.orjson import make_converter as _make_orjson_converter
 
@@ -324,17 +324,29 @@ def _explain(data: Any, cls: Any, strict: bool, original: BaseException) -> Mode
     explainer = _explainers.get(strict)
     if explainer is None:
         explainer = _explainers[strict] = make_converter(strict=strict, detailed=True)
-    name = getattr(cls, "__name__", None) or repr(cls)
+    name = _type_name(cls)
     try:
         explainer.structure(data, cls)
-    except (ClassValidationError, IterableValidationError) as exc:
+    except Exception as exc:
         problems = cattrs.transform_error(exc, path="$", format_exception=_format_problem)
         shown = "; ".join(problems[:5])
         more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
         return ModelError(f"cannot structure {name}: {shown}{more}")
-    except Exception as exc:  # the detailed run failed outside cattrs' error tree
-        return ModelError(f"cannot structure {name} @ $: {type(exc).__name__}: {exc}")
-    return ModelError(f"cannot structure {name} @ $: {type(original).__name__}: {original}")
+    # The detailed twin accepted what the fast path refused: report the fast path's own error.
+    return ModelError(f"cannot structure {name}: {_format_problem(original, None)} @ $")
+
+
+def _type_name(tp: Any) -> str:
+    args = typing.get_args(tp)
+    origin = typing.get_origin(tp)
+    if args and origin is not None:
+        inner = ", ".join(_type_name(a) for a in args)
+        if origin in (Union, types.UnionType):
+            return " | ".join(_type_name(a) for a in args)
+        return f"{getattr(origin, '__name__', repr(origin))}[{inner}]"
+    if tp is type(None):
+        return "None"
+    return getattr(tp, "__name__", None) or repr(tp)
 
 
 @overload
@@ -359,7 +371,7 @@ def loads(body: bytes, cls: Any, *, strict: bool = False) -> Any:
     try:
         data = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
-        name = getattr(cls, "__name__", None) or repr(cls)
+        name = _type_name(cls)
         raise ModelError(f"cannot structure {name}: the body is not JSON ({exc})") from exc
     return structure(data, cls, strict=strict)
 
