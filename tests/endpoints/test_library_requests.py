@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from aioresponses import CallbackResult, aioresponses
-from mocked_api import MockedApi, Sent, ids_of, user_client
+from user_area_support import MockedApi, Sent, ids_of, user_client
 
 from spotify_async.config import Mode
 from spotify_async.errors import EndpointUnavailable, Forbidden, InvalidInput

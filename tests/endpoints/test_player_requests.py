@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 
 import pytest
 from aioresponses import CallbackResult, aioresponses
-from mocked_api import MockedApi, ids_of, user_client
+from user_area_support import MockedApi, ids_of, user_client
 
 from spotify_async.endpoints.player import PlayerEndpoints
 from spotify_async.errors import Forbidden, InvalidInput, NotFound, ServerError

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import pytest
 from aioresponses import CallbackResult, aioresponses
-from mocked_api import MockedApi, Sent, ids_of, user_client
+from user_area_support import MockedApi, Sent, ids_of, user_client
 
 from spotify_async.config import Mode
 from spotify_async.endpoints.playlists import COVER_IMAGE_MAX_BYTES, PlaylistsEndpoints

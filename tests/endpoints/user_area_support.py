@@ -1,15 +1,22 @@
-"""A recording mock of the Web API (aioresponses) for the library, playlists and player request tests.
+"""Shared set-up for the library, playlists and player tests.
 
-``MockedApi`` answers chosen method/path patterns and records every request the SDK sends (method, path, query,
-decoded JSON body, raw body, headers) in order; it also tracks how many requests were in flight at once, so tests can
-tell concurrent chunks from sequential ones. ``user_client(mode)`` is a client with a fixed user token.
+On the wire (aioresponses): ``MockedApi`` answers chosen method/path patterns and records every request the SDK sends
+(method, path, query, decoded JSON body, raw body, headers) in order; it also tracks how many requests were in flight
+at once, so tests can tell concurrent chunks from sequential ones. ``user_client(mode)`` is a client with a fixed
+user token.
+
+Against FakeSpotify: ``fake_user(mode, premium=...)`` starts a fake answering like Spotify does for that kind of app,
+with request validation against the OpenAPI description on, picks a user (a premium one for the player), and yields
+the fake, a client in the same mode holding that user's token, and the user id; on a clean exit it asserts the fake
+saw no request violating the spec. ``nothing_sent(fake)`` asserts a block sent no request.
 """
 
 from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -19,6 +26,7 @@ from aioresponses import CallbackResult, aioresponses
 
 from spotify_async.config import Config, Mode, RetryPolicy
 from spotify_async.session import Spotify
+from spotify_async.testing import FakeSpotify
 
 API = "https://api.spotify.com/v1"
 
@@ -102,3 +110,34 @@ FAST = Config(retry=RetryPolicy(backoff_base=0.001, backoff_cap=0.01))
 def user_client(mode: Mode = "development") -> Spotify:
     """A client with a fixed user token (no token endpoint involved)."""
     return Spotify("user-access-token", mode=mode, config=FAST)
+
+
+@asynccontextmanager
+async def fake_user(
+    mode: Mode = "development",
+    *,
+    premium: bool | None = None,
+    scopes: str | None = None,
+    validate: bool = True,
+    **fake_options: Any,
+) -> AsyncIterator[tuple[FakeSpotify, Spotify, str]]:
+    """A FakeSpotify in ``mode``, a user (premium or free when asked) and a client holding that user's token."""
+    async with FakeSpotify(mode=mode, validate_requests=validate, **fake_options) as fake:
+        users = fake.catalog.users
+        if premium is not None:
+            users = [u for u in users if (fake.catalog.user_by_id[u].product == "premium") == premium]
+        uid = users[0]
+        token = fake.issue_user_token(uid, scopes=scopes)["access_token"]
+        async with Spotify(
+            token, api_base=fake.api_base, accounts_base=fake.accounts_base, mode=mode, config=FAST
+        ) as sp:
+            yield fake, sp, uid
+        if validate:
+            assert fake.spec_violations == []
+
+
+@contextmanager
+def nothing_sent(fake: FakeSpotify) -> Iterator[None]:
+    before = fake.stats.api_requests
+    yield
+    assert fake.stats.api_requests == before, "a request was sent although the call should have failed first"
