@@ -81,7 +81,11 @@ class SpecRequest:
         self.path = "/v1" + api_path
         self.host_url = _SPEC_SERVER
         self.parameters = _Params(query, headers).inner
-        self.body = body
+        # the spec types the base64 cover upload (image/jpeg) as a string; openapi-core hands raw media types
+        # to the schema as bytes, so give it the text it describes
+        self.body: bytes | str | None = (
+            body.decode("ascii", "replace") if body is not None and content_type == "image/jpeg" else body
+        )
         self.content_type = content_type
 
     @property
@@ -97,17 +101,26 @@ class SpecResponse:
         self.content_type = headers.get("Content-Type", "application/json").split(";")[0].strip().lower()
 
 
+def _short(text: str, limit: int = 160) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def _describe(exc: BaseException) -> str:
-    parts = [str(exc)]
-    cause: BaseException | None = exc.__cause__
-    while cause is not None:
-        schema_errors = getattr(cause, "schema_errors", None)
+    """One readable line: the error type and, for schema errors, each failing path (values cut short)."""
+    parts = [type(exc).__name__]
+    seen: BaseException | None = exc
+    found = False
+    while seen is not None:
+        schema_errors = getattr(seen, "schema_errors", None)
         if schema_errors:
-            parts.extend(f"{'/'.join(map(str, e.absolute_path)) or '$'}: {e.message}" for e in schema_errors[:5])
-        else:
-            parts.append(str(cause))
-        cause = cause.__cause__
-    return "; ".join(p for p in parts if p)
+            found = True
+            parts.extend(
+                f"$.{'.'.join(map(str, e.absolute_path))}: {_short(e.message)}" for e in list(schema_errors)[:5]
+            )
+        seen = seen.__cause__ or seen.__context__
+    if not found:
+        parts.append(_short(str(exc), 300))
+    return "; ".join(parts)
 
 
 def request_errors(spec: Any, req: SpecRequest) -> list[str]:
@@ -123,11 +136,24 @@ def response_errors(spec: Any, req: SpecRequest, resp: SpecResponse) -> list[str
         return [_describe(e) for e in spec.iter_response_errors(req, resp)]
 
 
+def declared_statuses(spec: Any, req: SpecRequest) -> set[str]:
+    """The response codes the spec declares for the operation ``req`` addresses (empty if none matches)."""
+    from openapi_core.templating.paths.finders import APICallPathFinder
+
+    try:
+        found = APICallPathFinder(spec.spec).find(req.method, req.full_url_pattern)
+    except Exception:  # no operation matches: nothing to check against
+        return set()
+    responses = found.operation / "responses"
+    return {str(k) for k in responses.keys()}  # noqa: SIM118 - a SchemaPath, not a dict
+
+
 class RequestValidator:
     """Checks requests reaching a FakeSpotify and records violations instead of failing them."""
 
     def __init__(self, spec: Any) -> None:
         self.spec = spec
+        self._declared: dict[tuple[str, str], set[str]] = {}
 
     @classmethod
     async def load(cls, path: str | None) -> RequestValidator:
@@ -146,3 +172,34 @@ class RequestValidator:
         )
         for err in request_errors(self.spec, req):
             violations.append(f"{request.method} {api_path}: {err}")
+
+    async def check_response(
+        self, request: web.Request, api_path: str, resp: web.StreamResponse, violations: list[str]
+    ) -> None:
+        """Check a response the fake produced; statuses the operation does not declare are not checked (the
+        spec lists only 2xx, 401, 403 and 429 for most operations)."""
+        if not isinstance(resp, web.Response):
+            return
+        body = resp.body if isinstance(resp.body, bytes) else None
+        req = SpecRequest(
+            request.method,
+            api_path,
+            request.query,
+            request.headers,
+            await request.read() if request.body_exists else None,
+            request.headers.get("Content-Type", "").split(";")[0].strip().lower(),
+        )
+        if not self._declares(req, resp.status):
+            return
+        headers = dict(resp.headers)
+        if body is None or not body:
+            headers.pop("Content-Type", None)
+        for err in response_errors(self.spec, req, SpecResponse(resp.status, headers, body or None)):
+            violations.append(f"{request.method} {api_path} -> {resp.status}: {err}")
+
+    def _declares(self, req: SpecRequest, status: int) -> bool:
+        key = (req.method, req.path)
+        statuses = self._declared.get(key)
+        if statuses is None:
+            statuses = self._declared[key] = declared_statuses(self.spec, req)
+        return str(status) in statuses or "default" in statuses

@@ -165,6 +165,7 @@ class FakeSpotify:
         mode: str = "extended",
         big_playlist_size: int = 10_000,
         validate_requests: bool = False,
+        validate_responses: bool = False,
         refresh_rotation: str = "none",
         playlist_shape: str | None = None,
         host: str = "127.0.0.1",
@@ -185,7 +186,11 @@ class FakeSpotify:
         self.playlist_shape = playlist_shape
         self.validate_requests = validate_requests
         self.spec_path = spec_path
+        #: request violations found when ``validate_requests`` is on
         self.spec_violations: list[str] = []
+        #: the fake's own responses that do not match the spec, when ``validate_responses`` is on (a test aid)
+        self.validate_responses = validate_responses
+        self.response_violations: list[str] = []
         self._latency = float(latency)
         self._limiter = _RollingWindow(*rate_limit) if rate_limit is not None else None
         rng = random.Random(seed)
@@ -225,7 +230,7 @@ class FakeSpotify:
         self.accounts_base = f"http://{host}:{self.port}"
         self.api_base = f"{self.accounts_base}/v1"
         self._world = World(self.catalog, self.api_base, self.mode, self.accounts, self.playlist_shape, self.seed)
-        if self.validate_requests:
+        if self.validate_requests or self.validate_responses:
             from ._spec import RequestValidator
 
             self._validator = await RequestValidator.load(self.spec_path)
@@ -510,6 +515,8 @@ class FakeSpotify:
                 resp.headers.update(exc.headers)
         if fault is not None and fault.kind == "malformed":
             resp = self._malform(fault, resp)
+        elif self.validate_responses and self._validator is not None and route is not None:
+            await self._validator.check_response(request, api_path, resp, self.response_violations)
         return self._count(resp)
 
     async def _dispatch(
@@ -545,7 +552,7 @@ class FakeSpotify:
             spec_route = ALL_ROUTES.get(route.operation_id)
             if spec_route is not None and not spec_route.dev_mode_available:
                 self._refuse_dev(route.operation_id, spec_route.dev_status)
-        if self._validator is not None:
+        if self._validator is not None and self.validate_requests:
             await self._validator.check(request, api_path, self.spec_violations)
         call = Call(world, request, request.query, params, token, route.operation_id)
         resp: web.StreamResponse = await route.handler(call)
