@@ -24,14 +24,15 @@ class AlbumsEndpoints(EndpointGroup):
     __slots__ = ()
 
     def get(self, album_id: str, *, market: str | None = None) -> Call[Album]:
-        """``GET /albums/{id}``: one album (an id, URI or URL). No scope needed."""
+        """``GET /albums/{id}``: one album (an id, URI or URL). No scope; both modes."""
         route = routes.GET_AN_ALBUM.compile(id=ids.to_id(album_id, "album"))
         return Call(self._client, Request(route, query(market=check_market(market))), Album)
 
     async def get_several(self, album_ids: Iterable[str], *, market: str | None = None) -> list[Album | None]:
-        """Any number of albums in input order, ``None`` for unknown ids.
+        """Any number of albums in input order, ``None`` for unknown ids. No scope; both modes.
 
-        ``GET /albums?ids=`` in chunks of 20 (extended mode); concurrent ``GET /albums/{id}`` in development mode.
+        Extended mode: ``GET /albums?ids=`` in concurrent chunks of 20. Development mode (the batch read was removed):
+        concurrent ``GET /albums/{id}``.
         """
         return await get_several(
             self,
@@ -54,7 +55,7 @@ class AlbumsEndpoints(EndpointGroup):
         offset: int = 0,
         max_items: int | None = None,
     ) -> Paged[SimplifiedTrack]:
-        """``GET /albums/{id}/tracks``: await for the first page (limit up to 50), iterate for every track."""
+        """``GET /albums/{id}/tracks``: an album's tracks, paged (limit up to 50). No scope; both modes."""
         route = routes.GET_AN_ALBUMS_TRACKS.compile(id=ids.to_id(album_id, "album"))
         return Paged(
             self._client,

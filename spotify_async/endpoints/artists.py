@@ -42,14 +42,15 @@ class ArtistsEndpoints(EndpointGroup):
     __slots__ = ()
 
     def get(self, artist_id: str) -> Call[Artist]:
-        """``GET /artists/{id}``: one artist (an id, URI or URL). No scope needed."""
+        """``GET /artists/{id}``: one artist (an id, URI or URL). No scope; both modes."""
         route = routes.GET_AN_ARTIST.compile(id=ids.to_id(artist_id, "artist"))
         return Call(self._client, Request(route), Artist)
 
     async def get_several(self, artist_ids: Iterable[str]) -> list[Artist | None]:
-        """Any number of artists in input order, ``None`` for unknown ids.
+        """Any number of artists in input order, ``None`` for unknown ids. No scope; both modes.
 
-        ``GET /artists?ids=`` in chunks of 50 (extended mode); concurrent ``GET /artists/{id}`` in development mode.
+        Extended mode: ``GET /artists?ids=`` in concurrent chunks of 50. Development mode (the batch read was removed):
+        concurrent ``GET /artists/{id}``.
         """
         return await get_several(
             self,
@@ -72,7 +73,7 @@ class ArtistsEndpoints(EndpointGroup):
         offset: int = 0,
         max_items: int | None = None,
     ) -> Paged[ArtistDiscographyAlbum]:
-        """``GET /artists/{id}/albums``: await for the first page (limit up to 10), iterate for every album.
+        """``GET /artists/{id}/albums``: an artist's albums, paged (limit up to 10). No scope; both modes.
 
         ``include_groups`` filters by ``album``, ``single``, ``appears_on``, ``compilation``.
         """
@@ -87,13 +88,11 @@ class ArtistsEndpoints(EndpointGroup):
         )
 
     def top_tracks(self, artist_id: str, *, market: str | None = None) -> Call[list[Track]]:
-        """``GET /artists/{id}/top-tracks``: up to 10 tracks. Extended mode only (removed for development mode in
-        2026, no replacement: raises ``EndpointUnavailable``)."""
+        """``GET /artists/{id}/top-tracks``: up to 10 tracks. No scope; extended mode only (removed in 2026)."""
         route = routes.GET_AN_ARTISTS_TOP_TRACKS.compile(id=ids.to_id(artist_id, "artist"))
         return Call(self._client, Request(route, query(market=check_market(market))), list[Track], key="tracks")
 
     def related_artists(self, artist_id: str) -> Call[list[Artist]]:
-        """``GET /artists/{id}/related-artists``: up to 20 similar artists. Extended mode only (restricted for new and
-        development-mode apps since November 2024: raises ``EndpointUnavailable``)."""
+        """``GET /artists/{id}/related-artists``: up to 20 artists. No scope; extended mode only (restricted 2024)."""
         route = routes.GET_AN_ARTISTS_RELATED_ARTISTS.compile(id=ids.to_id(artist_id, "artist"))
         return Call(self._client, Request(route), list[Artist], key="artists")

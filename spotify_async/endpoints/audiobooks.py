@@ -24,15 +24,15 @@ class AudiobooksEndpoints(EndpointGroup):
     __slots__ = ()
 
     def get(self, audiobook_id: str, *, market: str | None = None) -> Call[Audiobook]:
-        """``GET /audiobooks/{id}``: one audiobook with its first page of chapters. No scope needed."""
+        """``GET /audiobooks/{id}``: one audiobook with its first page of chapters. No scope; both modes."""
         route = routes.GET_AN_AUDIOBOOK.compile(id=ids.to_id(audiobook_id, "audiobook"))
         return Call(self._client, Request(route, query(market=check_market(market))), Audiobook)
 
     async def get_several(self, audiobook_ids: Iterable[str], *, market: str | None = None) -> list[Audiobook | None]:
-        """Any number of audiobooks in input order, ``None`` for unknown ids.
+        """Any number of audiobooks in input order, ``None`` for unknown ids. No scope; both modes.
 
-        ``GET /audiobooks?ids=`` in chunks of 50 (extended mode); concurrent ``GET /audiobooks/{id}`` in development
-        mode.
+        Extended mode: ``GET /audiobooks?ids=`` in concurrent chunks of 50. Development mode (the batch read was
+        removed): concurrent ``GET /audiobooks/{id}``.
         """
         return await get_several(
             self,
@@ -55,7 +55,7 @@ class AudiobooksEndpoints(EndpointGroup):
         offset: int = 0,
         max_items: int | None = None,
     ) -> Paged[SimplifiedChapter]:
-        """``GET /audiobooks/{id}/chapters``: await for the first page (limit up to 50), iterate for every chapter."""
+        """``GET /audiobooks/{id}/chapters``: an audiobook's chapters, paged (limit up to 50). No scope; both modes."""
         route = routes.GET_AUDIOBOOK_CHAPTERS.compile(id=ids.to_id(audiobook_id, "audiobook"))
         return Paged(
             self._client,

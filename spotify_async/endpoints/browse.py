@@ -41,8 +41,7 @@ class BrowseEndpoints(EndpointGroup):
     def categories(
         self, *, locale: str | None = None, limit: int | None = None, offset: int = 0, max_items: int | None = None
     ) -> Paged[Category]:
-        """``GET /browse/categories``: await for the first page (limit up to 50), iterate for every category.
-        Extended mode only."""
+        """``GET /browse/categories``: browse categories, paged (limit up to 50). No scope; extended mode only."""
         return Paged(
             self._client,
             Request(routes.GET_CATEGORIES.compile(), query(locale=_locale(locale))),
@@ -54,15 +53,14 @@ class BrowseEndpoints(EndpointGroup):
         )
 
     def category(self, category_id: str, *, locale: str | None = None) -> Call[Category]:
-        """``GET /browse/categories/{category_id}``: one category (e.g. ``"toplists"``). Extended mode only."""
+        """``GET /browse/categories/{category_id}``: one category (e.g. ``toplists``). No scope; extended mode only."""
         route = routes.GET_A_CATEGORY.compile(category_id=_category_id(category_id))
         return Call(self._client, Request(route, query(locale=_locale(locale))), Category)
 
     def category_playlists(
         self, category_id: str, *, limit: int | None = None, offset: int = 0, max_items: int | None = None
     ) -> Paged[SimplifiedPlaylist | None]:
-        """``GET /browse/categories/{category_id}/playlists``: await for the first page (limit up to 50), iterate for
-        every playlist. Extended mode only (restricted since November 2024)."""
+        """``GET /browse/categories/{category_id}/playlists``: paged (limit up to 50). No scope; extended mode only."""
         route = routes.GET_A_CATEGORIES_PLAYLISTS.compile(category_id=_category_id(category_id))
         return Paged(
             self._client,
@@ -77,8 +75,7 @@ class BrowseEndpoints(EndpointGroup):
     def new_releases(
         self, *, limit: int | None = None, offset: int = 0, max_items: int | None = None
     ) -> Paged[SimplifiedAlbum]:
-        """``GET /browse/new-releases``: await for the first page (limit up to 50), iterate for every album.
-        Extended mode only."""
+        """``GET /browse/new-releases``: new albums, paged (limit up to 50). No scope; extended mode only."""
         return Paged(
             self._client,
             Request(routes.GET_NEW_RELEASES.compile()),
@@ -92,9 +89,10 @@ class BrowseEndpoints(EndpointGroup):
     def featured_playlists(
         self, *, locale: str | None = None, limit: int | None = None, offset: int = 0, max_items: int | None = None
     ) -> Paged[SimplifiedPlaylist | None]:
-        """``GET /browse/featured-playlists``: await for the first page (limit up to 50), iterate for every playlist
-        (the headline ``message`` is in the raw body: ``with_response()``). Extended mode only (restricted since
-        November 2024)."""
+        """``GET /browse/featured-playlists``: paged (limit up to 50). No scope; extended mode only.
+
+        The headline ``message`` is not kept; read it from the raw body of ``with_response()`` if needed.
+        """
         return Paged(
             self._client,
             Request(routes.GET_FEATURED_PLAYLISTS.compile(), query(locale=_locale(locale))),

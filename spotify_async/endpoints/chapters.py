@@ -20,14 +20,15 @@ class ChaptersEndpoints(EndpointGroup):
     __slots__ = ()
 
     def get(self, chapter_id: str, *, market: str | None = None) -> Call[Chapter]:
-        """``GET /chapters/{id}``: one chapter (an id, URI or URL) with its audiobook. No scope needed."""
+        """``GET /chapters/{id}``: one chapter with its audiobook. No scope; both modes."""
         route = routes.GET_A_CHAPTER.compile(id=ids.to_id(chapter_id, "chapter"))
         return Call(self._client, Request(route, query(market=check_market(market))), Chapter)
 
     async def get_several(self, chapter_ids: Iterable[str], *, market: str | None = None) -> list[Chapter | None]:
-        """Any number of chapters in input order, ``None`` for unknown ids.
+        """Any number of chapters in input order, ``None`` for unknown ids. No scope; both modes.
 
-        ``GET /chapters?ids=`` in chunks of 50 (extended mode); concurrent ``GET /chapters/{id}`` in development mode.
+        Extended mode: ``GET /chapters?ids=`` in concurrent chunks of 50. Development mode (the batch read was removed):
+        concurrent ``GET /chapters/{id}``.
         """
         return await get_several(
             self,

@@ -23,15 +23,15 @@ class EpisodesEndpoints(EndpointGroup):
     __slots__ = ()
 
     def get(self, episode_id: str, *, market: str | None = None) -> Call[Episode]:
-        """``GET /episodes/{id}`` (scope ``user-read-playback-position`` fills ``resume_point``): one episode."""
+        """``GET /episodes/{id}``: one episode with its show. Scope ``user-read-playback-position``; both modes."""
         route = routes.GET_AN_EPISODE.compile(id=ids.to_id(episode_id, "episode"))
         return Call(self._client, Request(route, query(market=check_market(market))), Episode)
 
     async def get_several(self, episode_ids: Iterable[str], *, market: str | None = None) -> list[Episode | None]:
-        """Any number of episodes in input order, ``None`` for unknown ids (scope ``user-read-playback-position``
-        fills ``resume_point``).
+        """Any number of episodes in input order, ``None`` for unknown ids. Scope ``user-read-playback-position``.
 
-        ``GET /episodes?ids=`` in chunks of 50 (extended mode); concurrent ``GET /episodes/{id}`` in development mode.
+        Extended mode: ``GET /episodes?ids=`` in concurrent chunks of 50. Development mode (the batch read was removed):
+        concurrent ``GET /episodes/{id}``. The scope fills ``resume_point``.
         """
         return await get_several(
             self,

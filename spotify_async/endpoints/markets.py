@@ -16,6 +16,5 @@ class MarketsEndpoints(EndpointGroup):
     __slots__ = ()
 
     def available(self) -> Call[list[str]]:
-        """``GET /markets``: ISO 3166-1 alpha-2 codes of every market. Extended mode only (removed for development
-        mode in February 2026, no replacement)."""
+        """``GET /markets``: every market's ISO 3166-1 alpha-2 code. No scope; extended mode only."""
         return Call(self._client, Request(routes.GET_AVAILABLE_MARKETS.compile()), list[str], key="markets")

@@ -91,9 +91,12 @@ class RecommendationsEndpoints(EndpointGroup):
         market: str | None = None,
         **tunables: float,
     ) -> Call[Recommendations]:
-        """``GET /recommendations``: up to ``limit`` (1 to 100, Spotify's default 20) tracks from 1 to 5 seeds in all
-        (artist ids, track ids, genre names), tuned with ``min_``/``max_``/``target_`` + an attribute of
-        :data:`TUNABLE_ATTRIBUTES` (e.g. ``target_energy=0.8``, ``max_popularity=40``). Extended mode only."""
+        """``GET /recommendations``: tracks from 1 to 5 seeds in all, tuned. No scope; extended mode only.
+
+        Seeds are artist ids, track ids and genre names (:meth:`genre_seeds`); ``limit`` is 1 to 100
+        (Spotify's default 20); tunables are ``min_``/``max_``/``target_`` + an attribute of
+        :data:`TUNABLE_ATTRIBUTES` (``target_energy=0.8``, ``max_popularity=40``).
+        """
         artists = _seed_list(seed_artists, "artist")
         tracks = _seed_list(seed_tracks, "track")
         genres = _seed_list(seed_genres, "genre")
@@ -118,19 +121,21 @@ class RecommendationsEndpoints(EndpointGroup):
         return Call(self._client, Request(routes.GET_RECOMMENDATIONS.compile(), params), Recommendations)
 
     def genre_seeds(self) -> Call[list[str]]:
-        """``GET /recommendations/available-genre-seeds``: the genre names ``seed_genres`` accepts. Extended mode
-        only."""
+        """``GET /recommendations/available-genre-seeds``: genre names for seeds. No scope; extended mode only."""
         route = routes.GET_RECOMMENDATION_GENRES.compile()
         return Call(self._client, Request(route), list[str], key="genres")
 
     def audio_features(self, track_id: str) -> Call[AudioFeatures]:
-        """``GET /audio-features/{id}``: one track's acoustic attributes. Extended mode only."""
+        """``GET /audio-features/{id}``: one track's acoustic attributes. No scope; extended mode only."""
         route = routes.GET_AUDIO_FEATURES.compile(id=ids.to_id(track_id, "track"))
         return Call(self._client, Request(route), AudioFeatures)
 
     async def several_audio_features(self, track_ids: Iterable[str]) -> list[AudioFeatures | None]:
-        """``GET /audio-features?ids=`` in concurrent chunks of 100: any number of tracks in input order, ``None`` for
-        unknown ids. Extended mode only (there is no single-item fallback: that operation is restricted too)."""
+        """``GET /audio-features?ids=``: any number of tracks, in order, ``None`` if unknown. Extended mode only.
+
+        Sent in concurrent chunks of 100. No scope. There is no development-mode fallback: the single read is restricted
+        too.
+        """
         wanted = id_list(track_ids, "track")
         calls: list[Call[list[AudioFeatures | None]]] = [
             Call(
@@ -145,6 +150,6 @@ class RecommendationsEndpoints(EndpointGroup):
         return [item for chunk in results for item in chunk]
 
     def audio_analysis(self, track_id: str) -> Call[AudioAnalysis]:
-        """``GET /audio-analysis/{id}``: one track's bars, beats, sections and segments. Extended mode only."""
+        """``GET /audio-analysis/{id}``: one track's bars, beats, sections, segments. No scope; extended mode only."""
         route = routes.GET_AUDIO_ANALYSIS.compile(id=ids.to_id(track_id, "track"))
         return Call(self._client, Request(route), AudioAnalysis)

@@ -65,8 +65,10 @@ class SearchEndpoints(EndpointGroup):
         offset: int = 0,
         include_external: str | None = None,
     ) -> Call[SearchResults]:
-        """``GET /search``: one page of results for each of ``types`` (album, artist, playlist, track, show,
-        episode, audiobook)."""
+        """``GET /search``: one page of each of ``types`` (album, artist, playlist, track, show, episode, audiobook).
+
+        No scope; both modes (page size up to 10 in development mode, 50 in extended mode; offset up to 1000).
+        """
         if isinstance(types, str):
             types = types.split(",")
         if not types:
@@ -115,7 +117,7 @@ class SearchEndpoints(EndpointGroup):
         offset: int = 0,
         max_items: int | None = None,
     ) -> Paged[Track]:
-        """Search tracks: await for the first page, iterate for every match."""
+        """``GET /search?type=track``: matching tracks, paged (at most the first 1000). No scope; both modes."""
         return self._paged("track", Track, q, market, limit, offset, max_items)
 
     def artists(
@@ -127,7 +129,7 @@ class SearchEndpoints(EndpointGroup):
         offset: int = 0,
         max_items: int | None = None,
     ) -> Paged[Artist]:
-        """Search artists: await for the first page, iterate for every match."""
+        """``GET /search?type=artist``: matching artists, paged (at most the first 1000). No scope; both modes."""
         return self._paged("artist", Artist, q, market, limit, offset, max_items)
 
     def albums(
@@ -139,7 +141,7 @@ class SearchEndpoints(EndpointGroup):
         offset: int = 0,
         max_items: int | None = None,
     ) -> Paged[SimplifiedAlbum]:
-        """Search albums: await for the first page, iterate for every match."""
+        """``GET /search?type=album``: matching albums, paged (at most the first 1000). No scope; both modes."""
         return self._paged("album", SimplifiedAlbum, q, market, limit, offset, max_items)
 
     def playlists(
@@ -151,7 +153,7 @@ class SearchEndpoints(EndpointGroup):
         offset: int = 0,
         max_items: int | None = None,
     ) -> Paged[SimplifiedPlaylist | None]:
-        """Search playlists (Spotify may answer ``null`` entries): await for the first page, iterate for all."""
+        """``GET /search?type=playlist``: playlists (``None`` entries possible), paged. No scope; both modes."""
         return self._paged("playlist", SimplifiedPlaylist | None, q, market, limit, offset, max_items)
 
     def shows(
@@ -163,7 +165,7 @@ class SearchEndpoints(EndpointGroup):
         offset: int = 0,
         max_items: int | None = None,
     ) -> Paged[SimplifiedShow | None]:
-        """Search shows: await for the first page, iterate for every match."""
+        """``GET /search?type=show``: matching shows (``None`` entries possible), paged. No scope; both modes."""
         return self._paged("show", SimplifiedShow | None, q, market, limit, offset, max_items)
 
     def episodes(
@@ -175,7 +177,7 @@ class SearchEndpoints(EndpointGroup):
         offset: int = 0,
         max_items: int | None = None,
     ) -> Paged[SimplifiedEpisode | None]:
-        """Search episodes: await for the first page, iterate for every match."""
+        """``GET /search?type=episode``: matching episodes (``None`` entries possible), paged. No scope; both modes."""
         return self._paged("episode", SimplifiedEpisode | None, q, market, limit, offset, max_items)
 
     def audiobooks(
@@ -187,5 +189,5 @@ class SearchEndpoints(EndpointGroup):
         offset: int = 0,
         max_items: int | None = None,
     ) -> Paged[SimplifiedAudiobook | None]:
-        """Search audiobooks: await for the first page, iterate for every match."""
+        """``GET /search?type=audiobook``: audiobooks (``None`` entries possible), paged. No scope; both modes."""
         return self._paged("audiobook", SimplifiedAudiobook | None, q, market, limit, offset, max_items)

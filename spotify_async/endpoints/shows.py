@@ -23,17 +23,16 @@ class ShowsEndpoints(EndpointGroup):
     __slots__ = ()
 
     def get(self, show_id: str, *, market: str | None = None) -> Call[Show]:
-        """``GET /shows/{id}`` (scope ``user-read-playback-position`` fills episodes' ``resume_point``): one show with
-        its first page of episodes."""
+        """``GET /shows/{id}``: one show with its first episodes. Scope ``user-read-playback-position``; both modes."""
         route = routes.GET_A_SHOW.compile(id=ids.to_id(show_id, "show"))
         return Call(self._client, Request(route, query(market=check_market(market))), Show)
 
     async def get_several(self, show_ids: Iterable[str], *, market: str | None = None) -> list[SimplifiedShow | None]:
-        """Any number of shows in input order, ``None`` for unknown ids.
+        """Any number of shows in input order, ``None`` for unknown ids. No scope; both modes.
 
-        ``GET /shows?ids=`` in chunks of 50 (extended mode) answers simplified shows; development mode sends
-        concurrent ``GET /shows/{id}`` instead, whose answers are full :class:`~spotify_async.models.Show` objects (a
-        subclass: they also carry the first page of episodes).
+        Extended mode: ``GET /shows?ids=`` in concurrent chunks of 50, answering simplified shows. Development mode (the
+        batch read was removed): concurrent ``GET /shows/{id}``, answering full
+        :class:`~spotify_async.models.Show` objects (a subclass, with the first page of episodes too).
         """
         return await get_several(
             self,
@@ -57,8 +56,10 @@ class ShowsEndpoints(EndpointGroup):
         offset: int = 0,
         max_items: int | None = None,
     ) -> Paged[SimplifiedEpisode]:
-        """``GET /shows/{id}/episodes`` (scope ``user-read-playback-position`` fills ``resume_point``): await for the
-        first page (limit up to 50), iterate for every episode."""
+        """``GET /shows/{id}/episodes``: a show's episodes, paged (limit up to 50). Both modes.
+
+        Scope ``user-read-playback-position`` (fills ``resume_point``).
+        """
         route = routes.GET_A_SHOWS_EPISODES.compile(id=ids.to_id(show_id, "show"))
         return Paged(
             self._client,

@@ -23,14 +23,15 @@ class TracksEndpoints(EndpointGroup):
     __slots__ = ()
 
     def get(self, track_id: str, *, market: str | None = None) -> Call[Track]:
-        """``GET /tracks/{id}``: one track (an id, URI or URL). No scope needed."""
+        """``GET /tracks/{id}``: one track (an id, URI or URL). No scope; both modes."""
         route = routes.GET_TRACK.compile(id=ids.to_id(track_id, "track"))
         return Call(self._client, Request(route, query(market=check_market(market))), Track)
 
     async def get_several(self, track_ids: Iterable[str], *, market: str | None = None) -> list[Track | None]:
-        """Any number of tracks in input order, ``None`` for unknown ids.
+        """Any number of tracks in input order, ``None`` for unknown ids. No scope; both modes.
 
-        ``GET /tracks?ids=`` in chunks of 50 (extended mode); concurrent ``GET /tracks/{id}`` in development mode.
+        Extended mode: ``GET /tracks?ids=`` in concurrent chunks of 50. Development mode (the batch read was removed):
+        concurrent ``GET /tracks/{id}``.
         """
         return await get_several(
             self,

@@ -34,21 +34,25 @@ class UsersEndpoints(EndpointGroup):
     __slots__ = ()
 
     def me(self) -> Call[PrivateUser]:
-        """``GET /me``: the current user's profile (``user-read-private``/``user-read-email`` add country, product,
-        email; development-mode apps no longer get those fields)."""
+        """``GET /me``: the current user's profile. Scopes ``user-read-private``, ``user-read-email``; both modes.
+
+        Development-mode apps no longer get ``country``, ``email``, ``explicit_content``, ``followers``, ``product``.
+        """
         return Call(self._client, Request(routes.GET_CURRENT_USERS_PROFILE.compile()), PrivateUser)
 
     def get(self, user_id: str) -> Call[PublicUser]:
-        """``GET /users/{user_id}``: anyone's public profile (an id, URI or URL). Extended mode only: removed for
-        development-mode apps (raises ``EndpointUnavailable``; use :meth:`me` for the current user)."""
+        """``GET /users/{user_id}``: anyone's public profile. No scope; extended mode only (use :meth:`me`)."""
         route = routes.GET_USERS_PROFILE.compile(user_id=ids.user_id(user_id))
         return Call(self._client, Request(route), PublicUser)
 
     def playlists(
         self, user_id: str, *, limit: int | None = None, offset: int = 0, max_items: int | None = None
     ) -> Paged[SimplifiedPlaylist]:
-        """``GET /users/{user_id}/playlists`` (scopes ``playlist-read-private``, ``playlist-read-collaborative``): a
-        user's public playlists, limit up to 50. Extended mode only (development mode: use :meth:`my_playlists`)."""
+        """``GET /users/{user_id}/playlists``: a user's public playlists, paged. Extended mode only.
+
+        Limit up to 50. Scopes ``playlist-read-private``, ``playlist-read-collaborative``. Development mode: use
+        :meth:`my_playlists` for the current user.
+        """
         route = routes.GET_LIST_USERS_PLAYLISTS.compile(user_id=ids.user_id(user_id))
         return Paged(
             self._client,
@@ -62,8 +66,10 @@ class UsersEndpoints(EndpointGroup):
     def my_playlists(
         self, *, limit: int | None = None, offset: int = 0, max_items: int | None = None
     ) -> Paged[SimplifiedPlaylist]:
-        """``GET /me/playlists`` (scopes ``playlist-read-private``, ``playlist-read-collaborative``): playlists the
-        current user owns or follows, limit up to 50."""
+        """``GET /me/playlists``: playlists the user owns or follows, paged (limit up to 50). Both modes.
+
+        Scopes ``playlist-read-private``, ``playlist-read-collaborative``.
+        """
         return Paged(
             self._client,
             Request(routes.GET_A_LIST_OF_CURRENT_USERS_PLAYLISTS.compile()),
@@ -81,8 +87,11 @@ class UsersEndpoints(EndpointGroup):
         offset: int = 0,
         max_items: int | None = None,
     ) -> Paged[Artist]:
-        """``GET /me/top/artists`` (scope ``user-top-read``): the user's top artists over ``time_range``
-        (``short_term``, ``medium_term`` (Spotify's default), ``long_term``), limit up to 50."""
+        """``GET /me/top/artists``: the user's top artists, paged. Scope ``user-top-read``; both modes.
+
+        ``time_range``: ``short_term`` (~4 weeks), ``medium_term`` (~6 months, Spotify's default), ``long_term``
+        (~1 year). Limit up to 50.
+        """
         return Paged(
             self._client,
             Request(routes.GET_USERS_TOP_ARTISTS.compile(), query(time_range=_time_range(time_range))),
@@ -100,8 +109,11 @@ class UsersEndpoints(EndpointGroup):
         offset: int = 0,
         max_items: int | None = None,
     ) -> Paged[Track]:
-        """``GET /me/top/tracks`` (scope ``user-top-read``): the user's top tracks over ``time_range``
-        (``short_term``, ``medium_term`` (Spotify's default), ``long_term``), limit up to 50."""
+        """``GET /me/top/tracks``: the user's top tracks, paged. Scope ``user-top-read``; both modes.
+
+        ``time_range``: ``short_term`` (~4 weeks), ``medium_term`` (~6 months, Spotify's default), ``long_term``
+        (~1 year). Limit up to 50.
+        """
         return Paged(
             self._client,
             Request(routes.GET_USERS_TOP_TRACKS.compile(), query(time_range=_time_range(time_range))),
@@ -114,8 +126,10 @@ class UsersEndpoints(EndpointGroup):
     def followed_artists(
         self, *, after: str | None = None, limit: int | None = None, max_items: int | None = None
     ) -> CursorPaged[Artist]:
-        """``GET /me/following?type=artist`` (scope ``user-follow-read``): artists the user follows, cursor-paged
-        (limit up to 50; ``after`` is the last artist id already seen)."""
+        """``GET /me/following?type=artist``: followed artists, cursor-paged. Scope ``user-follow-read``; both modes.
+
+        Limit up to 50; ``after`` is the last artist id already seen.
+        """
         params = query(
             type="artist",
             after=ids.to_id(after, "artist") if after is not None else None,
