@@ -37,7 +37,8 @@ class SimplifiedAudiobook:
     total_chapters: int | None = None
     is_externally_hosted: bool | None = None
     publisher: str | None = None
-    available_markets: list[str] | None = None
+    # Up to 185 country codes: kept out of repr() so a printed track stays readable.
+    available_markets: list[str] | None = attrs.field(default=None, repr=False)
 
 
 @attrs.define(slots=True, kw_only=True)
@@ -63,7 +64,8 @@ class SimplifiedChapter:
     audio_preview_url: str | None = None
     resume_point: ResumePoint | None = None
     restrictions: Restrictions | None = None
-    available_markets: list[str] | None = None
+    # Up to 185 country codes: kept out of repr() so a printed track stays readable.
+    available_markets: list[str] | None = attrs.field(default=None, repr=False)
 
 
 @attrs.define(slots=True, kw_only=True)

@@ -35,7 +35,8 @@ class SimplifiedShow:
     total_episodes: int | None = None
     copyrights: list[Copyright] = attrs.Factory(list)
     publisher: str | None = None
-    available_markets: list[str] | None = None
+    # Up to 185 country codes: kept out of repr() so a printed track stays readable.
+    available_markets: list[str] | None = attrs.field(default=None, repr=False)
 
 
 @attrs.define(slots=True, kw_only=True)
@@ -65,7 +66,8 @@ class SimplifiedEpisode:
     audio_preview_url: str | None = None
     resume_point: ResumePoint | None = None
     restrictions: Restrictions | None = None
-    available_markets: list[str] | None = None
+    # Up to 185 country codes: kept out of repr() so a printed track stays readable.
+    available_markets: list[str] | None = attrs.field(default=None, repr=False)
 
 
 @attrs.define(slots=True, kw_only=True)
