@@ -15,7 +15,7 @@ import hashlib
 from aiohttp import web
 
 from .._catalog import PlaylistEntry, PlaylistRec
-from .._util import ApiError, empty_response, json_response, parse_limit, parse_offset
+from .._util import ApiError, empty_response, json_response, parse_limit, parse_offset, raw_json_response
 from ._base import Call, api
 from ._common import now_iso, parse_uri
 
@@ -55,7 +55,7 @@ async def _items(call: Call, path: str) -> web.StreamResponse:
     shape = w.render.playlist_shape
     if path == "tracks" and shape == "new":
         shape = "old"
-    return json_response(w.render.playlist_items_page(pl, offset, limit, path, shape))
+    return raw_json_response(w.render.playlist_items_page_bytes(pl, offset, limit, path, shape))
 
 
 @api("GET", "/playlists/{playlist_id}/items", "get-playlists-items")
