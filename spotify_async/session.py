@@ -19,6 +19,7 @@ from .auth.accounts import AccountsClient
 from .auth.base import AuthFlow
 from .auth.credentials import StaticToken
 from .auth.manager import TokenManager
+from .auth.scopes import REQUIREMENTS, scope_error
 from .auth.token import Token
 from .config import ACCOUNTS_BASE, API_BASE, Config, Mode
 from .endpoints.albums import AlbumsEndpoints
@@ -136,10 +137,12 @@ class Spotify:
         if mode is not None:
             config = attrs.evolve(config, mode=mode)
         core = _AppCore(config, api_base, accounts_base, session, limiter, gate)
-        self._init(core, _flow(auth))
+        self._init(core, _flow(auth), owns_core=True)
 
-    def _init(self, core: _AppCore, flow: AuthFlow) -> None:
+    def _init(self, core: _AppCore, flow: AuthFlow, *, owns_core: bool) -> None:
         self._core = core
+        #: the app session closes the shared pool; a user client made by for_user() does not
+        self._owns_core = owns_core
         self._config = core.config
         self._development = core.config.mode == "development"
         self._strict = core.config.strict_models
@@ -162,10 +165,15 @@ class Spotify:
         self.users = UsersEndpoints(self)
 
     def for_user(self, auth: AuthFlow | Token | str) -> Spotify:
-        """A client for another identity (a user's token) that shares this app's connection pool, scheduler and
-        rate budget. Close only the app session; user clients need no closing."""
+        """A client for another identity (a user's flow or token) that shares this app's connection pool,
+        scheduler and rate budget (Spotify's limit is per app), with a token manager of its own.
+
+        Cheap to create (no I/O): make one per request or cache one per user. Closing a user client (or leaving
+        ``async with``) does nothing; closing the app session ends them all."""
+        if self._core.closed:
+            raise SpotifyError("this Spotify session is closed")
         client = object.__new__(Spotify)
-        client._init(self._core, _flow(auth))
+        client._init(self._core, _flow(auth), owns_core=False)
         return client
 
     def __repr__(self) -> str:
@@ -182,8 +190,9 @@ class Spotify:
         await self.close()
 
     async def close(self) -> None:
-        """Close the HTTP session (unless it was the caller's). Idempotent."""
-        await self._core.close()
+        """Close the HTTP session (unless it was the caller's). Idempotent. A user client leaves it open."""
+        if self._owns_core:
+            await self._core.close()
 
     # ----------------------------------------------------------------- properties
     @property
@@ -214,6 +223,12 @@ class Spotify:
         route = request.route.route
         if self._development and not route.dev_mode_available:
             raise EndpointUnavailable(route.operation_id, mode="development", replacement=route.replacement)
+        token = self.tokens.token
+        # granted scopes are known only when the token says (user flows); an app token or a bare string has none
+        if token is not None and token.scopes:
+            need = REQUIREMENTS.get(route.operation_id)
+            if need is not None and not need.satisfied_by(token.scopes):
+                raise scope_error(route.operation_id, need, token.scopes)
         core = self._core
         return await core.scheduler.send(core.http(), self.tokens, core.api_base, request)
 

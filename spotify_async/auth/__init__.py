@@ -1,9 +1,29 @@
-"""Authentication: token type, flows (client credentials, fixed token; user flows), and the token manager."""
+"""Authentication: token type, flows (client credentials, fixed token, Authorization Code, PKCE), the token manager,
+token stores and scopes."""
 
 from .accounts import AccountsClient
 from .base import AuthFlow
 from .credentials import ClientCredentials, StaticToken
 from .manager import TokenManager
+from .scopes import ALL_SCOPES, Scope
+from .stores import FileTokenStore, MemoryTokenStore, TokenStore
 from .token import Token
+from .user import PKCE, AuthorizationCode, StateMismatch, UserFlow
 
-__all__ = ["AccountsClient", "AuthFlow", "ClientCredentials", "StaticToken", "Token", "TokenManager"]
+__all__ = [
+    "ALL_SCOPES",
+    "PKCE",
+    "AccountsClient",
+    "AuthFlow",
+    "AuthorizationCode",
+    "ClientCredentials",
+    "FileTokenStore",
+    "MemoryTokenStore",
+    "Scope",
+    "StateMismatch",
+    "StaticToken",
+    "Token",
+    "TokenManager",
+    "TokenStore",
+    "UserFlow",
+]

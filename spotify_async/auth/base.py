@@ -8,9 +8,13 @@ stay small.
 from __future__ import annotations
 
 import abc
+from typing import TYPE_CHECKING
 
 from .accounts import AccountsClient
 from .token import Token
+
+if TYPE_CHECKING:
+    from .manager import TokenManager
 
 __all__ = ["AuthFlow"]
 
@@ -36,3 +40,6 @@ class AuthFlow(abc.ABC):
 
     async def token_changed(self, token: Token) -> None:  # noqa: B027 - optional hook, empty by design
         """Called with each new token before it is used (user flows persist it here)."""
+
+    def bind(self, manager: TokenManager) -> None:  # noqa: B027 - optional hook, empty by design
+        """Called by each TokenManager created for this flow (user flows tell it about a new login)."""

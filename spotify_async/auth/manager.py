@@ -55,6 +55,7 @@ class TokenManager:
         self._failure: ReauthorizationRequired | None = None
         #: token requests this manager has made (tests, demo summary)
         self.refresh_count = 0
+        flow.bind(self)
 
     def __repr__(self) -> str:
         return f"TokenManager(flow={self.flow!r}, token={self._token!r})"
