@@ -89,7 +89,11 @@ class ScopeRequirement:
     alternatives: tuple[frozenset[str], ...]
 
     def satisfied_by(self, granted: frozenset[str]) -> bool:
-        return any(alt <= granted for alt in self.alternatives)
+        # a plain loop: this runs before every request, and a generator costs a microsecond here
+        for alt in self.alternatives:  # noqa: SIM110
+            if alt <= granted:
+                return True
+        return False
 
     def missing(self, granted: frozenset[str]) -> frozenset[str]:
         """The fewest scopes that would have to be added (the first alternative on a tie)."""
