@@ -1,25 +1,38 @@
-"""FakeSpotify: an in-process (or subprocess) emulator of the Spotify Web API and accounts service, for tests,
-demos and benchmarks."""
+"""FakeSpotify: an emulator of the Spotify Web API and accounts service on 127.0.0.1, for tests, demos and
+benchmarks, in-process (:class:`FakeSpotify`) or in a child process (:class:`FakeSpotifyProcess`)::
+
+    async with FakeSpotify(seed=0) as fake:
+        fake.api_base, fake.accounts_base, fake.client_id, fake.client_secret, fake.catalog.tracks[0]
+
+The pytest plugin (:mod:`.plugin`) provides a ``fake_spotify`` fixture. ``SPEC_DIVERGENCES.md`` beside this file
+lists where the fake follows the live API rather than openapi.yml.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__all__ = ["FakeSpotify", "FakeSpotifyProcess"]
+__all__ = ["FakeSpotify", "FakeSpotifyProcess", "Fault", "ProcessStats", "Stats", "serve_fake_main"]
 
 if TYPE_CHECKING:
-    from ._cli import FakeSpotifyProcess
-    from .fake import FakeSpotify
+    from ._cli import FakeSpotifyProcess, ProcessStats, serve_fake_main
+    from .fake import FakeSpotify, Fault, Stats
+
+_LAZY = {
+    "FakeSpotify": ".fake",
+    "Fault": ".fake",
+    "Stats": ".fake",
+    "FakeSpotifyProcess": "._cli",
+    "ProcessStats": "._cli",
+    "serve_fake_main": "._cli",
+}
 
 
 def __getattr__(name: str) -> Any:
     # imported lazily so that loading the pytest plugin does not pull in aiohttp.web for every test session
-    if name == "FakeSpotify":
-        from .fake import FakeSpotify
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(name)
+    import importlib
 
-        return FakeSpotify
-    if name == "FakeSpotifyProcess":
-        from ._cli import FakeSpotifyProcess
-
-        return FakeSpotifyProcess
-    raise AttributeError(name)
+    return getattr(importlib.import_module(module, __name__), name)
