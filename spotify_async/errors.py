@@ -22,6 +22,7 @@ import orjson
 __all__ = [
     "AuthError",
     "BadRequest",
+    "CoordinationError",
     "EndpointUnavailable",
     "Forbidden",
     "HTTPError",
@@ -139,6 +140,12 @@ class TransportError(SpotifyError):
         super().__init__(f"{message} [{method} {url}] after {attempts} attempt(s)" if method else message)
 
 
+class CoordinationError(SpotifyError):
+    """The shared coordination backend (Redis, for a budget, gate or token shared between processes) could not be
+    reached or answered wrongly within its timeout. Raised instead of hanging; the message names the host, never a
+    password."""
+
+
 class AuthError(SpotifyError):
     """The accounts service refused a token request; ``error`` is its code (``invalid_client``, ...)."""
 
@@ -170,7 +177,14 @@ class EndpointUnavailable(SpotifyError):
         self.operation = operation
         self.mode = mode
         self.replacement = replacement
-        hint = f"; use {replacement} instead" if replacement else "; it has no replacement"
+        if replacement and replacement.lower().startswith("none"):
+            # route data such as "none (GET /me for current user)": no replacement, but a hint
+            detail = replacement[4:].strip(" ()")
+            hint = f"; it has no replacement ({detail})" if detail else "; it has no replacement"
+        elif replacement:
+            hint = f"; use {replacement} instead"
+        else:
+            hint = "; it has no replacement"
         super().__init__(
             f"{operation} is not available to {mode}-mode apps (Spotify removed it){hint}. "
             "Pass mode='extended' if your app has extended quota."

@@ -162,8 +162,12 @@ async def get_several(
 
 
 async def none_if_missing(awaitable: Awaitable[T]) -> T | None:
-    """The result, or ``None`` when Spotify answered 404 (several-items reads keep ``None`` for unknown ids)."""
+    """The result, or ``None`` when Spotify answered 404 for the item (several-items reads keep ``None`` for unknown
+    ids). A 404 for the path itself ("Service not found": a wrong base URL or a route the server lacks) still raises:
+    turning it into ``None`` would make every item look unknown."""
     try:
         return await awaitable
-    except NotFound:
+    except NotFound as exc:
+        if "service not found" in exc.message.lower():
+            raise
         return None

@@ -39,9 +39,8 @@ class SearchEndpoints(EndpointGroup):
     __slots__ = ()
 
     def _limit(self, limit: int | None) -> int:
-        # development-mode apps: at most 10 per page since February 2026 (default 5); extended: 50
-        maximum = 10 if self._client.mode == "development" else 50
-        return check_limit(limit, maximum, default=maximum)
+        # at most 10 per page since February 2026 (default 5), as the spec says for every app
+        return check_limit(limit, 10, default=10)
 
     @staticmethod
     def _offset(offset: int) -> int:

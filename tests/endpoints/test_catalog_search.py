@@ -52,21 +52,20 @@ async def test_search_iterates_one_type(mode: Mode) -> None:
 
 
 async def test_search_iteration_stops_at_spotifys_1000_result_ceiling() -> None:
-    # extended mode pages of 50 (the spec says 10 for everyone; extended apps keep 50): no request validation here
-    async with client("extended", validate=False) as (fake, sp):
-        first = await sp.search.tracks(EVERYTHING, limit=50)
+    async with client("extended") as (fake, sp):
+        first = await sp.search.tracks(EVERYTHING)
         assert first.total > 1000, "the fake catalog should hold more than 1000 tracks for this test"
         sent = spy_requests(sp)
-        tracks = await sp.search.tracks(EVERYTHING, limit=50).collect()
+        tracks = await sp.search.tracks(EVERYTHING).collect()
         assert len(tracks) == 1000
         offsets = sorted(int(params_of(r)["offset"]) for r in sent)
-        assert offsets == list(range(0, 1000, 50))
+        assert offsets == list(range(0, 1000, 10))
         assert fake.stats.by_status.get(400, 0) == 0
 
         sent.clear()
-        tail = await sp.search.tracks(EVERYTHING, limit=50, offset=980).collect()
-        assert len(tail) == 20
-        assert [params_of(r)["offset"] for r in sent] == ["980"]
+        tail = await sp.search.tracks(EVERYTHING, offset=995).collect()
+        assert len(tail) == 5
+        assert [params_of(r)["offset"] for r in sent] == ["995"]
 
 
 async def test_search_page_size_per_mode() -> None:
@@ -77,11 +76,12 @@ async def test_search_page_size_per_mode() -> None:
         assert params_of(sent[0])["limit"] == "10"
         with nothing_sent(fake), pytest.raises(InvalidInput, match="between 1 and 10"):
             sp.search.tracks(EVERYTHING, limit=11)
-    async with client("extended", validate=False) as (fake, sp):
-        page = await sp.search.tracks(EVERYTHING, limit=50)
-        assert len(page.items) == 50
-        with nothing_sent(fake), pytest.raises(InvalidInput, match="between 1 and 50"):
-            sp.search.tracks(EVERYTHING, limit=51)
+    # the spec caps search pages at 10 for every app since February 2026, extended ones included
+    async with client("extended") as (fake, sp):
+        page = await sp.search.tracks(EVERYTHING)
+        assert len(page.items) == 10
+        with nothing_sent(fake), pytest.raises(InvalidInput, match="between 1 and 10"):
+            sp.search.tracks(EVERYTHING, limit=11)
 
 
 @pytest.mark.parametrize("mode", MODES)
