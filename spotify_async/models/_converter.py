@@ -111,6 +111,12 @@ def _passthrough_list(value: Any, _: Any) -> Any:
     return value
 
 
+def _passthrough_dict(value: Any, _: Any) -> Any:
+    if value.__class__ is not dict:
+        raise InvalidValue(f"expected an object, got {type(value).__name__}")
+    return value
+
+
 def _is_exactly(cls: Any) -> Callable[[Any], bool]:
     return lambda t: t is cls
 
@@ -262,6 +268,8 @@ def _configure(conv: cattrs.Converter, *, strict: bool, detailed: bool) -> None:
         conv.register_structure_hook_factory(is_scalar_list, lambda tp: _strict_list_checker(tp))
     else:
         conv.register_structure_hook_func(is_scalar_list, _passthrough_list)
+    # Raw JSON objects (`fields=` projections have no model): handed through, only the container is checked.
+    conv.register_structure_hook_func(lambda tp: tp == dict[str, Any], _passthrough_dict)
 
     def exact(cls: Any, factory: HookFactory) -> None:
         # An identity predicate: `register_structure_hook(cls, ...)` goes through singledispatch and would also catch
