@@ -47,14 +47,13 @@ from cattrs.preconf.orjson import make_converter as _make_orjson_converter
 from ..errors import ModelError
 from ._gen import (
     InvalidValue,
-    _scalar_classes,
     gen_structure_fn,
     is_model,
     is_model_list,
     is_scalar_list,
     list_hook_factory,
-    make_checker,
     model_hook_factory,
+    strict_scalar_list_hook,
 )
 from .audiobooks import Audiobook, Chapter, SimplifiedAudiobook, SimplifiedChapter
 from .browse import RecommendationSeed
@@ -265,7 +264,7 @@ def _configure(conv: cattrs.Converter, *, strict: bool, detailed: bool) -> None:
     conv.register_structure_hook_factory(is_model, model_hook_factory(strict=strict, detailed=detailed))
     conv.register_structure_hook_factory(is_model_list, list_hook_factory(detailed=detailed))
     if strict:
-        conv.register_structure_hook_factory(is_scalar_list, lambda tp: _strict_list_checker(tp))
+        conv.register_structure_hook_factory(is_scalar_list, strict_scalar_list_hook)
     else:
         conv.register_structure_hook_func(is_scalar_list, _passthrough_list)
     # Raw JSON objects (`fields=` projections have no model): handed through, only the container is checked.
@@ -296,12 +295,6 @@ def _configure(conv: cattrs.Converter, *, strict: bool, detailed: bool) -> None:
         ),
     )
     conv.register_structure_hook_factory(_is_playable, _playable_factory)
-
-
-def _strict_list_checker(tp: Any) -> Callable[[Any, Any], Any]:
-    (element,) = typing.get_args(tp) or (Any,)
-    check = make_checker("list", _scalar_classes(element) or ())
-    return lambda value, _: check(value)
 
 
 def make_converter(*, strict: bool = False, detailed: bool = False) -> cattrs.Converter:
