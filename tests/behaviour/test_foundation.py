@@ -142,15 +142,19 @@ async def test_every_item_of_the_big_playlist_in_order() -> None:
 
 
 async def test_pages_are_fetched_concurrently_with_a_bound() -> None:
-    async with FakeSpotify(seed=1, big_playlist_size=1_000, latency=0.05) as fake, connect(fake) as sp:
-        started = time.monotonic()
-        count = 0
-        async for _ in sp.playlists.items(fake.catalog.big_playlist_id):
-            count += 1
-        elapsed = time.monotonic() - started
+    async with FakeSpotify(seed=1, big_playlist_size=1_000, latency=0.1, playlist_shape="new") as fake:
+        async with connect(fake, config=Config(retry=FAST_RETRY, page_prefetch=4)) as sp:
+            started = time.monotonic()
+            count = 0
+            async for _ in sp.playlists.items(fake.catalog.big_playlist_id):
+                count += 1
+            elapsed = time.monotonic() - started
+        arrivals = sorted(fake.stats.arrivals)
     assert count == 1_000
-    # 20 pages at 50 ms each: sequential would take 1 s; prefetching 8 ahead needs ~4 round trips (0.2 s + overhead)
-    assert elapsed < 0.8
+    # 20 pages at 100 ms each: one after the other would take 2 s; four ahead at a time needs ~6 round trips
+    assert elapsed < 1.4
+    # and never more than 1 + page_prefetch requests in flight: no burst larger than that within one latency
+    assert max(sum(1 for t in arrivals if a <= t < a + 0.05) for a in arrivals) <= 5
 
 
 async def test_max_items_and_early_exit_stop_fetching() -> None:
