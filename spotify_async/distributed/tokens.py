@@ -1,0 +1,370 @@
+"""One token for every process of an app: a Redis token store and a distributed single-flight refresh.
+
+:class:`RedisTokenStore` implements the :class:`~spotify_async.auth.stores.TokenStore` protocol (``load``, ``save``,
+``delete``) on a Redis hash per key. :class:`DistributedAuth` wraps any auth flow (``ClientCredentials`` above all) so
+that all processes make **one token request per expiry**:
+
+1. A process that needs a token (cold start, near expiry, or a 401) first reads the store: a token there that is not
+   the one it already has and is not near its expiry is simply adopted. No request.
+2. Otherwise it tries the refresh lock: ``SET NX PX lock_ttl`` plus a fencing number from ``INCR``, in one script.
+   The holder reads the store once more (a peer may have just finished), then asks the accounts service, then writes
+   the token *with its fencing number*: the store refuses a write whose number is older than the stored token's, so a
+   holder that stalled past its lock (a GC pause, a frozen VM) cannot replace a newer token. Then it deletes the lock
+   if it is still its own.
+3. A process that finds the lock taken polls the store (every ``poll`` seconds, one round trip each) until a usable
+   token appears, or the lock is gone without one (the holder failed or crashed: the lock's expiry frees it) and it
+   tries to take the lock itself. The whole wait is bounded by ``wait_timeout``; past it,
+   :class:`~spotify_async.errors.CoordinationError`.
+
+Within a process the :class:`~spotify_async.auth.TokenManager` still makes all coroutines share one refresh, so
+Redis sees one lock attempt per process per expiry.
+
+What is stored, in clear, under ``<namespace>:{<client_id>}:token:<key>``: the token JSON of
+:meth:`Token.to_dict <spotify_async.auth.Token.to_dict>` (access token, refresh token for user flows, expiry, scopes,
+token type), the fencing number and the time it was saved. That is what a token store must hold; protect it with
+Redis AUTH/ACLs and TLS (``rediss://``) as you would any credential. The client secret is never stored: each process
+keeps its own, and only the process holding the lock uses it. Lock values are a random holder id and the fencing number.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import secrets
+import time
+from typing import TYPE_CHECKING, Any
+
+import attrs
+import orjson
+
+from ..auth.base import AuthFlow
+from ..auth.token import Token
+from ..errors import CoordinationError, InvalidInput
+from . import _scripts
+from ._backend import DEFAULT_NAMESPACE, Backend, Keys, open_backend, text
+from .limiter import Fallback, check_fallback
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
+
+    from ..auth.accounts import AccountsClient
+    from ..auth.manager import TokenManager
+
+__all__ = ["DistributedAuth", "RedisRefreshLock", "RedisTokenStore", "StoredToken"]
+
+log = logging.getLogger("spotify_async.distributed")
+
+
+def _retrieve(task: asyncio.Future[Any]) -> None:
+    if not task.cancelled():
+        task.exception()  # a failed unlock is harmless (the lock expires); never "exception was never retrieved"
+
+
+def _check_key(key: str) -> str:
+    if not isinstance(key, str) or not key:
+        raise InvalidInput("a token store key must be a non-empty string")
+    return key
+
+
+@attrs.frozen(repr=False)
+class StoredToken:
+    """What the store holds under one key, with the state of its refresh lock (one read)."""
+
+    token: Token | None
+    #: epoch seconds the token was saved (None: unknown)
+    saved_at: float | None
+    #: fencing number of the stored token (None: nothing stored)
+    fence: int | None
+    #: milliseconds the refresh lock still has (<= 0: free)
+    lock_ms: int
+
+    def __repr__(self) -> str:
+        return f"StoredToken(token={self.token!r}, fence={self.fence}, lock_ms={self.lock_ms})"
+
+
+class RedisTokenStore:
+    """A :class:`~spotify_async.auth.stores.TokenStore` in Redis, shared by every process of one app."""
+
+    def __init__(
+        self,
+        redis: str | Redis | Backend,
+        *,
+        client_id: str,
+        namespace: str = DEFAULT_NAMESPACE,
+        timeout: float = 2.0,
+    ) -> None:
+        self._backend = open_backend(redis, timeout=timeout)
+        self._keys = Keys(namespace, client_id)
+
+    def __repr__(self) -> str:
+        return f"<RedisTokenStore {self._backend.where} {self._keys.prefix}token:*>"
+
+    def _names(self, key: str) -> tuple[str, str, str]:
+        """(token hash, fence counter, refresh lock) of ``key``."""
+        _check_key(key)
+        return self._keys("token", key), self._keys("token", key, "fence"), self._keys("token", key, "lock")
+
+    @property
+    def backend(self) -> Backend:
+        return self._backend
+
+    # ------------------------------------------------------------------ TokenStore protocol
+    async def load(self, key: str) -> Token | None:
+        """The token stored under ``key``, or None."""
+        return (await self.peek(key)).token
+
+    async def save(self, key: str, token: Token) -> None:
+        """Store ``token`` under ``key`` as the newest (a new fencing number: no earlier lock holder can replace it)."""
+        await self._save(key, token, None)
+
+    async def delete(self, key: str) -> None:
+        """Forget the token under ``key`` (the fencing counter stays, so fencing remains monotonic)."""
+        token_key, _, _ = self._names(key)
+        await self._backend.execute("token delete", "DEL", token_key)
+
+    # ------------------------------------------------------------------ fenced access
+    async def save_fenced(self, key: str, token: Token, fence: int) -> bool:
+        """Store ``token`` unless the stored one carries a newer fencing number; True when written."""
+        return await self._save(key, token, fence)
+
+    async def _save(self, key: str, token: Token, fence: int | None) -> bool:
+        token_key, fence_key, _ = self._names(key)
+        payload = orjson.dumps(token.to_dict())
+        answer = await self._backend.script(
+            _scripts.TOKEN_SAVE, [token_key, fence_key], [payload.decode(), "" if fence is None else fence, time.time()]
+        )
+        written = int(answer[0]) == 1
+        log.debug("token %s in the shared store (fence %s)", "saved" if written else "NOT saved: newer one", answer[1])
+        return written
+
+    async def peek(self, key: str) -> StoredToken:
+        """The stored token, its fencing number and save time, and the refresh lock's remaining time: one read."""
+        token_key, _, lock_key = self._names(key)
+        raw, saved_at, fence, lock_ms = await self._backend.script(_scripts.TOKEN_PEEK, [token_key, lock_key], [])
+        token: Token | None = None
+        body = text(raw)
+        if body:
+            try:
+                token = Token.from_dict(orjson.loads(body))
+            except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
+                # never quote the content: it holds a token
+                raise CoordinationError(f"the token stored under {token_key!r} is unreadable; delete it") from None
+        saved = text(saved_at)
+        fence_text = text(fence)
+        return StoredToken(
+            token=token,
+            saved_at=float(saved) if saved else None,
+            fence=int(fence_text) if fence_text else None,
+            lock_ms=int(lock_ms),
+        )
+
+    def lock(self, key: str, *, ttl: float = 10.0) -> RedisRefreshLock:
+        """The refresh lock of ``key`` (same Redis client)."""
+        _, fence_key, lock_key = self._names(key)
+        return RedisRefreshLock._from_keys(self._backend, lock_key, fence_key, ttl)
+
+    async def aclose(self) -> None:
+        """Close the Redis client if this store created it."""
+        await self._backend.aclose()
+
+
+class RedisRefreshLock:
+    """A lock with an expiry and a fencing number: at most one refresher at a time, and none blocked forever.
+
+    ``acquire()`` returns the fencing number (strictly increasing per key) or None when another holder has it;
+    ``release(fence)`` deletes the lock only if it is still the caller's. A holder that dies simply lets it expire.
+    """
+
+    def __init__(
+        self,
+        redis: str | Redis | Backend,
+        *,
+        client_id: str,
+        key: str = "app",
+        namespace: str = DEFAULT_NAMESPACE,
+        ttl: float = 10.0,
+        timeout: float = 2.0,
+    ) -> None:
+        keys = Keys(namespace, client_id)
+        _check_key(key)
+        self._setup(open_backend(redis, timeout=timeout), keys("token", key, "lock"), keys("token", key, "fence"), ttl)
+
+    @classmethod
+    def _from_keys(cls, backend: Backend, lock_key: str, fence_key: str, ttl: float) -> RedisRefreshLock:
+        lock = object.__new__(cls)
+        lock._setup(backend, lock_key, fence_key, ttl)
+        return lock
+
+    def _setup(self, backend: Backend, lock_key: str, fence_key: str, ttl: float) -> None:
+        if ttl <= 0:
+            raise InvalidInput("the lock ttl must be > 0 seconds")
+        self._backend = backend
+        self._lock_key = lock_key
+        self._fence_key = fence_key
+        self.ttl = ttl
+        self._holder = secrets.token_hex(8)
+
+    def __repr__(self) -> str:
+        return f"<RedisRefreshLock {self._lock_key} ttl={self.ttl:g}s>"
+
+    async def acquire(self) -> int | None:
+        """Take the lock for ``ttl`` seconds: the fencing number, or None if someone else holds it."""
+        ms = max(1, int(self.ttl * 1000))
+        answer = await self._backend.script(
+            _scripts.LOCK_ACQUIRE, [self._lock_key, self._fence_key], [self._holder, ms]
+        )
+        return int(answer[1]) if int(answer[0]) == 1 else None
+
+    async def release(self, fence: int) -> bool:
+        """Delete the lock if it is still ours (taken with ``fence``); True when deleted."""
+        answer = await self._backend.script(_scripts.LOCK_RELEASE, [self._lock_key], [f"{self._holder}|{fence}"])
+        return int(answer) == 1
+
+
+class DistributedAuth(AuthFlow):
+    """Wraps an auth flow so that every process of the app shares one token through a :class:`RedisTokenStore`.
+
+    ``Spotify(DistributedAuth(ClientCredentials(id, secret), store), ...)`` in every process: one token request per
+    expiry for all of them (see the module docstring). ``key`` names the token in the store (``"app"`` for the app's
+    client-credentials token; a user's key for a user flow). ``lock_ttl`` bounds how long a crashed refresher can
+    hold the others up; ``wait_timeout`` (default ``3 * lock_ttl + 5``) bounds a waiter in all.
+    """
+
+    def __init__(
+        self,
+        flow: AuthFlow,
+        store: RedisTokenStore,
+        *,
+        key: str = "app",
+        lock_ttl: float = 10.0,
+        margin: float = 60.0,
+        wait_timeout: float | None = None,
+        poll: float = 0.05,
+        fallback: Fallback = "error",
+    ) -> None:
+        if not isinstance(flow, AuthFlow):
+            raise InvalidInput(f"flow must be an AuthFlow such as ClientCredentials, not {type(flow).__name__}")
+        if isinstance(flow, DistributedAuth):
+            raise InvalidInput("the flow is already distributed")
+        check_fallback(fallback)
+        if poll <= 0:
+            raise InvalidInput("poll must be > 0 seconds")
+        self.flow = flow
+        self.store = store
+        self.key = _check_key(key)
+        self.client_id = flow.client_id
+        self.lock = store.lock(key, ttl=lock_ttl)
+        self.margin = margin
+        self.wait_timeout = wait_timeout if wait_timeout is not None else 3 * lock_ttl + 5.0
+        self.poll = poll
+        self.fallback: Fallback = fallback
+        self._known: Token | None = None  # the last token this wrapper stored or adopted (token_changed skips it)
+        #: token requests this process made through the wrapped flow
+        self.token_requests = 0
+        #: tokens adopted from the shared store instead of being requested
+        self.adopted = 0
+
+    def __repr__(self) -> str:
+        return f"DistributedAuth({self.flow!r}, key={self.key!r})"
+
+    # ------------------------------------------------------------------ AuthFlow
+    @property
+    def initial_token(self) -> Token | None:
+        return self.flow.initial_token
+
+    def can_refresh(self, current: Token | None) -> bool:
+        return self.flow.can_refresh(current)
+
+    def bind(self, manager: TokenManager) -> None:
+        self.flow.bind(manager)
+
+    async def token_changed(self, token: Token) -> None:
+        if token is not self._known:
+            # a token from outside the shared refresh (a new login): it becomes the newest for every process
+            await self.store.save(self.key, token)
+            self._known = token
+        await self.flow.token_changed(token)
+
+    def _usable(self, stored: StoredToken, current: Token | None) -> Token | None:
+        token = stored.token
+        if token is None:
+            return None
+        if current is not None and token.access_token == current.access_token:
+            return None  # the very token the caller found stale or was refused with
+        if token.expires_at is None:
+            return token
+        now = time.time()
+        lifetime = token.expires_at - (stored.saved_at if stored.saved_at is not None else now)
+        margin = min(self.margin, max(0.0, lifetime) / 4)
+        return token if now < token.expires_at - margin else None
+
+    def _adopt(self, token: Token) -> Token:
+        self._known = token
+        self.adopted += 1
+        return token
+
+    async def obtain(self, accounts: AccountsClient, current: Token | None) -> Token:
+        """A token newer than ``current``: from the store, or requested by the one process holding the lock."""
+        try:
+            return await self._obtain(accounts, current)
+        except CoordinationError as exc:
+            if self.fallback != "local":
+                raise
+            log.warning("shared token store unavailable, requesting a token for this process alone: %s", exc)
+            self.token_requests += 1
+            return await self.flow.obtain(accounts, current)
+
+    async def _obtain(self, accounts: AccountsClient, current: Token | None) -> Token:
+        deadline = time.monotonic() + self.wait_timeout
+        while True:
+            stored = await self.store.peek(self.key)
+            found = self._usable(stored, current)
+            if found is not None:
+                return self._adopt(found)
+            if stored.lock_ms <= 0:
+                fence = await self.lock.acquire()
+                if fence is not None:
+                    return await self._refresh(accounts, current, fence)
+            # someone else is refreshing: wait for their token, or for their lock to lapse
+            while True:
+                if time.monotonic() >= deadline:
+                    raise CoordinationError(
+                        f"no shared token appeared within {self.wait_timeout:g}s while another process held the "
+                        "refresh lock"
+                    )
+                await asyncio.sleep(self.poll * random.uniform(0.8, 1.2))
+                stored = await self.store.peek(self.key)
+                found = self._usable(stored, current)
+                if found is not None:
+                    return self._adopt(found)
+                if stored.lock_ms <= 0:
+                    break  # free: the holder failed or died; try to take it
+
+    async def _refresh(self, accounts: AccountsClient, current: Token | None, fence: int) -> Token:
+        try:
+            stored = await self.store.peek(self.key)
+            found = self._usable(stored, current)
+            if found is not None:  # a peer finished between our read and our lock
+                return self._adopt(found)
+            base = current
+            if stored.token is not None and (current is None or stored.token != current):
+                # the stored token is the newest one (its refresh token, for user flows, is the live one)
+                base = stored.token
+                await self.flow.token_changed(base)
+            self.token_requests += 1
+            token = await self.flow.obtain(accounts, base)
+            if not await self.store.save_fenced(self.key, token, fence):
+                log.debug("a newer token was stored while this process refreshed; using its own for now")
+            self._known = token
+            return token
+        finally:
+            await self._unlock(fence)
+
+    async def _unlock(self, fence: int) -> None:
+        task: asyncio.Future[Any] = asyncio.ensure_future(self.lock.release(fence))
+        task.add_done_callback(_retrieve)
+        try:
+            await asyncio.shield(task)
+        except CoordinationError:
+            pass  # the lock expires on its own
