@@ -1,0 +1,205 @@
+"""RedisTokenStore and the distributed single-flight refresh against a real redis-server and FakeSpotify: round trip,
+fencing, one token request for many refreshers (in one process and across processes), recovery from a killed holder."""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+import signal
+import time
+from collections.abc import AsyncIterator
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any
+
+import pytest
+
+from spotify_async import ClientCredentials, Spotify, Token
+from spotify_async.auth.stores import TokenStore
+from spotify_async.distributed import DistributedAuth, RedisTokenStore, connect
+from spotify_async.testing import FakeSpotify
+
+from . import _workers
+from .conftest import RedisServer
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeSpotify]:
+    async with FakeSpotify() as server:
+        yield server
+
+
+def _token(name: str, *, expires_in: float = 3600.0) -> Token:
+    return Token(
+        access_token=f"access-{name}",
+        refresh_token=f"refresh-{name}",
+        expires_at=time.time() + expires_in,
+        scopes=frozenset({"user-read-private", "playlist-modify-public"}),
+    )
+
+
+async def test_store_round_trip_and_namespacing(redis_server: RedisServer, namespace: str) -> None:
+    store = RedisTokenStore(redis_server.url, client_id="appA", namespace=namespace)
+    other_app = RedisTokenStore(redis_server.url, client_id="appB", namespace=namespace)
+    try:
+        assert isinstance(store, TokenStore)
+        assert await store.load("user-1") is None
+        token = _token("one")
+        await store.save("user-1", token)
+        loaded = await store.load("user-1")
+        assert loaded == token
+        assert loaded is not None
+        assert loaded.scopes == token.scopes
+        assert loaded.expires_at == token.expires_at
+        assert await other_app.load("user-1") is None  # keys are per client ID
+        replacement = _token("two")
+        await store.save("user-1", replacement)
+        assert await store.load("user-1") == replacement
+        await store.delete("user-1")
+        assert await store.load("user-1") is None
+        await store.delete("user-1")  # deleting nothing is fine
+        assert "access-" not in repr(store)
+    finally:
+        await store.aclose()
+        await other_app.aclose()
+
+
+async def test_fencing_refuses_a_late_holder(redis_server: RedisServer, namespace: str) -> None:
+    store = RedisTokenStore(redis_server.url, client_id="app1", namespace=namespace)
+    try:
+        lock = store.lock("app", ttl=0.3)
+        peer = store.lock("app", ttl=0.3)
+        first = await lock.acquire()
+        assert first is not None
+        assert await peer.acquire() is None  # held
+        await asyncio.sleep(0.35)  # the first holder stalls past its lock...
+        second = await peer.acquire()
+        assert second is not None
+        assert second > first
+        newer = _token("new")
+        assert await store.save_fenced("app", newer, second)
+        # ...and wakes up with an older token: refused, the newer one stays
+        assert not await store.save_fenced("app", _token("late"), first)
+        assert await store.load("app") == newer
+        assert not await lock.release(first)  # not its lock any more: the peer's lock is untouched
+        assert (await store.peek("app")).lock_ms > 0
+        assert await peer.release(second)
+        assert (await store.peek("app")).lock_ms <= 0
+        # a plain save (a new login) is always the newest
+        await store.save("app", _token("login"))
+        assert not await store.save_fenced("app", _token("stale"), second)
+    finally:
+        await store.aclose()
+
+
+async def test_many_refreshers_one_token_request(redis_server: RedisServer, namespace: str, fake: FakeSpotify) -> None:
+    coordinations = [connect(redis_server.url, client_id=fake.client_id, namespace=namespace) for _ in range(6)]
+    sessions = [
+        Spotify(
+            co.auth(ClientCredentials(fake.client_id, fake.client_secret)),
+            api_base=fake.api_base,
+            accounts_base=fake.accounts_base,
+        )
+        for co in coordinations
+    ]
+    try:
+        tokens = await asyncio.gather(*(sp.tokens.get() for sp in sessions for _ in range(20)))
+        assert fake.stats.token_requests == 1
+        assert len({t.access_token for t in tokens}) == 1
+        # a 401 seen by all of them (the token was revoked): still one new token for everyone
+        for sp in sessions:
+            sp.tokens.invalidate(tokens[0])
+        fresh = await asyncio.gather(*(sp.tokens.get() for sp in sessions))
+        assert fake.stats.token_requests == 2
+        assert len({t.access_token for t in fresh}) == 1
+        assert fresh[0].access_token != tokens[0].access_token
+        # the store holds it for processes that start later
+        assert await coordinations[0].store.load("app") == fresh[0]
+    finally:
+        for sp in sessions:
+            await sp.close()
+        for co in coordinations:
+            await co.aclose()
+
+
+async def test_many_processes_one_token_request(redis_server: RedisServer, namespace: str, fake: FakeSpotify) -> None:
+    start_at = time.time() + 2.5  # spawned interpreters need a moment to import
+    jobs = [
+        {
+            "redis": redis_server.url,
+            "namespace": namespace,
+            "client_id": fake.client_id,
+            "client_secret": fake.client_secret,
+            "api_base": fake.api_base,
+            "accounts_base": fake.accounts_base,
+            "lock_ttl": 5.0,
+            "sessions": 3,
+            "per_session": 10,
+            "start_at": start_at,
+        }
+        for _ in range(3)
+    ]
+    loop = asyncio.get_running_loop()
+    with ProcessPoolExecutor(max_workers=3, mp_context=multiprocessing.get_context("spawn")) as pool:
+        results = await asyncio.wait_for(
+            asyncio.gather(*(loop.run_in_executor(pool, _workers.refresh_many, job) for job in jobs)), 30
+        )
+    assert fake.stats.token_requests == 1
+    assert sum(r["token_requests"] for r in results) == 1
+    assert all(r["distinct_tokens"] == 1 for r in results)
+    assert len({r["fingerprint"] for r in results}) == 1
+
+
+async def test_a_killed_lock_holder_blocks_the_others_no_longer_than_the_lock(
+    redis_server: RedisServer, namespace: str, fake: FakeSpotify
+) -> None:
+    lock_ttl = 1.5
+    fake.inject("stall", path="/api/token", seconds=10.0, times=1)  # the holder's token request never returns
+    job: dict[str, Any] = {
+        "redis": redis_server.url,
+        "namespace": namespace,
+        "client_id": fake.client_id,
+        "client_secret": fake.client_secret,
+        "api_base": fake.api_base,
+        "accounts_base": fake.accounts_base,
+        "lock_ttl": lock_ttl,
+    }
+    holder = multiprocessing.get_context("spawn").Process(target=_workers.hold_refresh, args=(job,), daemon=True)
+    holder.start()
+    async with connect(redis_server.url, client_id=fake.client_id, namespace=namespace) as co:
+        try:
+            deadline = time.monotonic() + 20
+            while fake.stats.token_requests == 0:  # the holder has the lock and its request is stalled
+                assert time.monotonic() < deadline, "the holder process never asked for a token"
+                assert holder.is_alive()
+                await asyncio.sleep(0.02)
+            assert (await co.store.peek("app")).lock_ms > 0
+            # the others start waiting for the holder's token...
+            others = [
+                Spotify(
+                    DistributedAuth(ClientCredentials(fake.client_id, fake.client_secret), co.store, lock_ttl=lock_ttl),
+                    api_base=fake.api_base,
+                    accounts_base=fake.accounts_base,
+                )
+                for _ in range(3)
+            ]
+            waiting = asyncio.gather(*(sp.tokens.get() for sp in others for _ in range(5)))
+            await asyncio.sleep(0.1)
+            assert not waiting.done()
+            # ...and the holder dies without a word
+            assert holder.pid is not None
+            os.kill(holder.pid, signal.SIGKILL)
+            killed_at = time.monotonic()
+            tokens = await asyncio.wait_for(waiting, lock_ttl + 5)
+            recovered_in = time.monotonic() - killed_at
+            assert recovered_in < lock_ttl + 0.5
+            assert len({t.access_token for t in tokens}) == 1
+            assert fake.stats.token_requests == 2  # the dead holder's, and exactly one more
+            assert await co.store.load("app") == tokens[0]
+            for sp in others:
+                await sp.close()
+        finally:
+            if holder.is_alive():
+                holder.kill()
+            holder.join(5)
+    assert holder.exitcode == -signal.SIGKILL
