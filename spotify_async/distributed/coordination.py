@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from types import TracebackType
 from typing import TYPE_CHECKING
 
@@ -20,14 +19,24 @@ if TYPE_CHECKING:
 __all__ = ["Coordination", "connect"]
 
 
-class Coordination:
+class Coordination(tuple[RedisRateLimiter, RedisGate, RedisTokenStore]):
     """The Redis-backed limiter, gate and token store of one app, sharing one client. Close it when done.
 
-    Unpacks as ``limiter, gate, store = coordination``; :meth:`auth` wraps a flow so every process shares its token.
+    It is the tuple ``(limiter, gate, store)`` (so ``limiter, gate, store = connect(...)`` works, typed), with the
+    same three as attributes, :meth:`auth` to wrap a flow so every process shares its token, and :meth:`aclose` /
+    ``async with`` to stop the gate's listener and close the client.
     """
 
-    def __init__(
-        self,
+    limiter: RedisRateLimiter
+    gate: RedisGate
+    store: RedisTokenStore
+    backend: Backend
+    client_id: str
+    fallback: Fallback
+    lock_ttl: float
+
+    def __new__(
+        cls,
         backend: Backend,
         *,
         client_id: str,
@@ -37,12 +46,8 @@ class Coordination:
         unit_ttl: float,
         lock_ttl: float,
         listen: bool,
-    ) -> None:
-        self.backend = backend
-        self.client_id = client_id
-        self.fallback: Fallback = fallback
-        self.lock_ttl = lock_ttl
-        self.limiter = RedisRateLimiter(
+    ) -> Coordination:
+        limiter = RedisRateLimiter(
             backend.borrow(),
             client_id=client_id,
             budget=budget,
@@ -50,16 +55,18 @@ class Coordination:
             unit_ttl=unit_ttl,
             fallback=fallback,
         )
-        self.gate = RedisGate(
-            backend.borrow(), client_id=client_id, namespace=namespace, fallback=fallback, listen=listen
-        )
-        self.store = RedisTokenStore(backend.borrow(), client_id=client_id, namespace=namespace)
+        gate = RedisGate(backend.borrow(), client_id=client_id, namespace=namespace, fallback=fallback, listen=listen)
+        store = RedisTokenStore(backend.borrow(), client_id=client_id, namespace=namespace)
+        self = super().__new__(cls, (limiter, gate, store))
+        self.limiter, self.gate, self.store = limiter, gate, store
+        self.backend = backend
+        self.client_id = client_id
+        self.fallback = fallback
+        self.lock_ttl = lock_ttl
+        return self
 
     def __repr__(self) -> str:
         return f"<Coordination {self.backend.where} client_id={self.client_id!r}>"
-
-    def __iter__(self) -> Iterator[RedisRateLimiter | RedisGate | RedisTokenStore]:
-        return iter((self.limiter, self.gate, self.store))
 
     def auth(
         self,
