@@ -1,0 +1,10 @@
+"""Benchmarks: spotify_async beside its floor (raw aiohttp + orjson) and its peers (tekore, spotipy, spotifyaio),
+on the same work in one run. ``python -m benchmarks --help``; results and the machine they ran on are in
+``benchmarks/RESULTS.md``.
+
+Scenarios (one module each): :mod:`.overhead` (client CPU per request), :mod:`.structuring_peers` (bytes to
+models; :mod:`.structuring` is the models' own micro-benchmark it builds on), :mod:`.pagination` (every item of a
+10,000-item playlist at 20 ms latency), :mod:`.crawl` (a hidden rolling-window rate limit), :mod:`.memory` (peak RSS
+while iterating 100,000 items). The server is FakeSpotify in its own process (:mod:`._server`); the clients and how
+each peer is pointed at it are in :mod:`._clients`.
+"""

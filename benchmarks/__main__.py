@@ -1,0 +1,185 @@
+"""``python -m benchmarks``: run the scenarios, print the table, check the goals, write the results JSON.
+
+Usage::
+
+    python -m benchmarks [--quick | --smoke] [--json PATH] [--scenarios overhead,structuring,pagination,crawl,memory]
+
+The full run takes about ten minutes on a 2-core machine, ``--quick`` under two, ``--smoke`` (the harness's own test)
+a few seconds with tiny sizes. Run it from the repository root in a virtualenv with ``.[bench]`` installed; peers that
+are not installed are reported as ``null``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from . import crawl, memory, overhead, pagination, structuring_peers
+from ._common import Profile, Table, machine, missing_peers, profile, settings, versions
+
+SCENARIOS: dict[str, Callable[[Profile, Table], Awaitable[dict[str, Any]]]] = {
+    "overhead": overhead.run,
+    "structuring": structuring_peers.run,
+    "pagination": pagination.run,
+    "crawl": crawl.run,
+    "memory": memory.run,
+}
+#: the scenario's key in the results file
+RESULT_KEYS = {
+    "overhead": "overhead",
+    "structuring": "structuring",
+    "pagination": "pagination",
+    "crawl": "rate_limited_crawl",
+    "memory": "memory",
+}
+
+GOALS = {
+    "overhead": "spotify_async <= 1.15x the floor's CPU per request",
+    "structuring": "spotify_async <= 1.3x orjson.loads per item (100-item playlist page)",
+    "pagination": "spotify_async <= 1.2x the raw concurrent aiohttp fetch",
+    "crawl": ">= 95 % of the limit used, <= 1 % 429s, zero failed calls",
+    "memory": "< 60 MiB over baseline, flat in N",
+}
+
+
+def _get(data: dict[str, Any], *path: str) -> Any:
+    value: Any = data
+    for key in path:
+        if not isinstance(value, dict) or key not in value:
+            return None
+        value = value[key]
+    return value
+
+
+def check_goals(results: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Each goal with the figure it was judged on and whether it was met (None: scenario not run)."""
+    out: dict[str, dict[str, Any]] = {}
+
+    def ratio_goal(name: str, key: str, value_path: tuple[str, ...], floor_path: tuple[str, ...], limit: float) -> None:
+        value, floor = _get(results, key, *value_path), _get(results, key, *floor_path)
+        if value is None or not floor:
+            return
+        figure = value / floor
+        out[name] = {"goal": GOALS[name], "figure": round(figure, 3), "met": figure <= limit}
+
+    ratio_goal("overhead", "overhead", ("us_per_request", "spotify_async"), ("us_per_request", "aiohttp_floor"), 1.15)
+    ratio_goal("structuring", "structuring", ("us_per_item", "spotify_async"), ("us_per_item", "orjson_floor"), 1.3)
+    ratio_goal("pagination", "pagination", ("seconds", "spotify_async"), ("seconds", "aiohttp_floor"), 1.2)
+    sa = _get(results, "rate_limited_crawl", "spotify_async")
+    if isinstance(sa, dict):
+        met = sa["utilization"] >= 0.95 and sa["share_429"] <= 0.01 and sa["failed"] == 0
+        out["crawl"] = {
+            "goal": GOALS["crawl"],
+            "figure": {k: sa[k] for k in ("utilization", "share_429", "failed")},
+            "met": met,
+        }
+    mem = _get(results, "memory")
+    if isinstance(mem, dict) and mem.get("flat") is not None:
+        peak = _get(mem, "peak_mib_over_baseline", "spotify_async")
+        out["memory"] = {
+            "goal": GOALS["memory"],
+            "figure": {"peak_mib_over_baseline": peak, "by_items": _get(mem, "by_items", "spotify_async")},
+            "met": peak is not None and peak < 60 and bool(mem["flat"]),
+        }
+    return out
+
+
+async def _main(prof: Profile, names: list[str], table: Table) -> dict[str, Any]:
+    results: dict[str, Any] = {}
+    for name in names:
+        started = time.perf_counter()
+        print(f"\n== {name} ({prof.name}) ==", flush=True)
+        results[RESULT_KEYS[name]] = await SCENARIOS[name](prof, table)
+        results[RESULT_KEYS[name]]["scenario_seconds"] = round(time.perf_counter() - started, 1)
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks", description=__doc__.splitlines()[0] if __doc__ else ""
+    )
+    size = parser.add_mutually_exclusive_group()
+    size.add_argument("--quick", action="store_true", help="smaller sizes, under two minutes")
+    size.add_argument("--smoke", action="store_true", help="tiny sizes: checks the harness runs, figures mean little")
+    parser.add_argument("--json", type=Path, default=None, metavar="PATH", help="write the results here")
+    parser.add_argument(
+        "--markdown", type=Path, default=None, metavar="PATH", help="write the table, machine and goals as Markdown"
+    )
+    parser.add_argument(
+        "--scenarios", default=",".join(SCENARIOS), help=f"comma-separated subset of {','.join(SCENARIOS)}"
+    )
+    args = parser.parse_args(argv)
+    names = [s.strip() for s in args.scenarios.split(",") if s.strip()]
+    unknown = [s for s in names if s not in SCENARIOS]
+    if unknown:
+        parser.error(f"unknown scenario(s) {', '.join(unknown)}; choose from {', '.join(SCENARIOS)}")
+    prof = profile("smoke" if args.smoke else "quick" if args.quick else "full")
+
+    info = machine()
+    print(f"{info['machine']}, Python {info['python']}; profile {prof.name}")
+    table = Table()
+    started = time.perf_counter()
+    results: dict[str, Any] = {
+        **info,
+        "profile": prof.name,
+        "command": "python -m benchmarks " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "versions": versions(),
+        "settings": settings(),
+    }
+    results.update(asyncio.run(_main(prof, names, table)))
+    results["missing_peers"] = missing_peers()
+    results["goals"] = check_goals(results)
+    results["seconds"] = round(time.perf_counter() - started, 1)
+    results["settings"]["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
+
+    print("\n" + table.render())
+    print("\ngoals:")
+    for name, goal in results["goals"].items():
+        print(f"  {'met   ' if goal['met'] else 'MISSED'} {name}: {goal['goal']} (figure: {goal['figure']})")
+    if results["missing_peers"]:
+        print(f"not installed (figures null): {', '.join(results['missing_peers'])}")
+    print(f"total {results['seconds']} s")
+    if args.json is not None:
+        args.json.write_bytes(orjson.dumps(results, option=orjson.OPT_INDENT_2) + b"\n")
+        print(f"wrote {args.json}")
+    if args.markdown is not None:
+        args.markdown.write_text(markdown(results, table), encoding="utf-8")
+        print(f"wrote {args.markdown}")
+    return 0
+
+
+def markdown(results: dict[str, Any], table: Table) -> str:
+    """The run as Markdown: command, machine, versions and settings, the table, the goals."""
+    v = results["versions"]
+    peers = ", ".join(
+        f"{name} {v.get(name) or 'absent'}" for name in ("tekore", "httpx", "sniffio", "spotipy", "spotifyaio")
+    )
+    lines = [
+        f"Command: `{results['command']}` ({results['seconds']:.0f} s)",
+        "",
+        f"Machine: {results['machine']}; Python {results['python']}; "
+        f"load average at start {results['settings']['load_average']}, at end {results['settings']['load_average_end']}",
+        "",
+        f"Versions: spotify_async {v.get('spotify_async')}, aiohttp {v.get('aiohttp')}, orjson {v.get('orjson')}, "
+        f"cattrs {v.get('cattrs')}; peers: {peers}",
+        "",
+        table.markdown(),
+        "",
+        "| goal | figure | met |",
+        "| --- | --- | --- |",
+    ]
+    for name, goal in results["goals"].items():
+        lines.append(f"| {name}: {goal['goal']} | {goal['figure']} | {'yes' if goal['met'] else '**no**'} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,214 @@
+"""Scenario 5, memory: peak RSS over baseline while iterating every item of a long playlist (100,000 items in the
+full run, and 50,000 to show the peak does not grow with N).
+
+Each measurement runs in a fresh child process (``python -m benchmarks.memory --child ...``) so that no other run's
+heap, caches or arenas count. The child imports its client, opens its session, collects garbage, takes the baseline
+RSS, resets the kernel's high-water mark (``/proc/self/clear_refs``) and iterates; the peak is the higher of that mark
+(``VmHWM``) and what a 5 ms sampling thread saw. Nothing the iteration yields is kept, as in a streaming crawl.
+
+Clients: spotify_async ``async for`` (pages prefetched ``page_prefetch`` ahead, the default 8) and, for comparison, the
+floor (raw aiohttp fetching every page at once under a cap of 64, ``orjson.loads``, discarding) and spotipy's
+``next`` loop (one page at a time). tekore is left out: at about a millisecond per item its 100,000-item run alone
+would take longer than this whole scenario.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any, cast
+
+import orjson
+
+from ._common import Profile, Table, fmt, median
+from ._server import app_token, fake_process
+
+__all__ = ["CLIENTS", "run"]
+
+CLIENTS = ("spotify_async", "aiohttp_floor", "spotipy")
+MiB = 1024 * 1024
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+# ---- the child: one client, one iteration, one line of JSON ------------------------------------------------------
+
+
+def _rss() -> int:
+    """Resident set size now, in bytes."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except OSError:
+        import resource
+
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def _reset_high_water_mark() -> bool:
+    try:
+        with open("/proc/self/clear_refs", "w", encoding="ascii") as fh:
+            fh.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def _high_water_mark() -> int | None:
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None
+
+
+class _Sampler(threading.Thread):
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.peak = 0
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        while not self._stop_event.wait(0.005):
+            self.peak = max(self.peak, _rss())
+
+    def stop(self) -> int:
+        self._stop_event.set()
+        self.join(1.0)
+        return max(self.peak, _rss())
+
+
+async def _child(args: argparse.Namespace) -> dict[str, Any]:
+    from ._clients import make_clients
+
+    server = SimpleNamespace(
+        api_base=args.api_base,
+        accounts_base=args.accounts_base,
+        client_id=args.client_id,
+        client_secret=args.client_secret,
+    )
+    (client,) = make_clients(cast(Any, server), args.token, [args.client])
+    if not client.available:
+        return {"client": args.client, "available": False}
+    await client.open()
+    try:
+        gc.collect()
+        baseline = _rss()
+        exact = _reset_high_water_mark()
+        sampler = _Sampler()
+        sampler.start()
+        started = time.perf_counter()
+        seen, _ = await client.all_items(args.playlist, limit=args.items)
+        seconds = time.perf_counter() - started
+        sampled = sampler.stop()
+    finally:
+        await client.close()
+    hwm = _high_water_mark() if exact else None
+    peak = max(sampled, hwm or 0)
+    return {
+        "client": args.client,
+        "available": True,
+        "items": seen,
+        "seconds": seconds,
+        "baseline_mib": baseline / MiB,
+        "peak_mib": peak / MiB,
+        "peak_mib_over_baseline": (peak - baseline) / MiB,
+        "high_water_mark_reset": exact,
+    }
+
+
+def _child_main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.memory")
+    parser.add_argument("--child", required=True, dest="client")
+    for name in ("api-base", "accounts-base", "client-id", "client-secret", "token", "playlist"):
+        parser.add_argument(f"--{name}", required=True)
+    parser.add_argument("--items", type=int, required=True)
+    args = parser.parse_args(argv)
+    result = asyncio.run(_child(args))
+    sys.stdout.buffer.write(orjson.dumps(result) + b"\n")
+    return 0
+
+
+# ---- the parent: alternate children over clients and sizes ---------------------------------------------------------
+
+
+def _spawn(client: str, items: int, server: Any, token: str, playlist: str) -> dict[str, Any]:
+    argv = [sys.executable, "-m", "benchmarks.memory", "--child", client, "--items", str(items)]
+    argv += ["--api-base", server.api_base, "--accounts-base", server.accounts_base]
+    argv += ["--client-id", server.client_id, "--client-secret", server.client_secret]
+    argv += ["--token", token, "--playlist", playlist]
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p)
+    done = subprocess.run(argv, cwd=REPO_ROOT, env=env, capture_output=True, timeout=600, check=False)
+    if done.returncode != 0:
+        tail = done.stderr.decode(errors="replace").strip().splitlines()[-3:]
+        return {"client": client, "available": True, "error": " / ".join(tail)}
+    result: dict[str, Any] = orjson.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+async def run(prof: Profile, table: Table) -> dict[str, Any]:
+    sizes, rounds = prof.memory_items, prof.memory_rounds
+    print(f"memory: items {', '.join(f'{n:,}' for n in sizes)}, {rounds} round(s), one child process per run")
+    runs: dict[str, dict[int, list[dict[str, Any]]]] = {c: {n: [] for n in sizes} for c in CLIENTS}
+    async with fake_process(big_playlist_size=max(sizes)) as server:
+        token = await app_token(server)
+        playlist: str = server.catalog.big_playlist_id
+        for _ in range(rounds):
+            for n in sizes:
+                for client in CLIENTS:
+                    result = await asyncio.to_thread(_spawn, client, n, server, token, playlist)
+                    runs[client][n].append(result)
+
+    by_items: dict[str, dict[str, float | None]] = {}
+    errors: dict[str, str] = {}
+    for client in CLIENTS:
+        by_items[client] = {}
+        for n in sizes:
+            good = [r for r in runs[client][n] if r.get("available") and "error" not in r]
+            for r in runs[client][n]:
+                if "error" in r:
+                    errors[f"{client}/{n}"] = r["error"]
+            by_items[client][str(n)] = median([r["peak_mib_over_baseline"] for r in good]) if good else None
+    biggest, smallest = str(max(sizes)), str(min(sizes))
+
+    def flat(client: str) -> bool | None:
+        hi, lo = by_items[client][biggest], by_items[client][smallest]
+        if hi is None or lo is None:
+            return None
+        # flat: doubling N adds at most 20 % (or 5 MiB, whichever is more) to the peak
+        return hi - lo <= max(5.0, 0.2 * lo)
+
+    peak = {client: by_items[client][biggest] for client in CLIENTS}
+    for client in CLIENTS:
+        figures = ", ".join(f"{int(n):,}: {fmt(v, 'MiB')}" for n, v in by_items[client].items())
+        table.add("memory", client, fmt(peak[client], "MiB peak"), "", f"{figures}; flat: {flat(client)}")
+    seconds = {client: median([r["seconds"] for r in runs[client][max(sizes)] if "seconds" in r]) for client in CLIENTS}
+    return {
+        "items": max(sizes),
+        "peak_mib_over_baseline": peak,
+        "flat": flat("spotify_async"),
+        "flat_by_client": {client: flat(client) for client in CLIENTS},
+        "by_items": by_items,
+        "baseline_mib": {
+            client: median([r["baseline_mib"] for r in runs[client][max(sizes)] if "baseline_mib" in r])
+            for client in CLIENTS
+        },
+        "seconds": seconds,
+        "errors": errors,
+        "rounds": rounds,
+    }
+
+
+if __name__ == "__main__":
+    raise SystemExit(_child_main(sys.argv[1:]))

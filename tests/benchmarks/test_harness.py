@@ -1,0 +1,143 @@
+"""The benchmark harness runs end to end (``python -m benchmarks --smoke``) and writes the documented results keys.
+
+No timing is asserted: benchmarks report figures, tests check that the harness measures and reports them. Peers
+(tekore, spotipy, spotifyaio) are usually absent from the test virtualenv; their figures must then be ``null``.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from benchmarks.__main__ import check_goals
+from benchmarks.crawl import ideal_seconds
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+# the keys the issue documents for the results file (more may be added, none removed or renamed)
+DOCUMENTED: dict[str, list[tuple[str, ...]]] = {
+    "top": [("machine",), ("python",)],
+    "overhead": [("overhead", "requests"), ("overhead", "concurrency")]
+    + [("overhead", "us_per_request", c) for c in ("aiohttp_floor", "spotify_async", "tekore", "spotipy")],
+    "structuring": [("structuring", "us_per_item", c) for c in ("orjson_floor", "spotify_async", "tekore")],
+    "pagination": [("pagination", "items"), ("pagination", "latency_ms")]
+    + [("pagination", "seconds", c) for c in ("aiohttp_floor", "spotify_async", "tekore", "spotipy")],
+    "crawl": [("rate_limited_crawl", c) for c in ("spotify_async", "tekore", "spotipy")],
+    "memory": [("memory", "items"), ("memory", "peak_mib_over_baseline", "spotify_async")],
+}
+MEASURED_BY_US = [
+    ("overhead", "us_per_request", "aiohttp_floor"),
+    ("overhead", "us_per_request", "spotify_async"),
+    ("structuring", "us_per_item", "orjson_floor"),
+    ("structuring", "us_per_item", "spotify_async"),
+    ("pagination", "seconds", "aiohttp_floor"),
+    ("pagination", "seconds", "spotify_async"),
+    ("memory", "peak_mib_over_baseline", "spotify_async"),
+]
+
+
+def _get(data: dict[str, Any], path: tuple[str, ...]) -> Any:
+    value: Any = data
+    for key in path:
+        assert isinstance(value, dict), f"{'.'.join(path)}: not an object"
+        assert key in value, f"missing key {'.'.join(path)}"
+        value = value[key]
+    return value
+
+
+@pytest.fixture(scope="module")
+def smoke(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], str]:
+    out = tmp_path_factory.mktemp("bench") / "results.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--smoke", "--json", str(out)],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=100,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    data: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
+    return data, done.stdout
+
+
+def test_smoke_run_writes_every_documented_key(smoke: tuple[dict[str, Any], str]) -> None:
+    data, _ = smoke
+    for paths in DOCUMENTED.values():
+        for path in paths:
+            _get(data, path)
+    assert data["profile"] == "smoke"
+    assert data["python"] == ".".join(map(str, sys.version_info[:3]))
+
+
+def test_floor_and_spotify_async_are_measured(smoke: tuple[dict[str, Any], str]) -> None:
+    data, _ = smoke
+    for path in MEASURED_BY_US:
+        value = _get(data, path)
+        assert isinstance(value, (int, float)), f"{'.'.join(path)} = {value!r}"
+        assert value > 0, f"{'.'.join(path)} = {value!r}"
+    assert data["pagination"]["items_seen"]["spotify_async"] == data["pagination"]["items"]
+    crawl = data["rate_limited_crawl"]
+    for name in ("spotify_async", "spotify_async_limit_known"):
+        figures = crawl[name]
+        assert figures["failed"] == 0
+        assert figures["accepted"] == crawl["requests"]
+        assert 0 < figures["utilization"] <= 1.5
+        assert 0 <= figures["share_429"] < 1
+    # told the limit, spotify_async never exceeds it
+    assert crawl["spotify_async_limit_known"]["responses_429"] == 0
+
+
+def test_missing_peers_are_null_not_errors(smoke: tuple[dict[str, Any], str]) -> None:
+    data, stdout = smoke
+    for peer in ("tekore", "spotipy"):
+        value = data["overhead"]["us_per_request"][peer]
+        if peer in data["missing_peers"]:
+            assert value is None
+            assert data["rate_limited_crawl"][peer] is None
+        else:
+            assert value > 0
+    assert "goals:" in stdout
+    assert set(data["goals"]) <= {"overhead", "structuring", "pagination", "crawl", "memory"}
+
+
+def test_unknown_scenario_is_refused() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--smoke", "--scenarios", "overhead,nonsense"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "nonsense" in done.stderr
+
+
+def test_ideal_crawl_time_counts_whole_windows() -> None:
+    # R requests go at once, the next R one window later: 20 requests under 10 per second need 1 s, 21 need 2 s
+    assert ideal_seconds(20, 10, 1.0) == 1.0
+    assert ideal_seconds(21, 10, 1.0) == 2.0
+    assert ideal_seconds(10, 10, 3.0) == 0.0
+    assert ideal_seconds(0, 10, 3.0) == 0.0
+
+
+def test_goals_are_judged_against_the_floor() -> None:
+    results: dict[str, Any] = {
+        "overhead": {"us_per_request": {"aiohttp_floor": 100.0, "spotify_async": 114.0}},
+        "structuring": {"us_per_item": {"orjson_floor": 10.0, "spotify_async": 14.0}},
+        "pagination": {"seconds": {"aiohttp_floor": 1.0, "spotify_async": 1.3}},
+        "rate_limited_crawl": {"spotify_async": {"utilization": 0.97, "share_429": 0.0, "failed": 0}},
+        "memory": {"flat": True, "peak_mib_over_baseline": {"spotify_async": 61.0}, "by_items": {}},
+    }
+    goals = check_goals(results)
+    assert goals["overhead"]["met"] is True
+    assert goals["structuring"]["met"] is False
+    assert goals["pagination"]["met"] is False
+    assert goals["crawl"]["met"] is True
+    assert goals["memory"]["met"] is False
