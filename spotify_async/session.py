@@ -67,6 +67,8 @@ class _AppCore:
         self.closed = False
         self.scheduler = Scheduler(config, limiter=limiter, gate=gate)
         self.accounts = AccountsClient(self.http, self.accounts_base, config)
+        #: the Redis coordination made for ``Spotify(..., redis=url)``, closed with the session
+        self.coordination: Any = None
 
     def http(self) -> aiohttp.ClientSession:
         http = self._http
@@ -86,6 +88,9 @@ class _AppCore:
         if self._http is not None and self.owns_http:
             await self._http.close()
         self._http = None
+        if self.coordination is not None:
+            coordination, self.coordination = self.coordination, None
+            await coordination.aclose()
 
 
 def _flow(auth: AuthFlow | Token | str) -> AuthFlow:
@@ -132,12 +137,28 @@ class Spotify:
         session: aiohttp.ClientSession | None = None,
         limiter: RateLimiter | None = None,
         gate: Gate | None = None,
+        redis: str | None = None,
     ) -> None:
         config = config or Config()
         if mode is not None:
             config = attrs.evolve(config, mode=mode)
+        flow = _flow(auth)
+        coordination: Any = None
+        if redis is not None:
+            # every process of the app shares one budget, one 429 gate and one token through this Redis
+            if not flow.client_id:
+                raise InvalidInput(
+                    "redis= needs an auth flow that knows its client_id (ClientCredentials, a user flow)"
+                )
+            from .distributed import connect
+
+            coordination = connect(redis, client_id=flow.client_id, budget=config.budget)
+            limiter = limiter or coordination.limiter
+            gate = gate or coordination.gate
+            flow = coordination.auth(flow)
         core = _AppCore(config, api_base, accounts_base, session, limiter, gate)
-        self._init(core, _flow(auth), owns_core=True)
+        core.coordination = coordination
+        self._init(core, flow, owns_core=True)
 
     def _init(self, core: _AppCore, flow: AuthFlow, *, owns_core: bool) -> None:
         self._core = core

@@ -1,0 +1,50 @@
+"""``Spotify(auth, redis=url)``: two sessions (as two processes would) share one token and one 429 gate."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from spotify_async import ClientCredentials, Config, InvalidInput, RetryPolicy, Spotify
+from spotify_async.testing import FakeSpotify
+
+from .conftest import RedisServer
+
+
+async def test_sessions_configured_by_url_share_the_token_and_the_gate(redis_server: RedisServer) -> None:
+    config = Config(retry=RetryPolicy(backoff_base=0.01, backoff_cap=0.05))
+    async with FakeSpotify(seed=3) as fake:
+
+        def session() -> Spotify:
+            return Spotify(
+                ClientCredentials(fake.client_id, fake.client_secret),
+                api_base=fake.api_base,
+                accounts_base=fake.accounts_base,
+                config=config,
+                redis=redis_server.url,
+            )
+
+        async with session() as first, session() as second:
+            await asyncio.gather(
+                *(first.tracks.get(t) for t in fake.catalog.tracks[:20]),
+                *(second.tracks.get(t) for t in fake.catalog.tracks[20:40]),
+            )
+            assert fake.stats.token_requests == 1
+            # a 429 met by the first session shuts the gate for the second one too
+            fake.inject("status", status=429, headers={"Retry-After": "1"}, times=1, path="/tracks/")
+            met = asyncio.ensure_future(first.tracks.get(fake.catalog.tracks[0]))
+            while fake.stats.rate_limited == 0:
+                await asyncio.sleep(0.005)
+            await asyncio.sleep(0.05)  # let the first session shut the shared gate
+            started = time.monotonic()
+            await second.tracks.get(fake.catalog.tracks[2])
+            assert time.monotonic() - started >= 0.8
+            await met
+            assert second.stats["rate_limited"] == 0  # it waited without meeting a 429 itself
+
+
+def test_redis_needs_a_flow_that_knows_its_client_id() -> None:
+    with pytest.raises(InvalidInput, match="client_id"):
+        Spotify("a-fixed-token", redis="redis://127.0.0.1:1/0")
