@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 __all__ = ["Call", "CursorPaged", "Paged"]
 
 T = TypeVar("T")
+P = TypeVar("P")
 R = TypeVar("R")
 
 
@@ -94,10 +95,69 @@ class Call(Generic[T]):
         return self._parse(response), response
 
 
-class Paged(Generic[T]):
+class _Pages(Generic[P, T]):
+    """What offset and cursor pages share: the first request, structuring a page, awaiting and iterating."""
+
+    __slots__ = ("_client", "_item_type", "_key", "_max_items", "_request")
+
+    #: the generic page model (``Page`` or ``CursorPage``), parametrised with the item type per instance
+    _page_model: Any = None
+
+    def __init__(
+        self, client: Spotify, request: Request, item_type: Any, *, max_items: int | None = None, key: str | None = None
+    ) -> None:
+        self._client = client
+        self._request = request
+        self._item_type = item_type
+        self._max_items = max_items
+        self._key = key
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self._request.route.path}>"
+
+    def _structure_page(self, response: Response) -> P:
+        data = decode(response)
+        if self._key is not None:
+            data = data.get(self._key) if isinstance(data, dict) else None
+        page: P = self._client._structure(data, self._page_model[self._item_type])
+        return page
+
+    async def _fetch(self, request: Request) -> tuple[P, Response]:
+        response = await self._client._send(request)
+        return self._structure_page(response), response
+
+    def _first_request(self) -> Request:
+        return self._request
+
+    def __await__(self) -> Generator[Any, None, P]:
+        return self._first().__await__()
+
+    async def _first(self) -> P:
+        page, _ = await self._fetch(self._first_request())
+        return page
+
+    async def with_response(self) -> tuple[P, Response]:
+        """The first page and its Response metadata."""
+        return await self._fetch(self._first_request())
+
+    def pages(self) -> AsyncIterator[P]:
+        raise NotImplementedError
+
+    async def __aiter__(self) -> AsyncIterator[T]:
+        async for page in self.pages():
+            for item in page.items:  # type: ignore[attr-defined]
+                yield item
+
+    async def collect(self) -> list[T]:
+        """Every item as a list (mind the memory for very long lists: iterate instead)."""
+        return [item async for item in self]
+
+
+class Paged(_Pages[Page[T], T]):
     """An offset-paged result: await it for the first page, iterate it for every item."""
 
-    __slots__ = ("_client", "_item_type", "_key", "_limit", "_max_items", "_offset", "_params", "_route_request")
+    __slots__ = ("_limit", "_offset", "_params")
+    _page_model = Page
 
     def __init__(
         self,
@@ -110,50 +170,27 @@ class Paged(Generic[T]):
         max_items: int | None = None,
         key: str | None = None,
     ) -> None:
-        self._client = client
-        self._route_request = request
+        super().__init__(client, request, item_type, max_items=max_items, key=key)
         self._params = dict(request.params or {})
-        self._item_type = item_type
         self._limit = limit
         self._offset = offset
-        self._max_items = max_items
-        self._key = key
 
     def __repr__(self) -> str:
-        return f"<Paged {self._route_request.route.path} limit={self._limit} offset={self._offset}>"
+        return f"<Paged {self._request.route.path} limit={self._limit} offset={self._offset}>"
 
     def _request_at(self, offset: int) -> Request:
         params = dict(self._params)
         params["limit"] = str(self._limit)
         params["offset"] = str(offset)
-        return Request(self._route_request.route, params)
+        return Request(self._request.route, params)
 
-    def _structure_page(self, response: Response) -> Page[T]:
-        data = decode(response)
-        if self._key is not None:
-            data = data.get(self._key) if isinstance(data, dict) else None
-        page: Page[T] = self._client._structure(data, Page[self._item_type])  # type: ignore[name-defined]
-        return page
-
-    async def _fetch(self, offset: int) -> tuple[Page[T], Response]:
-        response = await self._client._send(self._request_at(offset))
-        return self._structure_page(response), response
-
-    def __await__(self) -> Generator[Any, None, Page[T]]:
-        return self._first().__await__()
-
-    async def _first(self) -> Page[T]:
-        page, _ = await self._fetch(self._offset)
-        return page
-
-    async def with_response(self) -> tuple[Page[T], Response]:
-        """The first page and its Response metadata."""
-        return await self._fetch(self._offset)
+    def _first_request(self) -> Request:
+        return self._request_at(self._offset)
 
     async def pages(self) -> AsyncIterator[Page[T]]:
         """Every page in order; later pages are fetched concurrently once the total is known."""
         budget = self._max_items
-        first, _ = await self._fetch(self._offset)
+        first, _ = await self._fetch(self._first_request())
         if budget is not None and len(first.items) > budget:
             first.items = first.items[:budget]
         yield first
@@ -171,7 +208,7 @@ class Paged(Generic[T]):
         def schedule() -> None:
             offset = next(offsets, None)
             if offset is not None:
-                pending.append(asyncio.ensure_future(self._fetch(offset)))
+                pending.append(asyncio.ensure_future(self._fetch(self._request_at(offset))))
 
         try:
             for _ in range(ahead):
@@ -192,52 +229,15 @@ class Paged(Generic[T]):
             if pending:
                 await asyncio.gather(*pending, return_exceptions=True)
 
-    async def __aiter__(self) -> AsyncIterator[T]:
-        async for page in self.pages():
-            for item in page.items:
-                yield item
 
-    async def collect(self) -> list[T]:
-        """Every item as a list (mind the memory for very long lists: iterate instead)."""
-        return [item async for item in self]
-
-
-class CursorPaged(Generic[T]):
+class CursorPaged(_Pages[CursorPage[T], T]):
     """A cursor-paged result: await it for the first page, iterate it for every item (pages follow ``next``)."""
 
-    __slots__ = ("_client", "_item_type", "_key", "_max_items", "_request")
-
-    def __init__(
-        self, client: Spotify, request: Request, item_type: Any, *, max_items: int | None = None, key: str | None = None
-    ) -> None:
-        self._client = client
-        self._request = request
-        self._item_type = item_type
-        self._max_items = max_items
-        self._key = key
-
-    def _structure_page(self, response: Response) -> CursorPage[T]:
-        data = decode(response)
-        if self._key is not None:
-            data = data.get(self._key) if isinstance(data, dict) else None
-        page: CursorPage[T] = self._client._structure(data, CursorPage[self._item_type])  # type: ignore[name-defined]
-        return page
-
-    async def _fetch(self, request: Request) -> tuple[CursorPage[T], Response]:
-        response = await self._client._send(request)
-        return self._structure_page(response), response
-
-    def __await__(self) -> Generator[Any, None, CursorPage[T]]:
-        return self._first().__await__()
-
-    async def _first(self) -> CursorPage[T]:
-        page, _ = await self._fetch(self._request)
-        return page
-
-    async def with_response(self) -> tuple[CursorPage[T], Response]:
-        return await self._fetch(self._request)
+    __slots__ = ()
+    _page_model = CursorPage
 
     async def pages(self) -> AsyncIterator[CursorPage[T]]:
+        """Every page in order, one after the other (each cursor comes from the page before)."""
         budget = self._max_items
         request: Request | None = self._request
         while request is not None:
@@ -250,11 +250,3 @@ class CursorPaged(Generic[T]):
                 return
             # follow the cursor on our own route: the token never goes to a host named in a response body
             request = Request(self._request.route, dict(parse_qsl(urlsplit(page.next).query)))
-
-    async def __aiter__(self) -> AsyncIterator[T]:
-        async for page in self.pages():
-            for item in page.items:
-                yield item
-
-    async def collect(self) -> list[T]:
-        return [item async for item in self]
