@@ -130,10 +130,35 @@ def missing_peers() -> dict[str, str]:
 
 @dataclass
 class Measure:
-    """CPU (user + system of this process, every thread) and wall seconds of one block."""
+    """CPU (user + system of this process, every thread), wall seconds, and seconds spent in CPython's cyclic
+    garbage collector (and how many collections of each generation) during one block."""
 
     cpu: float = 0.0
     wall: float = 0.0
+    gc: float = 0.0
+    collections: list[int] = field(default_factory=lambda: [0, 0, 0])
+
+
+class _GCClock:
+    """Accumulates the time CPython spends in collections (``gc.callbacks``), for the measure in progress."""
+
+    def __init__(self) -> None:
+        self.current: Measure | None = None
+        self._started = 0.0
+
+    def __call__(self, phase: str, info: dict[str, Any]) -> None:
+        current = self.current
+        if current is None:
+            return
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            current.gc += time.perf_counter() - self._started
+            current.collections[info["generation"]] += 1
+
+
+_gc_clock = _GCClock()
+gc.callbacks.append(_gc_clock)
 
 
 @contextmanager
@@ -142,12 +167,14 @@ def measure() -> Iterator[Measure]:
     client's garbage is not charged to the next."""
     gc.collect()
     out = Measure()
+    _gc_clock.current = out
     cpu0, wall0 = time.process_time(), time.perf_counter()
     try:
         yield out
     finally:
         out.cpu = time.process_time() - cpu0
         out.wall = time.perf_counter() - wall0
+        _gc_clock.current = None
 
 
 def median(values: Sequence[float]) -> float:

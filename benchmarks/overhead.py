@@ -32,6 +32,7 @@ async def run(prof: Profile, table: Table) -> dict[str, Any]:
         cpu: dict[str, list[float]] = {c.name: [] for c in present}
         wall: dict[str, list[float]] = {c.name: [] for c in present}
         failed: dict[str, int] = {c.name: 0 for c in present}
+        gc_share: dict[str, list[float]] = {c.name: [] for c in present}
         try:
             for client in present:
                 await client.open()
@@ -43,6 +44,7 @@ async def run(prof: Profile, table: Table) -> dict[str, Any]:
                         failed[client.name] += await client.get_tracks(batch, CONCURRENCY)
                     cpu[client.name].append(m.cpu / n * 1e6)
                     wall[client.name].append(m.wall / n * 1e6)
+                    gc_share[client.name].append(m.gc / m.cpu if m.cpu > 0 else 0.0)
         finally:
             for client in present:
                 await client.close()
@@ -50,7 +52,9 @@ async def run(prof: Profile, table: Table) -> dict[str, Any]:
     us = {c.name: (median(cpu[c.name]) if c.available else None) for c in clients}
     floor = us["aiohttp_floor"]
     for name in CLIENTS:
-        note = f"{SPOTIPY_THREADS} threads" if name == "spotipy" else ""
+        note = f"GC {median(gc_share[name]):.0%} of CPU" if name in gc_share else ""
+        if name == "spotipy":
+            note += f", {SPOTIPY_THREADS} threads"
         if failed.get(name):
             note += f" {failed[name]} failed"
         table.add("overhead", name, fmt(us[name], "us CPU/req"), fmt_ratio(ratio(us[name], floor)), note.strip())
@@ -60,6 +64,8 @@ async def run(prof: Profile, table: Table) -> dict[str, Any]:
         "us_per_request": us,
         "ratio_to_floor": {name: ratio(value, floor) for name, value in us.items()},
         "wall_us_per_request": {name: median(w) for name, w in wall.items()},
+        # share of the client's CPU spent in CPython's cyclic garbage collector (gc.callbacks)
+        "gc_share_of_cpu": {name: round(median(v), 4) for name, v in gc_share.items()},
         "rounds": rounds,
         "requests_per_round": n,
         "failed": failed,

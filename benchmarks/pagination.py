@@ -32,6 +32,7 @@ async def run(prof: Profile, table: Table) -> dict[str, Any]:
         wall: dict[str, list[float]] = {c.name: [] for c in present}
         cpu: dict[str, list[float]] = {c.name: [] for c in present}
         seen: dict[str, int] = {}
+        gc_share: dict[str, list[float]] = {c.name: [] for c in present}
         try:
             for client in present:
                 await client.open()
@@ -43,6 +44,7 @@ async def run(prof: Profile, table: Table) -> dict[str, Any]:
                     seen[client.name] = count
                     wall[client.name].append(m.wall)
                     cpu[client.name].append(m.cpu)
+                    gc_share[client.name].append(m.gc / m.cpu if m.cpu > 0 else 0.0)
         finally:
             for client in present:
                 await client.close()
@@ -50,7 +52,9 @@ async def run(prof: Profile, table: Table) -> dict[str, Any]:
     seconds = {c.name: (median(wall[c.name]) if c.available else None) for c in clients}
     floor = seconds["aiohttp_floor"]
     for name in CLIENTS:
-        note = "" if seen.get(name, items) == items else f"saw {seen.get(name)} items"
+        note = f"CPU {median(cpu[name]):.2f} s, GC {median(gc_share[name]):.0%} of it" if name in cpu else ""
+        if seen.get(name, items) != items:
+            note += f"; saw {seen.get(name)} items"
         table.add("pagination", name, fmt(seconds[name], "s", 2), fmt_ratio(ratio(seconds[name], floor)), note)
     return {
         "items": items,
@@ -58,6 +62,7 @@ async def run(prof: Profile, table: Table) -> dict[str, Any]:
         "seconds": seconds,
         "ratio_to_floor": {name: ratio(value, floor) for name, value in seconds.items()},
         "cpu_seconds": {name: median(values) for name, values in cpu.items()},
+        "gc_share_of_cpu": {name: round(median(v), 4) for name, v in gc_share.items()},
         "items_seen": seen,
         "rounds": rounds,
         "samples_seconds": wall,

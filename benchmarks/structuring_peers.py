@@ -10,11 +10,15 @@ search page. Each decoder does what its client does with a response body, end to
 * ``tekore``: ``json.loads`` (httpx's ``Response.json``) then tekore's pydantic model, as its ``send_and_process``;
 * ``spotifyaio``: ``Model.from_json(body.decode())`` (mashumaro + orjson), as its client does with ``response.text()``.
 
-Decoders alternate within each round (A B C A B C ...) and the figure is the median over rounds.
+Decoders alternate within each round (A B C A B C ...) and the figure is the median over rounds. Each decoder is
+timed twice per round: as a process runs (the cyclic garbage collector on, the headline figure) and with the collector
+paused as ``timeit`` does (``us_per_item_gc_paused``). The difference is the collector's cost, which depends on what
+else lives in the process's heap: decoding a 100-item page allocates tens of thousands of containers.
 """
 
 from __future__ import annotations
 
+import gc
 import json
 import time
 from collections.abc import Callable
@@ -93,6 +97,7 @@ async def run(prof: Profile, table: Table) -> dict[str, Any]:
     if prof.name == "smoke":
         rounds = 1
     cases: dict[str, dict[str, float | None]] = {}
+    cases_paused: dict[str, dict[str, float | None]] = {}
     meta: dict[str, dict[str, Any]] = {}
     errors: dict[str, str] = {}
     for name, body, model, count in structuring._cases():
@@ -118,29 +123,47 @@ async def run(prof: Profile, table: Table) -> dict[str, Any]:
                 continue
             runnable[label] = (call, _calibrate(call, min_seconds))
         samples: dict[str, list[float]] = {label: [] for label in runnable}
+        paused: dict[str, list[float]] = {label: [] for label in runnable}
         for _ in range(rounds):
             for label, (fn, calls) in runnable.items():
-                start = time.perf_counter()
-                for _ in range(calls):
-                    fn()
-                samples[label].append((time.perf_counter() - start) / calls / count * 1e6)
+                for store, collector in ((samples, True), (paused, False)):
+                    gc.collect()
+                    if not collector:
+                        gc.disable()  # what timeit does: the collector's cost depends on the heap, not the decoder
+                    try:
+                        start = time.perf_counter()
+                        for _ in range(calls):
+                            fn()
+                        elapsed = time.perf_counter() - start
+                    finally:
+                        gc.enable()
+                    store[label].append(elapsed / calls / count * 1e6)
         cases[name] = {label: (median(samples[label]) if label in samples else None) for label in DECODERS}
+        cases_paused[name] = {label: (median(paused[label]) if label in paused else None) for label in DECODERS}
         meta[name] = {"items": count, "bytes": len(body)}
         floor = cases[name]["orjson_floor"]
+        floor_paused = cases_paused[name]["orjson_floor"]
         for label in DECODERS:
-            value = cases[name][label]
-            note = name if label == "orjson_floor" else ""
+            value, quiet = cases[name][label], cases_paused[name][label]
+            note = f"{name}; " if label == "orjson_floor" else ""
+            note += f"GC paused: {fmt(quiet, 'us', 2)} ({fmt_ratio(ratio(quiet, floor_paused))})" if quiet else ""
             if f"{name}/{label}" in errors:
                 note = "models rejected the body"
             table.add("structuring", label, fmt(value, "us/item", 2), fmt_ratio(ratio(value, floor)), note)
 
     headline = cases.get(HEADLINE_CASE) or next(iter(cases.values()), {})
     headline_name = HEADLINE_CASE if HEADLINE_CASE in cases else next(iter(cases), None)
+    headline_paused = cases_paused.get(headline_name or "", {})
     return {
         "us_per_item": dict(headline),
+        "us_per_item_gc_paused": dict(headline_paused),
+        "ratio_to_orjson_gc_paused": {
+            k: ratio(v, headline_paused.get("orjson_floor")) for k, v in headline_paused.items()
+        },
         "case": headline_name,
         "ratio_to_orjson": {k: ratio(v, headline.get("orjson_floor")) for k, v in headline.items()},
         "cases": cases,
+        "cases_gc_paused": cases_paused,
         "case_sizes": meta,
         "errors": errors,
         "rounds": rounds,
