@@ -5,7 +5,11 @@ cap of 64 (the fastest hand-written fetch, ``orjson.loads`` per page); spotify_a
 sp.playlists.items(id)`` with its default ``Config`` (pages prefetched ``page_prefetch`` ahead); tekore walks
 ``all_items`` (one ``next`` after another); spotipy loops on ``sp.next(page)``. spotifyaio has no paging helper (its
 ``get_playlist_items`` returns one 48-item page), so it is not in this scenario. Wall seconds, median over
-alternating rounds; client CPU seconds are reported beside them.
+alternating rounds; client CPU seconds (and the garbage collector's share of them) are reported beside them.
+
+``aiohttp_floor_keep8`` is the same raw fetch holding on to its last 8 decoded pages instead of dropping each one as
+soon as its items are counted (spotify_async holds up to ``page_prefetch`` pages ahead of the consumer). It is a
+reference, not the floor: it shows what merely keeping pages alive costs in collector and memory traffic.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from ._server import app_token, fake_process
 
 __all__ = ["CLIENTS", "run"]
 
-CLIENTS = ("aiohttp_floor", "spotify_async", "tekore", "spotipy")
+CLIENTS = ("aiohttp_floor", "aiohttp_floor_keep8", "spotify_async", "tekore", "spotipy")
 
 
 async def run(prof: Profile, table: Table) -> dict[str, Any]:
