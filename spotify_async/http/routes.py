@@ -57,7 +57,9 @@ class Route:
         """Fill the path template; values are percent-quoted (ids are validated before they get here)."""
         if not params:
             return CompiledRoute(self, self.path)
-        return CompiledRoute(self, self.path.format_map({k: quote(v, safe="") for k, v in params.items()}))
+        # base-62 ids (nearly every call) need no quoting; anything else (user ids, category ids) is percent-quoted
+        values = {k: v if v.isascii() and v.isalnum() else quote(v, safe="") for k, v in params.items()}
+        return CompiledRoute(self, self.path.format_map(values))
 
     def __str__(self) -> str:
         return f"{self.method} {self.path} ({self.operation_id})"
