@@ -35,8 +35,9 @@ class Timeouts:
 
     total: float = attrs.field(default=30.0, validator=_positive)
     connect: float = attrs.field(default=10.0, validator=_positive)
-    #: longest silence while reading a response body
-    read: float = attrs.field(default=20.0, validator=_positive)
+    #: longest silence while reading a response (``None``: only ``total`` bounds it). Off by default: it re-arms a
+    #: timer on every chunk received, costing a few microseconds per request, and ``total`` already bounds the read
+    read: float | None = None
     #: how long a call may queue for a concurrency slot before giving up with ``TimeoutError``; ``None`` waits
     #: as long as the calls ahead of it take (each of them is bounded by these timeouts and the retry policy)
     queue: float | None = None

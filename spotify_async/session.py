@@ -77,8 +77,10 @@ class _AppCore:
                 raise SpotifyError("this Spotify session is closed")
             connector = aiohttp.TCPConnector(limit=self.config.max_concurrency, ttl_dns_cache=300)
             http = self._http = aiohttp.ClientSession(
-                connector=connector, headers={"User-Agent": self.config.user_agent}
+                connector=connector, headers={"User-Agent": self.config.user_agent}, timeout=self.scheduler.timeout
             )
+            # the session carries the timeouts, so requests need not pass them one by one (a few us each)
+            self.scheduler.session_has_timeout = True
         elif http.closed:
             raise SpotifyError("the aiohttp session behind this Spotify session is closed")
         return http

@@ -74,6 +74,13 @@ class TokenManager:
         margin = min(self._margin, lifetime / 4)
         return token.expires_at - margin
 
+    def fresh(self) -> Token | None:
+        """The current token if it is valid now, without awaiting anything; ``None`` when a refresh is due."""
+        token = self._token
+        if token is not None and time.time() < self._stale_at:
+            return token
+        return None
+
     async def get(self) -> Token:
         """Return a token that is valid now, refreshing (once, for all waiters) when needed."""
         token = self._token

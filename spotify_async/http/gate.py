@@ -48,6 +48,10 @@ class LocalGate:
     def closed_for(self) -> float:
         return max(0.0, self._until - time.monotonic())
 
+    def is_open(self) -> bool:
+        """Whether a request may go now (the scheduler's synchronous fast path)."""
+        return self._until <= time.monotonic()
+
     async def wait(self, max_wait: float) -> float:
         remaining = self._until - time.monotonic()
         if remaining <= 0:

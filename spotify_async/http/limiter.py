@@ -132,9 +132,30 @@ class LocalRateLimiter:
         finally:
             self._lock.release()
 
-    async def release(self) -> None:
+    def try_acquire(self) -> bool:
+        """Admit at once when the budget allows it without waiting (the scheduler's synchronous fast path)."""
+        if self._limit is None:
+            self._in_flight += 1
+            return True
+        now = time.monotonic()
+        self._creep(now)
+        if not self._lock.locked() and self._occupied(now) < self._limit:
+            self._in_flight += 1
+            return True
+        return False
+
+    def release_nowait(self) -> None:
         self._in_flight -= 1
-        self._released.append(time.monotonic())
+        now = time.monotonic()
+        released = self._released
+        released.append(now)
+        # prune here too: while the budget is unlimited nothing else would, and the deque would grow forever
+        cutoff = now - self.window
+        while released[0] <= cutoff:
+            released.popleft()
+
+    async def release(self) -> None:
+        self.release_nowait()
 
     async def on_rate_limited(self, retry_after: float) -> None:
         if not self.budget.adaptive and self._limit is not None:

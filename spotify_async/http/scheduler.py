@@ -39,11 +39,13 @@ manager releases (or closes) the connection, so a cancelled call leaks nothing.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email.utils
 import logging
 import math
 import random
 import time
+from collections import deque
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
@@ -65,7 +67,7 @@ from .response import Request, Response
 if TYPE_CHECKING:
     from ..auth.manager import TokenManager
 
-__all__ = ["Scheduler", "SchedulerStats", "parse_retry_after"]
+__all__ = ["Scheduler", "SchedulerStats", "Slots", "parse_retry_after"]
 
 log = logging.getLogger("spotify_async.http")
 
@@ -108,6 +110,55 @@ class SchedulerStats:
         return {name: getattr(self, name) for name in self.__slots__}
 
 
+class Slots:
+    """The concurrency cap: a counter with a FIFO of waiters, and a synchronous fast path.
+
+    ``asyncio.Semaphore`` would do, but every request would pay a coroutine to acquire it even when a slot is free.
+    A released slot is handed straight to the longest waiter, so waiters are served in order.
+    """
+
+    __slots__ = ("_free", "_waiters", "size")
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._free = size
+        self._waiters: deque[asyncio.Future[None]] = deque()
+
+    @property
+    def in_use(self) -> int:
+        return self.size - self._free
+
+    def try_acquire(self) -> bool:
+        if self._free > 0 and not self._waiters:
+            self._free -= 1
+            return True
+        return False
+
+    async def acquire(self) -> None:
+        if self.try_acquire():
+            return
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            await waiter
+        except BaseException:
+            if waiter.done() and not waiter.cancelled():
+                self.release()  # a slot was handed to us as we were cancelled: pass it on
+            else:
+                with contextlib.suppress(ValueError):
+                    self._waiters.remove(waiter)
+            raise
+
+    def release(self) -> None:
+        waiters = self._waiters
+        while waiters:
+            waiter = waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)  # the slot passes to the next waiter directly
+                return
+        self._free += 1
+
+
 class Scheduler:
     """Sends requests for one app under a concurrency cap, a rate budget and a shared 429 gate."""
 
@@ -121,10 +172,17 @@ class Scheduler:
         self.config = config
         self.limiter: RateLimiter = limiter if limiter is not None else LocalRateLimiter(config.budget)
         self.gate: Gate = gate if gate is not None else LocalGate()
-        self._slots = asyncio.Semaphore(config.max_concurrency)
+        self._slots = Slots(config.max_concurrency)
         t = config.timeouts
-        self._timeout = aiohttp.ClientTimeout(total=t.total, connect=t.connect, sock_read=t.read)
+        self.timeout = aiohttp.ClientTimeout(total=t.total, connect=t.connect, sock_read=t.read)
+        #: True when the HTTP session was built with ``self.timeout`` (ours): then no per-request timeout is passed
+        self.session_has_timeout = False
         self.stats = SchedulerStats()
+        # synchronous fast paths, when the limiter and gate offer them (the local ones do): the common request then
+        # awaits nothing before it is written
+        self._try_acquire_budget = getattr(self.limiter, "try_acquire", None)
+        self._release_budget_nowait = getattr(self.limiter, "release_nowait", None)
+        self._gate_is_open = getattr(self.gate, "is_open", None)
 
     async def _acquire_slot(self) -> None:
         queue = self.config.timeouts.queue
@@ -174,25 +232,37 @@ class Scheduler:
         limiter = self.limiter
         gate = self.gate
 
+        slots = self._slots
+        try_acquire_budget = self._try_acquire_budget
+        release_budget_nowait = self._release_budget_nowait
+        gate_is_open = self._gate_is_open
+        params = request.params or None
+
         while True:
-            await self._acquire_slot()
+            if not slots.try_acquire():
+                await self._acquire_slot()
             try:
-                token = await tokens.get()
-                budget_wait = await limiter.acquire(budget_max_wait)
-                try:
+                token = tokens.fresh() or await tokens.get()
+                if try_acquire_budget is None or not try_acquire_budget():
+                    budget_wait = await limiter.acquire(budget_max_wait)
                     if budget_wait:
                         stats.budget_waited += budget_wait
                         waited += budget_wait
-                    gate_wait = await gate.wait(max_wait)
-                    if gate_wait:
-                        stats.gate_waited += gate_wait
-                        waited += gate_wait
+                try:
+                    if gate_is_open is None or not gate_is_open():
+                        gate_wait = await gate.wait(max_wait)
+                        if gate_wait:
+                            stats.gate_waited += gate_wait
+                            waited += gate_wait
                     headers["Authorization"] = f"{token.token_type} {token.access_token}"
                     attempts += 1
                     stats.requests += 1
-                    status, resp_headers, body = await self._attempt(http, method, url, request.params, data, headers)
+                    status, resp_headers, body = await self._attempt(http, method, url, params, data, headers)
                 finally:
-                    await limiter.release()
+                    if release_budget_nowait is not None:
+                        release_budget_nowait()
+                    else:
+                        await limiter.release()
             except RateLimited as exc:
                 exc.method, exc.url = method, url
                 raise
@@ -286,6 +356,10 @@ class Scheduler:
         data: bytes | None,
         headers: Mapping[str, str],
     ) -> tuple[int, Mapping[str, str], bytes]:
-        async with http.request(method, url, params=params, data=data, headers=headers, timeout=self._timeout) as resp:
+        if self.session_has_timeout:
+            request = http.request(method, url, params=params, data=data, headers=headers)
+        else:
+            request = http.request(method, url, params=params, data=data, headers=headers, timeout=self.timeout)
+        async with request as resp:
             body = await resp.read()
             return resp.status, resp.headers, body

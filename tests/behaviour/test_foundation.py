@@ -224,3 +224,19 @@ async def test_a_callers_session_is_used_and_left_open(fake: FakeSpotify) -> Non
         async with connect(fake, session=http) as sp:
             await sp.tracks.get(fake.catalog.tracks[0])
         assert not http.closed
+
+
+async def test_large_pages_pause_the_collector_only_while_structuring() -> None:
+    import gc
+
+    async with FakeSpotify(seed=1, big_playlist_size=300) as fake, connect(fake, mode="extended") as sp:
+        assert gc.isenabled()
+        page = await sp.playlists.items(fake.catalog.big_playlist_id, limit=100)
+        assert len(page.items) == 100
+        assert gc.isenabled()
+        gc.disable()
+        try:
+            await sp.playlists.items(fake.catalog.big_playlist_id, limit=100)
+            assert not gc.isenabled()  # a caller's choice is left alone
+        finally:
+            gc.enable()

@@ -104,3 +104,36 @@ async def test_a_second_429_extends_but_never_shortens_the_closure() -> None:
     started = time.monotonic()
     await gate.wait(5)
     assert time.monotonic() - started >= 0.55
+
+
+async def test_an_unlimited_budget_forgets_old_responses() -> None:
+    limiter = LocalRateLimiter(RateBudget(window=0.05))
+    for _ in range(200):
+        await limiter.acquire(60)
+        await limiter.release()
+    await asyncio.sleep(0.06)
+    assert limiter.try_acquire()
+    limiter.release_nowait()
+    assert len(limiter._released) == 1  # only the response within the window is remembered
+
+
+async def test_slots_serve_waiters_in_order_and_survive_cancellation() -> None:
+    from spotify_async.http.scheduler import Slots
+
+    slots = Slots(1)
+    assert slots.try_acquire()
+    order: list[int] = []
+
+    async def waiter(i: int) -> None:
+        await slots.acquire()
+        order.append(i)
+        await asyncio.sleep(0)
+        slots.release()
+
+    tasks = [asyncio.ensure_future(waiter(i)) for i in range(5)]
+    await asyncio.sleep(0)
+    tasks[2].cancel()  # a cancelled waiter gives up its place and takes no slot
+    slots.release()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    assert order == [0, 1, 3, 4]
+    assert slots.in_use == 0
