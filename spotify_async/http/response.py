@@ -1,5 +1,8 @@
 """Request and Response: what one call asks the scheduler to send, and the metadata it gets back.
 
+Both are plain slotted classes rather than frozen ones: every request builds one of each, and a frozen attrs class
+costs three times as much to create.
+
 :class:`Response` is returned to the call that asked (``await sp.albums.get(id).with_response()``), never kept in a
 shared "last response" slot: concurrent calls each see their own status, headers, attempts and waits.
 """
@@ -17,7 +20,7 @@ from .routes import CompiledRoute
 __all__ = ["Request", "Response"]
 
 
-@attrs.frozen(slots=True)
+@attrs.define(slots=True, eq=False)
 class Request:
     """One API call, before the scheduler sends it."""
 
@@ -30,9 +33,9 @@ class Request:
     url: str | None = None
 
 
-@attrs.frozen(slots=True)
+@attrs.define(slots=True, eq=False)
 class Response:
-    """A successful response with the metadata of the call that produced it."""
+    """A successful response with the metadata of the call that produced it (read it; do not change it)."""
 
     status: int
     headers: Mapping[str, str] = attrs.field(repr=False)

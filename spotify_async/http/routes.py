@@ -20,7 +20,7 @@ __all__ = ["ALL_ROUTES", "CompiledRoute", "DevStatus", "Route"]
 DevStatus = Literal["available", "added", "removed", "restricted"]
 
 
-@attrs.frozen(slots=True)
+@attrs.define(slots=True, eq=False)
 class CompiledRoute:
     """A route with its path parameters filled in: what the scheduler sends."""
 
