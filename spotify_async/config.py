@@ -65,16 +65,20 @@ class RateBudget:
     """The client-side rolling-window budget (Spotify counts requests per app over a rolling 30 s window).
 
     ``limit=None`` (the default) sends as fast as the concurrency cap allows until the first 429; then the budget
-    becomes adaptive: it drops to ``decrease`` times what was sent in the last window and creeps back up by
-    ``increase`` of itself for every window that passes without a 429. A given ``limit`` is a ceiling the adaptive
+    becomes adaptive: it drops to ``decrease`` times what the server accepted in the last window (the responses that
+    came back before the 429), holds there for ``hold`` windows, then creeps back up by ``increase`` of itself for
+    every window that passes without a 429. A given ``limit`` is a ceiling the adaptive
     pace never exceeds (use it when you know your quota).
     """
 
     limit: int | None = None
     window: float = attrs.field(default=30.0, validator=_positive)
     adaptive: bool = True
-    decrease: float = 0.7
+    decrease: float = 1.0
     increase: float = 0.05
+    #: windows to hold the learned pace after a 429 before creeping up again (probing above a pace that just met a
+    #: 429 costs a 429 and a Retry-After pause each time; the server's limit seldom moves)
+    hold: int = attrs.field(default=10, validator=_non_negative)
     #: the adaptive pace never drops below this many requests per window (a 429 met while sending little is
     #: someone else's quota speaking, answered by the gate, not a reason to crawl at one request per window)
     floor: int = 10

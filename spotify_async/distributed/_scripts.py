@@ -89,7 +89,7 @@ return 1
 )
 
 # KEYS: in-flight zset, released zset, state hash
-# ARGV: window ms, floor, decrease, adaptive '1'/'0', ceiling ('' = none), state ttl ms
+# ARGV: window ms, floor, decrease, adaptive '1'/'0', ceiling ('' = none), state ttl ms, hold (windows)
 # -> {decreased 1/0, limit ('' = unlimited), decreases so far}
 RATE_LIMITED = Script(
     "budget decrease",
@@ -107,14 +107,16 @@ local last = tonumber(redis.call('HGET', KEYS[3], 'decreased'))
 if last ~= nil and now - last < window then return {0, shown, decreases} end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
-local base = redis.call('ZCARD', KEYS[1]) + redis.call('ZCARD', KEYS[2])
+-- what the server accepted: responses back within the window, less this 429 (in-flight units are not counted)
+local base = redis.call('ZCARD', KEYS[2]) - 1
 if base <= 0 then base = current or floor end
 local limit = base * tonumber(ARGV[3])
 if limit < floor then limit = floor end
 if ceiling ~= nil and limit > ceiling then limit = ceiling end
 decreases = decreases + 1
+-- hold the learned pace for ARGV[7] windows before creeping again (the creep counts windows from 'adjusted')
 redis.call('HSET', KEYS[3], 'limit', string.format('%.6f', limit), 'decreased', string.format('%.3f', now),
-           'adjusted', string.format('%.3f', now), 'decreases', decreases)
+           'adjusted', string.format('%.3f', now + tonumber(ARGV[7]) * window), 'decreases', decreases)
 redis.call('PEXPIRE', KEYS[3], ARGV[6])
 return {1, string.format('%.6f', limit), decreases}
 """,

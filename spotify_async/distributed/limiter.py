@@ -246,6 +246,7 @@ class RedisRateLimiter:
             "1" if self.budget.adaptive else "0",
             self._ceiling,
             self._state_ttl_ms,
+            str(self.budget.hold),
         ]
         try:
             answer = await self._backend.script(_scripts.RATE_LIMITED, self._keys, args)

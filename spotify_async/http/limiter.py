@@ -10,10 +10,13 @@ limiter keeps the number of requests that *could* fall inside the server's windo
   between our send and our receipt, so a unit released ``window`` after the receipt can no longer share a server window
   with its successor, whatever the latency did in between. It costs one latency per window of use (well under 1 %).
 * With no known limit (the default) nothing waits; the limiter only remembers when recent responses arrived.
-* On a 429 the budget becomes adaptive (multiplicative decrease): it drops to ``decrease`` times the number of requests
-  that occupied the window when the 429 came, at most once per window (a burst of 429s from one overshoot is one
-  signal, not fifty). For every full window that passes without a 429 it creeps back up by ``increase`` of itself
-  (additive-ish increase), never above the configured ``limit`` when one is given.
+* On a 429 the budget becomes adaptive (multiplicative decrease): it drops to ``decrease`` times the number of
+  responses that came back within the last window before this 429, which is what the server accepted: requests still
+  in flight are not counted (they were sent blind and may be refused too; counting them made the first cut land far
+  above the real limit). It happens at most once per window (a burst of 429s from one overshoot is one signal, not
+  fifty). The learned pace is then held for ``hold`` windows (probing above a pace that just met a 429 costs a 429
+  and a ``Retry-After`` pause every time); after that, every full window without a 429 lets it creep up by
+  ``increase`` of itself, never above the configured ``limit`` when one is given.
 * Waiters are served first come, first served (one ``asyncio.Lock`` orders them), and a wait that would run past the
   caller's ``max_wait`` raises :class:`~spotify_async.errors.RateLimited` instead of sleeping.
 
@@ -164,8 +167,10 @@ class LocalRateLimiter:
         if now - self._last_decrease < self.window:
             return
         self._last_decrease = now
-        self._last_adjust = now
-        occupied = self._occupied(now)
-        base = occupied if occupied > 0 else (self._limit or float(self.budget.floor))
+        # hold the learned pace for `hold` windows before creeping (the creep counts windows from _last_adjust)
+        self._last_adjust = now + self.budget.hold * self.window
+        self._prune(now)
+        accepted = len(self._released) - 1  # the 429 itself came back too; it was not accepted
+        base = accepted if accepted > 0 else (self._limit or float(self.budget.floor))
         self._limit = max(float(self.budget.floor), base * self.budget.decrease)
         self.decreases += 1

@@ -103,18 +103,18 @@ async def test_rate_limited_when_the_wait_exceeds_max_wait(limiters: LimiterFact
 
 
 async def test_a_429_in_one_process_lowers_the_pace_of_all_once_per_window(limiters: LimiterFactory) -> None:
-    budget = RateBudget(limit=100, window=0.6, decrease=0.5, increase=0.25)
+    budget = RateBudget(limit=100, window=0.6, decrease=0.5, increase=0.25, hold=0)
     a, b = limiters(budget), limiters(budget)
-    for _ in range(40):
+    for _ in range(41):
         await a.acquire(1.0)
-    for _ in range(40):
-        await a.release()  # 40 units cooling down
+    for _ in range(41):
+        await a.release()  # 40 accepted units cooling down, and the 429 itself
     await a.on_rate_limited(1.0)
     decreased_at = time.monotonic()
     await b.on_rate_limited(1.0)  # the same overshoot seen by another process: one signal, not two
     snap = await b.snapshot()
     assert snap["decreases"] == 1
-    assert snap["limit"] == pytest.approx(20.0)  # decrease x units in use (40)
+    assert snap["limit"] == pytest.approx(20.0)  # decrease x what the server accepted (40)
     assert b.current_limit == pytest.approx(20.0)  # b learned the shared pace (its 429 was not a second signal)
     # one clean window later (1.5 windows after the decrease) the pace has crept up by `increase` of itself
     await asyncio.sleep(max(0.0, decreased_at + 0.9 - time.monotonic()))
@@ -128,13 +128,15 @@ async def test_a_429_in_one_process_lowers_the_pace_of_all_once_per_window(limit
 async def test_unknown_limit_admits_freely_until_a_429_then_adapts(limiters: LimiterFactory) -> None:
     limiter = limiters(RateBudget(window=5.0, decrease=0.5))
     assert limiter.current_limit is None
-    for _ in range(30):
+    for _ in range(40):
         assert await limiter.acquire(0.0) == 0.0
     assert limiter.current_limit is None
+    for _ in range(31):
+        await limiter.release()  # 30 accepted and the 429; 9 still in flight (sent blind: not counted)
     await limiter.on_rate_limited(1.0)
-    assert limiter.current_limit == pytest.approx(15.0)  # half of the 30 in flight
+    assert limiter.current_limit == pytest.approx(15.0)  # half of the 30 the server accepted
     with pytest.raises(RateLimited):
-        await limiter.acquire(0.1)  # 30 in use >= 15: must wait now
+        await limiter.acquire(0.1)  # 40 in use >= 15: must wait now
 
 
 async def test_units_of_a_crashed_process_expire(limiters: LimiterFactory) -> None:

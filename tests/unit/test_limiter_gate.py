@@ -42,15 +42,21 @@ async def test_a_wait_longer_than_max_wait_raises() -> None:
 
 
 async def test_a_429_lowers_the_pace_once_per_window_then_it_creeps_back() -> None:
-    limiter = LocalRateLimiter(RateBudget(window=0.2, decrease=0.5, increase=0.5, floor=2))
-    for _ in range(40):
+    limiter = LocalRateLimiter(RateBudget(window=0.2, decrease=0.5, increase=0.5, floor=2, hold=0))
+    for _ in range(40):  # 40 responses came back within the window...
         await limiter.acquire(60)
         await limiter.release()
+    for _ in range(10):  # ...and 10 requests are still in flight: sent blind, they say nothing about the limit
+        await limiter.acquire(60)
+    await limiter.acquire(60)
+    await limiter.release()  # the 429 itself
     await limiter.on_rate_limited(1.0)
-    assert limiter.current_limit == pytest.approx(20)
+    assert limiter.current_limit == pytest.approx(20)  # half of the 40 the server accepted
     await limiter.on_rate_limited(1.0)  # same overshoot, same window: one signal
     assert limiter.current_limit == pytest.approx(20)
     assert limiter.decreases == 1
+    for _ in range(10):
+        await limiter.release()
     await asyncio.sleep(0.45)
     await limiter.acquire(60)
     await limiter.release()
@@ -137,3 +143,21 @@ async def test_slots_serve_waiters_in_order_and_survive_cancellation() -> None:
     await asyncio.gather(*tasks, return_exceptions=True)
     assert order == [0, 1, 3, 4]
     assert slots.in_use == 0
+
+
+async def test_the_learned_pace_is_held_before_it_creeps_again() -> None:
+    limiter = LocalRateLimiter(RateBudget(window=0.05, increase=1.0, hold=4))
+    for _ in range(31):  # 30 accepted and the 429
+        await limiter.acquire(60)
+        await limiter.release()
+    await limiter.on_rate_limited(1.0)
+    assert limiter.current_limit == pytest.approx(30)  # exactly what the server accepted (decrease 1.0)
+    await asyncio.sleep(0.12)  # two windows: still held
+    assert limiter.try_acquire()
+    limiter.release_nowait()
+    assert limiter.current_limit == pytest.approx(30)
+    await asyncio.sleep(0.2)  # past the hold: it probes upwards again
+    assert limiter.try_acquire()
+    limit = limiter.current_limit
+    assert limit is not None
+    assert limit > 30
