@@ -240,3 +240,25 @@ async def test_large_pages_pause_the_collector_only_while_structuring() -> None:
             assert not gc.isenabled()  # a caller's choice is left alone
         finally:
             gc.enable()
+
+
+async def test_a_cancelled_call_gives_back_its_slot_and_its_connection(fake: FakeSpotify) -> None:
+    fake.inject("stall", seconds=5, times=1, path="/tracks/")
+    async with connect(fake, config=Config(retry=FAST_RETRY, max_concurrency=2)) as sp:
+        await sp.tracks.get(fake.catalog.tracks[1])  # a warm keep-alive connection in the pool
+        call = asyncio.ensure_future(sp.tracks.get(fake.catalog.tracks[0]))
+        while fake.stats.faults_applied == 0:  # noqa: ASYNC110 - polling the fake's counter
+            await asyncio.sleep(0.005)
+        call.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await call
+        connector = sp._core.http().connector
+        assert connector is not None
+        await asyncio.sleep(0)
+        assert sp.scheduler._slots.in_use == 0
+        assert not connector._acquired  # the stalled connection was closed, not leaked
+        # and both slots serve new calls at once
+        tracks = await asyncio.wait_for(
+            asyncio.gather(*(sp.tracks.get(t) for t in fake.catalog.tracks[2:6])), timeout=3
+        )
+        assert len(tracks) == 4
