@@ -7,17 +7,22 @@ Spotify enforces one rate limit per app (client ID) over a rolling 30-second win
 allows; bots want low latency and no hangs; backends serve many users' tokens under one app. One scheduler per app
 serves all three by stacking four independent controls, each checked in this order for every attempt:
 
-1. **Concurrency slot.** An ``asyncio.Semaphore`` caps requests in flight (``Config.max_concurrency``, also the size of
-   the connection pool). It is the only queue callers stand in for long; waiters are served FIFO.
-2. **Rate budget.** A :class:`~spotify_async.http.limiter.RateLimiter` admits at most its budget per rolling window.
-   It is unlimited until the first 429 unless you give a limit, then adaptive: down on a 429, creeping back up
-   while the window stays clean. The local limiter serves one process; the Redis one shares the budget between processes.
-3. **The 429 gate.** A :class:`~spotify_async.http.gate.Gate` that a 429 shuts for ``Retry-After``. It is checked *last*,
+1. **Concurrency slot.** A FIFO counter (:class:`Slots`) caps requests in flight (``Config.max_concurrency``, also the
+   size of the connection pool). It is the only queue callers stand in for long; waiters are served in order.
+2. **A valid token.** The caller's :class:`~spotify_async.auth.TokenManager` returns the cached token or refreshes it
+   once for all waiters. It comes before the budget and the gate so that a slow refresh cannot sit between the gate
+   check and the send.
+3. **Rate budget.** A :class:`~spotify_async.http.limiter.RateLimiter` admits at most its budget per rolling window.
+   It is unlimited until the first 429 unless you give a limit, then adaptive: it learns what the server accepted,
+   holds that, then creeps back up while the window stays clean. The local limiter serves one process; the Redis one
+   shares the budget between processes.
+4. **The 429 gate.** A :class:`~spotify_async.http.gate.Gate` that a 429 shuts for ``Retry-After``. It is checked *last*,
    immediately before the request is written, after any queueing for a slot or budget; so nothing that was queued while
    the gate shut can slip out before it reopens. Requests already on the wire come back with their own 429 and rejoin
    the wait. A closure longer than ``Config.max_wait`` raises :class:`~spotify_async.errors.RateLimited` at once.
-4. **A valid token.** The caller's :class:`~spotify_async.auth.TokenManager` returns the cached token or refreshes it
-   once for all waiters.
+
+When nothing has to wait (a free slot, a fresh token, budget to spare, an open gate) all four checks are synchronous:
+the common request awaits nothing before it is written.
 
 Then the request is sent and the outcome decides what happens next:
 
