@@ -102,15 +102,9 @@ class LocalRateLimiter:
         self._limit = min(grown, float(ceiling)) if ceiling is not None else grown
 
     async def acquire(self, max_wait: float) -> float:
-        if self._limit is None:
-            self._in_flight += 1
+        if self.try_acquire():
             return 0.0
-        now = time.monotonic()
-        self._creep(now)
-        if not self._lock.locked() and self._occupied(now) < self._limit:
-            self._in_flight += 1
-            return 0.0
-        return await self._acquire_slow(now, max_wait)
+        return await self._acquire_slow(time.monotonic(), max_wait)
 
     async def _acquire_slow(self, start: float, max_wait: float) -> float:
         deadline = start + max_wait

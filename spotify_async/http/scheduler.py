@@ -217,7 +217,7 @@ class Scheduler:
         route = request.route
         method = route.route.method
         url = request.url or api_base + route.path
-        idempotent = method != "POST"
+        idempotent = route.route.idempotent
         max_wait = config.max_wait
         budget_max_wait = config.budget.max_wait if config.budget.max_wait is not None else math.inf
         started = time.monotonic()
