@@ -40,12 +40,14 @@ from .errors import (
     TransportError,
     Unauthorized,
 )
+from .hooks import Hooks
 from .http import Call, CursorPaged, Paged, Response
 from .session import Spotify
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Hooks",
     "ACCOUNTS_BASE",
     "API_BASE",
     "PKCE",

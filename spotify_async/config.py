@@ -11,6 +11,8 @@ from typing import Any, Literal
 
 import attrs
 
+from .hooks import Hooks
+
 __all__ = ["API_BASE", "ACCOUNTS_BASE", "Config", "Mode", "RateBudget", "RetryPolicy", "Timeouts"]
 
 API_BASE = "https://api.spotify.com/v1"
@@ -107,6 +109,8 @@ class Config:
     #: forbid unknown keys when structuring responses (for tests that should see drift)
     strict_models: bool = False
     user_agent: str = "spotify_async"
+    #: objects told of every request, response, retry, rate-limit and cache event (see :mod:`spotify_async.hooks`)
+    hooks: tuple[Hooks, ...] = attrs.field(default=(), converter=tuple)
 
     @mode.validator
     def _check_mode(self, attribute: attrs.Attribute[str], value: str) -> None:
