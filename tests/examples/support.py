@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import sys
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from types import ModuleType, TracebackType
@@ -105,3 +106,73 @@ class RudeSpotify:
         assert transport is not None
         transport.abort()  # the connection dies without an answer
         return web.Response()
+
+
+class Said:
+    """One thing the bot said: the text, whether only the asker sees it, and when (seconds after the command)."""
+
+    def __init__(self, kind: str, text: str | None, ephemeral: bool, at: float) -> None:
+        self.kind, self.text, self.ephemeral, self.at = kind, text or "", ephemeral, at
+
+    def __repr__(self) -> str:
+        return f"Said({self.kind!r}, {self.text!r}, ephemeral={self.ephemeral}, at={self.at:.3f})"
+
+
+class StandInInteraction:
+    """What the bot's commands use of ``discord.Interaction``, with Discord's rules: one initial response (a message
+    or a deferral), follow-ups only after it. Records what was said, and when, in :attr:`said`."""
+
+    def __init__(self, client: object, user_id: int) -> None:
+        self.client = client
+        self.user = _User(user_id)
+        self.said: list[Said] = []
+        self.started = time.monotonic()
+        self.response = _Response(self)
+        self.followup = _Followup(self)
+
+    def record(self, kind: str, text: str | None, ephemeral: bool) -> None:
+        self.said.append(Said(kind, text, ephemeral, time.monotonic() - self.started))
+
+    @property
+    def reply(self) -> Said:
+        """The one message the user ends up seeing."""
+        messages = [s for s in self.said if s.kind != "defer"]
+        assert len(messages) == 1, self.said
+        return messages[0]
+
+
+class _User:
+    def __init__(self, user_id: int) -> None:
+        self.id = user_id
+
+
+class _Response:
+    def __init__(self, interaction: StandInInteraction) -> None:
+        self._interaction = interaction
+        self._done = False
+
+    def is_done(self) -> bool:
+        return self._done
+
+    def _respond(self) -> None:
+        if self._done:
+            raise RuntimeError("InteractionResponded: this interaction has already been responded to")
+        self._done = True
+
+    async def defer(self, *, ephemeral: bool = False, thinking: bool = False) -> None:
+        self._respond()
+        self._interaction.record("defer", None, ephemeral)
+
+    async def send_message(self, content: str | None = None, *, ephemeral: bool = False, **_: object) -> None:
+        self._respond()
+        self._interaction.record("message", content, ephemeral)
+
+
+class _Followup:
+    def __init__(self, interaction: StandInInteraction) -> None:
+        self._interaction = interaction
+
+    async def send(self, content: str | None = None, *, ephemeral: bool = False, **_: object) -> None:
+        if not self._interaction.response.is_done():
+            raise RuntimeError("404 Unknown Webhook: a follow-up needs a response first")
+        self._interaction.record("followup", content, ephemeral)
