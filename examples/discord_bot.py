@@ -286,7 +286,7 @@ class SpotifyBot(discord.Client):
     async def _handle_callback(self, request: web.Request) -> web.Response:
         try:
             text, status = await self.complete_link(dict(request.query)), 200
-        except (InvalidInput, SpotifyError) as exc:  # a stale or forged state, the user said no, Spotify refused
+        except SpotifyError as exc:  # a stale or forged state (InvalidInput), the user said no, Spotify refused
             text, status = f"Linking failed: {exc}", 400
         return web.Response(text=f"<p>{html.escape(text)}</p>", content_type="text/html", status=status)
 

@@ -48,7 +48,7 @@ def settings_for(example: ModuleType, server: Any, **changes: Any) -> Any:
         "config": config,
         "callback_port": 0,
         "sync_commands": False,
-        "defer_after": 1.0,
+        "defer_after": 2.5,  # fast answers are not deferred even on a loaded machine
         "reply_timeout": 5.0,
         "check_links_every": 600.0,
         "store": MemoryTokenStore(),
@@ -104,7 +104,7 @@ async def test_track_answers_at_once_with_matches(
     assert said.kind == "message"  # not deferred: the answer was ready well within defer_after
     assert not said.ephemeral
     assert "Island" in said.text
-    assert 0 <= said.at < 1.0
+    assert 0 <= said.at < 2.5
     assert interaction.said == [said]
 
 
@@ -150,7 +150,7 @@ async def test_a_long_rate_limit_is_answered_politely_at_once(
     assert said.kind == "message"
     assert said.ephemeral  # only the asker sees it
     assert "try again in about 30 s" in said.text
-    assert 0 <= said.at < 1.0  # 30 s is past max_wait (2 s): no waiting at all
+    assert 0 <= said.at < 2.0  # 30 s is past max_wait (2 s): no waiting at all
     # the gate stays shut for everyone: the next command is answered without a request
     before = fake_spotify.stats.api_requests
     assert "slow down" in (await run(example.track, bot, query="moon")).reply.text
@@ -166,10 +166,10 @@ async def test_a_slow_call_is_deferred_then_followed_up(
     interaction = await run(example.track, bot, query="island")
     defer, followup = interaction.said
     assert defer.kind == "defer"
-    assert 0.1 <= defer.at < 0.5  # deferred after defer_after, well inside Discord's 3 s
+    assert 0.1 <= defer.at < 1.0  # deferred after defer_after, well inside Discord's 3 s
     assert followup.kind == "followup"
     assert "Island" in followup.text
-    assert 0.6 <= followup.at < 3.0
+    assert 0.6 <= followup.at < 4.0
 
 
 async def test_a_reply_never_waits_past_reply_timeout(
@@ -177,10 +177,10 @@ async def test_a_reply_never_waits_past_reply_timeout(
 ) -> None:
     bot = await make_bot(fake_spotify, defer_after=0.1, reply_timeout=0.5)
     await bot.sp.tracks.get(fake_spotify.catalog.tracks[0])
-    fake_spotify.inject("stall", seconds=2.0, path="/search")
+    fake_spotify.inject("stall", seconds=5.0, path="/search")
     started = time.monotonic()
     interaction = await run(example.track, bot, query="island")
-    assert 0.5 <= time.monotonic() - started < 1.5
+    assert 0.5 <= time.monotonic() - started < 3.0  # cut off long before the stalled answer
     defer, followup = interaction.said
     assert defer.kind == "defer"
     assert "taking too long" in followup.text
