@@ -270,3 +270,15 @@ async def test_against_a_rude_server(example: ModuleType, make_bot: Callable[...
         rude.behaviour = rude.fast_429(" 12.5 ")
         said = (await run(example.track, bot, query="x")).reply
         assert "try again in about 13 s" in said.text
+
+
+def test_main_names_what_is_missing(
+    example: ModuleType, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in ("DISCORD_TOKEN", "SPOTIFY_CLIENT_ID", "SPOTIFY_CLIENT_SECRET"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DISCORD_TOKEN", "not-a-real-token")
+    assert example.main() == 2
+    err = capsys.readouterr().err
+    assert "SPOTIFY_CLIENT_ID" in err
+    assert "not-a-real-token" not in err

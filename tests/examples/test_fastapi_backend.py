@@ -315,3 +315,16 @@ async def test_the_readme_command_serves_it_against_fakespotify(
     assert out.count("top tracks") == 2
     assert "search 'island': " in out
     assert "requests sent through the one app session" in out
+
+
+def test_settings_from_env_name_what_is_missing(example: ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SPOTIFY_CLIENT_SECRET", raising=False)
+    monkeypatch.setenv("SPOTIFY_CLIENT_ID", "cid")
+    with pytest.raises(ValueError, match="SPOTIFY_CLIENT_SECRET"):
+        example.Settings.from_env()
+    monkeypatch.setenv("SPOTIFY_CLIENT_SECRET", "the-secret")
+    monkeypatch.setenv("SESSION_SECRET", "s" * 32)
+    settings = example.Settings.from_env()
+    assert settings.session_secret == b"s" * 32
+    assert settings.redirect_uri == "http://127.0.0.1:8000/callback"
+    assert "the-secret" not in repr(settings)
