@@ -6,6 +6,7 @@ from .base import AuthFlow
 from .credentials import ClientCredentials, StaticToken
 from .manager import TokenManager
 from .scopes import ALL_SCOPES, Scope
+from .state import MemoryStateStore, PendingLogin, SignedStateStore, StateStore
 from .stores import FileTokenStore, MemoryTokenStore, TokenStore
 from .token import Token
 from .user import PKCE, AuthorizationCode, StateMismatch, UserFlow
@@ -18,6 +19,10 @@ __all__ = [
     "AuthorizationCode",
     "ClientCredentials",
     "FileTokenStore",
+    "MemoryStateStore",
+    "PendingLogin",
+    "SignedStateStore",
+    "StateStore",
     "MemoryTokenStore",
     "Scope",
     "StateMismatch",
