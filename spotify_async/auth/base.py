@@ -8,6 +8,8 @@ stay small.
 from __future__ import annotations
 
 import abc
+import inspect
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from .accounts import AccountsClient
@@ -16,7 +18,19 @@ from .token import Token
 if TYPE_CHECKING:
     from .manager import TokenManager
 
-__all__ = ["AuthFlow"]
+__all__ = ["AuthFlow", "TokenChangeHook", "call_hook"]
+
+#: ``on_change(user_key, token)``: called with every new token of a flow, after it was stored and before it is used
+#: (``user_key`` is ``None`` for the app's own token and for a user flow without a key); may be a coroutine function
+TokenChangeHook = Callable[[str | None, Token], "Awaitable[None] | None"]
+
+
+async def call_hook(hook: TokenChangeHook | None, user_key: str | None, token: Token) -> None:
+    """Call an ``on_change`` hook (plain or async) with a new token."""
+    if hook is not None:
+        result = hook(user_key, token)
+        if inspect.isawaitable(result):
+            await result
 
 
 class AuthFlow(abc.ABC):

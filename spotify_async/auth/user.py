@@ -36,12 +36,11 @@ import asyncio
 import base64
 import copy
 import hashlib
-import inspect
 import logging
 import secrets
 import time
 import weakref
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -50,7 +49,7 @@ import aiohttp
 from ..config import ACCOUNTS_BASE, Config
 from ..errors import AuthError, InvalidInput, ReauthorizationRequired
 from .accounts import AccountsClient
-from .base import AuthFlow
+from .base import AuthFlow, TokenChangeHook, call_hook
 from .scopes import Scope, normalize_scopes
 from .state import MemoryStateStore, PendingLogin, StateStore, SyncStateStore
 from .stores import TokenStore
@@ -72,8 +71,6 @@ __all__ = [
 
 log = logging.getLogger("spotify_async.auth")
 
-#: ``on_change(user_key, token)``: called with every new token of a flow, after it was stored and before it is used
-TokenChangeHook = Callable[[str | None, Token], "Awaitable[None] | None"]
 
 F = TypeVar("F", bound="UserFlow")
 
@@ -443,10 +440,7 @@ class UserFlow(AuthFlow):
         await self._fire(token)
 
     async def _fire(self, token: Token) -> None:
-        if self.on_change is not None:
-            result = self.on_change(self.user_key, token)
-            if inspect.isawaitable(result):
-                await result
+        await call_hook(self.on_change, self.user_key, token)
 
     # ---------------------------------------------------------------- requests
     def _client_auth(self, form: dict[str, str], pending: PendingLogin | None) -> tuple[str, str] | None:
