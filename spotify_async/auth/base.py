@@ -38,6 +38,9 @@ class AuthFlow(abc.ABC):
 
     #: the app's client id when known (namespaces shared state such as a Redis budget)
     client_id: str | None = None
+    #: whether the token is shared with other processes (a Redis store): a refusal seen here is then not final
+    #: for this process, since another may store a new login; the manager asks the flow again rather than remember it
+    shared: bool = False
 
     @property
     def initial_token(self) -> Token | None:

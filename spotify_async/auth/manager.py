@@ -19,7 +19,9 @@ other forty-nine find a newer token already in place, instead of each forcing it
 
 A refresh that answers ``invalid_grant`` is final: the user must authorize again. The manager remembers that failure
 and raises the same :class:`~spotify_async.errors.ReauthorizationRequired` for later calls without asking the
-accounts service again, until a new token is set.
+accounts service again, until a new token is set. A flow whose token is shared with other processes
+(:attr:`AuthFlow.shared`, the Redis one) is asked again instead: another process may have stored a new login, and
+the flow itself knows the refusal without a request.
 
 A new token set from outside (:meth:`TokenManager.set_token`: a new login) starts a new *generation*. A refresh that
 was in flight when it happened lost the race: whatever it brings back (a token or ``invalid_grant``) is neither
@@ -118,7 +120,7 @@ class TokenManager:
         self._stale_at = self._compute_stale_at(token)
 
     async def _refresh(self, stale: Token | None) -> Token:
-        if self._failure is not None:
+        if self._failure is not None and not self.flow.shared:
             raise self._failure
         task = self._refreshing
         if task is None:
