@@ -26,6 +26,7 @@ from .auth import (
     Token,
     TokenManager,
     TokenStore,
+    TokenSwap,
 )
 from .config import ACCOUNTS_BASE, API_BASE, Config, RateBudget, RetryPolicy, Timeouts
 from .errors import (
@@ -89,6 +90,7 @@ __all__ = [
     "Token",
     "TokenManager",
     "TokenStore",
+    "TokenSwap",
     "TransportError",
     "Unauthorized",
     "__version__",

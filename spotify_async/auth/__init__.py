@@ -9,6 +9,7 @@ from .scopes import ALL_SCOPES, Scope
 from .state import MemoryStateStore, PendingLogin, SignedStateStore, StateStore
 from .stores import FileTokenStore, MemoryTokenStore, TokenStore
 from .token import Token
+from .tokenswap import TokenSwap
 from .user import PKCE, AuthorizationCode, StateMismatch, UserFlow
 
 __all__ = [
@@ -30,5 +31,6 @@ __all__ = [
     "Token",
     "TokenManager",
     "TokenStore",
+    "TokenSwap",
     "UserFlow",
 ]

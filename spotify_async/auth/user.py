@@ -456,6 +456,7 @@ class UserFlow(AuthFlow):
         accounts: AccountsClient | None = None,
     ) -> dict[str, object]:
         basic = self._client_auth(form, pending)
+        url = self._token_url(form)
         if accounts is None:
             for manager in self._managers:
                 accounts = manager.accounts
@@ -464,11 +465,15 @@ class UserFlow(AuthFlow):
             accounts = AccountsClient(session, self.accounts_base, Config())
         if accounts is not None:
             # neither a code exchange nor a refresh may be repeated once the server may have seen it
-            return await accounts.request_token(form, basic=basic, repeatable=False)
+            return await accounts.request_token(form, basic=basic, repeatable=False, url=url)
         async with aiohttp.ClientSession() as own:
             return await AccountsClient(own, self.accounts_base, Config()).request_token(
-                form, basic=basic, repeatable=False
+                form, basic=basic, repeatable=False, url=url
             )
+
+    def _token_url(self, form: dict[str, str]) -> str | None:
+        """Where this grant goes: ``None`` for the accounts service's token endpoint."""
+        return None
 
     def __repr__(self) -> str:
         return (
