@@ -145,6 +145,14 @@ class RedisTokenStore:
     def backend(self) -> Backend:
         return self._backend
 
+    def same_place(self, other: object) -> bool:
+        """Whether ``other`` is a RedisTokenStore writing the same keys on the same server (another client of it)."""
+        return other is self or (
+            isinstance(other, RedisTokenStore)
+            and other._keys.prefix == self._keys.prefix
+            and other._backend.where == self._backend.where
+        )
+
     # ------------------------------------------------------------------ TokenStore protocol
     async def load(self, key: str) -> Token | None:
         """The token stored under ``key``, or None."""
@@ -345,7 +353,7 @@ class DistributedAuth(AuthFlow):
         flow = self.flow
         if isinstance(flow, UserFlow):
             # already in this store: the flow must not write it again (unfenced), only take it and fire its hook
-            await flow.adopt(token, stored=flow.store is self.store)
+            await flow.adopt(token, stored=self.store.same_place(flow.store))
         else:
             await flow.token_changed(token)
 
