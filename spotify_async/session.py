@@ -153,6 +153,11 @@ class Spotify:
                 raise InvalidInput(
                     "redis= needs an auth flow that knows its client_id (ClientCredentials, a user flow)"
                 )
+            if isinstance(flow, UserFlow) and flow.user_key is None:
+                raise InvalidInput(
+                    "redis= shares a user flow's token under its user_key: use login.for_user(key) (or wrap the flow "
+                    "in DistributedAuth with key=)"
+                )
             from .distributed import connect
 
             coordination = connect(redis, client_id=flow.client_id, budget=config.budget)

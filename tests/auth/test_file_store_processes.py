@@ -100,3 +100,24 @@ async def test_random_kills_leave_a_whole_file_and_no_temporary_files(tmp_path: 
     assert _temp_files(tmp_path) == []
     assert "after" in orjson.loads(path.read_bytes())["tokens"]
     print(f"temporary files found after kills (then removed): {left_behind}")
+
+
+async def test_waiting_for_the_lock_is_bounded(tmp_path: Path) -> None:
+    import fcntl
+
+    from spotify_async import SpotifyError
+
+    path = tmp_path / "tokens.json"
+    store = FileTokenStore(path, lock_timeout=0.2)
+    await store.save("alice", _file_workers.token("alice"))
+    holder = os.open(tmp_path / ".tokens.json.lock", os.O_RDWR)
+    try:
+        fcntl.flock(holder, fcntl.LOCK_EX)  # another process would hold it like this
+        started = time.monotonic()
+        with pytest.raises(SpotifyError, match="stayed locked"):
+            await store.load("alice")
+        waited = time.monotonic() - started
+        assert 0.2 <= waited < 3
+    finally:
+        os.close(holder)
+    assert await store.load("alice") == _file_workers.token("alice")  # free again

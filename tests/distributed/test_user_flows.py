@@ -270,3 +270,39 @@ async def test_many_processes_refresh_one_user_once(
         )
     assert [r["refused"] for r in results] == [20, 20, 20]
     assert fake.stats.token_requests == 2
+
+
+async def test_an_unreachable_redis_fails_a_login_fast_and_typed() -> None:
+    import socket
+
+    from spotify_async.errors import CoordinationError
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        url = f"redis://127.0.0.1:{sock.getsockname()[1]}/0"
+    store = RedisStateStore(url, timeout=0.5)
+    flow = PKCE("cid", "http://127.0.0.1:8888/cb", state_store=store, accounts_base="https://accounts.example")
+    try:
+        started = time.monotonic()
+        with pytest.raises(CoordinationError):
+            await flow.login_url()
+        with pytest.raises(CoordinationError):
+            await flow.exchange("code", state="some-state")
+        assert time.monotonic() - started < 5
+    finally:
+        await store.aclose()
+
+
+async def test_app_sessions_with_redis_share_user_tokens_under_the_user_key(
+    redis_server: RedisServer, namespace: str, fake: FakeSpotify
+) -> None:
+    from spotify_async import ClientCredentials, InvalidInput
+
+    login = AuthorizationCode(fake.client_id, fake.client_secret, REDIRECT)
+    async with Spotify(ClientCredentials(fake.client_id, fake.client_secret), redis=redis_server.url) as app:
+        user = app.for_user(login.for_user("u1"))
+        assert isinstance(user.auth, DistributedAuth)
+        assert user.auth.key == "u1"
+        assert not isinstance(app.for_user(login).auth, DistributedAuth)  # no user key: nothing to share under
+    with pytest.raises(InvalidInput, match="user_key"):
+        Spotify(login, redis=redis_server.url)
