@@ -1,5 +1,5 @@
-"""Authentication: token type, flows (client credentials, fixed token, Authorization Code, PKCE), the token manager,
-token stores and scopes."""
+"""Authentication: token type, flows (client credentials, fixed token, Authorization Code, PKCE, Token Swap), the
+token manager, token stores, pending-login state stores, sealing and scopes."""
 
 from .accounts import AccountsClient
 from .base import AuthFlow

@@ -158,7 +158,7 @@ class SignedStateStore:
     """No storage: the state carries the pending login, sealed with ``key`` (the same key in every worker).
 
     ``key`` is at least 32 random bytes (``secrets.token_bytes(32)``), kept like the client secret. The state is about
-    130 characters (170 with a PKCE verifier). See the module docstring for what a stateless state can and cannot
+    150 characters (about 235 with PKCE's default 64-character verifier). See the module docstring for what a stateless state can and cannot
     refuse. ``clock`` (epoch seconds) is injectable for tests.
     """
 
