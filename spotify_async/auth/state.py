@@ -5,7 +5,8 @@ the one that receives the callback (several gunicorn or uvicorn workers, contain
 therefore keep pending logins in a :class:`StateStore`:
 
 * ``put(login, state=..., lifetime=...)`` remembers a :class:`PendingLogin` for ``lifetime`` seconds and returns the
-  ``state`` to put in the authorize URL (the caller's, or one the store makes);
+  ``state`` to put in the authorize URL (the caller's, or one the store makes); a caller's state that is already
+  pending is refused (:class:`~spotify_async.errors.InvalidInput`), never silently replaced;
 * ``take(state)`` returns the login *and forgets it in the same step*, or ``None`` when the state is unknown,
   expired or already taken. That atomic take is what makes a state single-use: a replayed callback finds nothing.
 
@@ -139,7 +140,8 @@ class MemoryStateStore:
         state = new_state() if state is None else state
         now = self._clock()
         self._purge(now)
-        self._logins.pop(state, None)
+        if state in self._logins:
+            raise InvalidInput("a login with this state is already pending: let the flow make the state")
         while len(self._logins) >= self.max_entries:
             self._logins.popitem(last=False)
         self._logins[state] = (login, now + lifetime)

@@ -98,6 +98,9 @@ async def test_memory_store_takes_once_expires_and_is_bounded() -> None:
     clock.now += 0.1
     assert await store.take("c") is None  # expired
     assert "v" * 43 not in repr(login)
+    await store.put(login, state="d", lifetime=60)
+    with pytest.raises(InvalidInput, match="already pending"):
+        await store.put(login, state="d", lifetime=60)
 
 
 # ------------------------------------------------------------------------------------------------ signed store
