@@ -36,6 +36,7 @@ import logging
 import os
 import signal
 import sys
+from collections.abc import Iterable
 from typing import Any
 
 import aiohttp
@@ -47,26 +48,28 @@ from .auth.user import check_redirect_uri
 from .config import ACCOUNTS_BASE, Config
 from .errors import AuthError, InvalidInput, TransportError
 
-__all__ = ["SECRET_ENV", "SWAP_KEY_ENV", "configure", "decode_key", "make_app", "run"]
+__all__ = ["SECRET_ENV", "SWAP_KEY_ENV", "SWAP_PREVIOUS_KEYS_ENV", "configure", "decode_key", "make_app", "run"]
 
 log = logging.getLogger("spotify_async.swap")
 
-#: where ``run`` reads the client secret and the sealing key (never from the command line: it shows in ``ps``)
+#: where ``run`` reads the client secret and the sealing keys (never from the command line: it shows in ``ps``)
 SECRET_ENV = "SPOTIFY_CLIENT_SECRET"
 SWAP_KEY_ENV = "SPOTIFY_SWAP_KEY"
+#: keys of before a rotation, comma-separated base64url: they still open refresh tokens they sealed
+SWAP_PREVIOUS_KEYS_ENV = "SPOTIFY_SWAP_PREVIOUS_KEYS"
 
 _ACCOUNTS: web.AppKey[AccountsClient] = web.AppKey("accounts", AccountsClient)
 _MAX_FIELD = 4096
 
 
-def decode_key(text: str) -> bytes:
+def decode_key(text: str, *, name: str = SWAP_KEY_ENV) -> bytes:
     """A sealing key from its base64url text (as ``SPOTIFY_SWAP_KEY`` holds it): at least 32 bytes."""
     try:
         key = base64.urlsafe_b64decode(text.strip() + "=" * (-len(text.strip()) % 4))
     except (binascii.Error, ValueError):
-        raise InvalidInput(f"{SWAP_KEY_ENV} is not base64url text") from None
+        raise InvalidInput(f"{name} is not base64url text") from None
     if len(key) < 32:
-        raise InvalidInput(f"{SWAP_KEY_ENV} must hold at least 32 random bytes (base64url)")
+        raise InvalidInput(f"{name} must hold at least 32 random bytes (base64url)")
     return key
 
 
@@ -165,10 +168,12 @@ def make_app(
     *,
     accounts_base: str = ACCOUNTS_BASE,
     key: bytes | None = None,
+    previous_keys: Iterable[bytes] = (),
     config: Config | None = None,
 ) -> web.Application:
     """The Token Swap server's application (see the module docstring). ``key`` (32 or more random bytes) seals the
-    refresh tokens handed out; give every instance behind one balancer the same key."""
+    refresh tokens handed out; give every instance behind one balancer the same key. ``previous_keys`` still open
+    refresh tokens sealed before a key change (their next refresh hands out one sealed with ``key``)."""
     if not isinstance(client_id, str) or not client_id:
         raise InvalidInput("client_id must be a non-empty string")
     if not isinstance(client_secret, str) or not client_secret:
@@ -177,7 +182,8 @@ def make_app(
     if key is None:
         log.warning("no sealing key given: refresh tokens handed out stop working when this server restarts")
         key = new_key()
-    handlers = _Swap(client_id, client_secret, redirect_uri, Sealer(key, "spotify_async token swap refresh token"))
+    sealer = Sealer(key, "spotify_async token swap refresh token", previous=previous_keys)
+    handlers = _Swap(client_id, client_secret, redirect_uri, sealer)
     app = web.Application(client_max_size=16 * 1024)
     app.router.add_post("/swap", handlers.swap)
     app.router.add_post("/refresh", handlers.refresh)
@@ -200,7 +206,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.description = (
         "Run a Token Swap server: public clients send it codes and sealed refresh tokens, it adds the client secret. "
         f"The secret is read from ${SECRET_ENV}, the sealing key from ${SWAP_KEY_ENV} (base64url of 32+ random "
-        "bytes; without it a key is made at start and refresh tokens handed out stop working on restart)."
+        "bytes; without it a key is made at start and refresh tokens handed out stop working on restart), keys of "
+        f"before a rotation from ${SWAP_PREVIOUS_KEYS_ENV} (comma-separated)."
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
     parser.add_argument("--port", type=int, default=8765, help="port to listen on (default: %(default)s)")
@@ -245,7 +252,13 @@ def run(args: argparse.Namespace) -> int:
             raise InvalidInput(f"${SECRET_ENV} must hold the client secret (it is never taken from the command line)")
         raw_key = os.environ.get(SWAP_KEY_ENV)
         key = decode_key(raw_key) if raw_key else None
-        app = make_app(args.client_id, secret, args.redirect_uri, accounts_base=args.accounts_base, key=key)
+        raw_previous = os.environ.get(SWAP_PREVIOUS_KEYS_ENV, "")
+        previous = [decode_key(k, name=SWAP_PREVIOUS_KEYS_ENV) for k in raw_previous.split(",") if k.strip()]
+        if previous and key is None:
+            raise InvalidInput(f"{SWAP_PREVIOUS_KEYS_ENV} needs {SWAP_KEY_ENV} (the key that seals from now on)")
+        app = make_app(
+            args.client_id, secret, args.redirect_uri, accounts_base=args.accounts_base, key=key, previous_keys=previous
+        )
     except InvalidInput as exc:
         print(f"swap-server: {exc}", file=sys.stderr)
         return 2

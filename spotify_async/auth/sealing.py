@@ -20,8 +20,11 @@ purpose never opens for another. To seal plaintext ``P`` with a fresh random 16-
 
 Opening returns ``None`` for anything forged, truncated, sealed under another key or purpose, or expired, and says
 nothing about why: callers answer every such case with the same typed error. A sealed value is about 77 characters
-plus 4/3 of the plaintext. The key never leaves the process that holds it; rotate it and every value sealed under the
-old one stops opening.
+plus 4/3 of the plaintext. The key never leaves the process that holds it.
+
+Rotation: ``Sealer(new_key, purpose, previous=[old_key])`` seals with the new key and still opens values sealed with
+the old ones (each tried in turn; the tag tells which), so keys can change without logging everyone out; drop an old
+key once nothing sealed with it should open any more.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ import hashlib
 import hmac
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from ..errors import InvalidInput
 
@@ -68,36 +71,50 @@ def _b64decode(text: str) -> bytes | None:
 class Sealer:
     """Seals and opens short values for one ``purpose`` under one key (see the module docstring)."""
 
-    __slots__ = ("_clock", "_enc", "_mac", "purpose")
+    __slots__ = ("_clock", "_keys", "purpose")
 
-    def __init__(self, key: bytes, purpose: str, *, clock: Callable[[], float] = time.time) -> None:
-        if not isinstance(key, bytes) or len(key) < MIN_KEY_BYTES:
-            raise InvalidInput(f"the sealing key must be at least {MIN_KEY_BYTES} random bytes")
+    def __init__(
+        self,
+        key: bytes,
+        purpose: str,
+        *,
+        previous: Iterable[bytes] = (),
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         if not isinstance(purpose, str) or not purpose:
             raise InvalidInput("the sealing purpose must be a non-empty string")
         label = purpose.encode()
-        self._enc = hmac.new(key, b"enc" + label, hashlib.sha256).digest()
-        self._mac = hmac.new(key, b"mac" + label, hashlib.sha256).digest()
+        keys = [key, *previous]
+        for k in keys:
+            if not isinstance(k, bytes) or len(k) < MIN_KEY_BYTES:
+                raise InvalidInput(f"a sealing key must be at least {MIN_KEY_BYTES} random bytes")
+        #: (encryption key, MAC key) per key, the sealing one first
+        self._keys = [
+            (hmac.new(k, b"enc" + label, hashlib.sha256).digest(), hmac.new(k, b"mac" + label, hashlib.sha256).digest())
+            for k in keys
+        ]
         self._clock = clock
         self.purpose = purpose
 
     def __repr__(self) -> str:
         return f"Sealer(purpose={self.purpose!r}, key=<redacted>)"
 
-    def _keystream(self, nonce: bytes, length: int) -> bytes:
+    @staticmethod
+    def _keystream(enc: bytes, nonce: bytes, length: int) -> bytes:
         blocks = []
         for counter in range((length + 31) // 32):
-            blocks.append(hmac.new(self._enc, nonce + counter.to_bytes(8, "big"), hashlib.sha256).digest())
+            blocks.append(hmac.new(enc, nonce + counter.to_bytes(8, "big"), hashlib.sha256).digest())
         return b"".join(blocks)[:length]
 
     def seal(self, plaintext: bytes, *, lifetime: float | None = None) -> str:
         """Encrypt and authenticate ``plaintext``; ``lifetime`` (seconds) makes it stop opening after that long."""
         expires = 0 if lifetime is None else max(1, int((self._clock() + lifetime) * 1000))
+        enc, mac = self._keys[0]
         nonce = secrets.token_bytes(_NONCE)
-        stream = self._keystream(nonce, len(plaintext))
+        stream = self._keystream(enc, nonce, len(plaintext))
         cipher = bytes(a ^ b for a, b in zip(plaintext, stream, strict=True))
         body = _VERSION + expires.to_bytes(_EXPIRES, "big") + nonce + cipher
-        tag = hmac.new(self._mac, body, hashlib.sha256).digest()
+        tag = hmac.new(mac, body, hashlib.sha256).digest()
         return _b64encode(body + tag)
 
     def open(self, sealed: str) -> bytes | None:
@@ -113,12 +130,16 @@ class Sealer:
         if raw is None or len(raw) < _HEADER + _TAG or raw[:1] != _VERSION:
             return None
         body, tag = raw[:-_TAG], raw[-_TAG:]
-        if not hmac.compare_digest(tag, hmac.new(self._mac, body, hashlib.sha256).digest()):
+        enc = next(
+            (e for e, mac in self._keys if hmac.compare_digest(tag, hmac.new(mac, body, hashlib.sha256).digest())),
+            None,
+        )
+        if enc is None:
             return None
         expires = int.from_bytes(body[1 : 1 + _EXPIRES], "big")
         if expires and self._clock() * 1000 >= expires:
             return None
         nonce, cipher = body[1 + _EXPIRES : _HEADER], body[_HEADER:]
-        stream = self._keystream(nonce, len(cipher))
+        stream = self._keystream(enc, nonce, len(cipher))
         plain = bytes(a ^ b for a, b in zip(cipher, stream, strict=True))
         return plain, (expires / 1000 if expires else None)

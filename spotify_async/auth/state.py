@@ -34,7 +34,7 @@ from __future__ import annotations
 import secrets
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Protocol, runtime_checkable
 
 import attrs
@@ -161,11 +161,19 @@ class SignedStateStore:
 
     ``key`` is at least 32 random bytes (``secrets.token_bytes(32)``), kept like the client secret. The state is about
     150 characters (about 235 with PKCE's default 64-character verifier). See the module docstring for what a stateless state can and cannot
-    refuse. ``clock`` (epoch seconds) is injectable for tests.
+    refuse. ``previous_keys`` still open states sealed before a key change (logins in progress survive a rotation).
+    ``clock`` (epoch seconds) is injectable for tests.
     """
 
-    def __init__(self, key: bytes, *, clock: Callable[[], float] = time.time, max_spent: int = 65536) -> None:
-        self._sealer = Sealer(key, "spotify_async login state", clock=clock)
+    def __init__(
+        self,
+        key: bytes,
+        *,
+        previous_keys: Iterable[bytes] = (),
+        clock: Callable[[], float] = time.time,
+        max_spent: int = 65536,
+    ) -> None:
+        self._sealer = Sealer(key, "spotify_async login state", previous=previous_keys, clock=clock)
         self._clock = clock
         self.max_spent = max_spent
         #: nonces of states taken by this process -> when they expire (a replay here is refused)

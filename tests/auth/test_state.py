@@ -193,3 +193,26 @@ async def test_async_only_store_needs_login_url() -> None:
 async def test_users_of_one_login_helper_share_its_state_store() -> None:
     helper = PKCE("cid", REDIRECT, accounts_base="https://accounts.example")
     assert helper.for_user("u1").state_store is helper.state_store
+
+
+def test_sealing_keys_rotate_without_breaking_what_was_sealed() -> None:
+    old, new = new_key(), new_key()
+    sealed_before = Sealer(old, "a").seal(b"v")
+    rotated = Sealer(new, "a", previous=[old])
+    assert rotated.open(sealed_before) == b"v"  # still opens
+    sealed_after = rotated.seal(b"w")
+    assert Sealer(new, "a").open(sealed_after) == b"w"  # sealed with the new key
+    assert Sealer(old, "a").open(sealed_after) is None
+    assert Sealer(new, "a").open(sealed_before) is None  # once the old key is dropped
+    with pytest.raises(InvalidInput, match="32"):
+        Sealer(new, "a", previous=[b"short"])
+
+
+async def test_logins_in_progress_survive_a_state_key_rotation() -> None:
+    old, new = new_key(), new_key()
+    before = PKCE("cid", REDIRECT, state_store=SignedStateStore(old), accounts_base="https://accounts.example")
+    state = query(before.authorize_url())["state"]
+    after = SignedStateStore(new, previous_keys=[old])
+    login = await after.take(state)
+    assert login is not None
+    assert login.verifier is not None

@@ -113,6 +113,31 @@ async def test_login_and_refresh_through_the_swap_server(
     assert fake.client_secret not in repr(flow)
 
 
+@pytest.mark.fake_spotify(refresh_rotation="rotate")
+async def test_a_key_rotation_keeps_clients_logged_in(fake_spotify: FakeSpotify) -> None:
+    fake = fake_spotify
+    old, new = new_key(), new_key()
+    async with serving(
+        make_app(fake.client_id, fake.client_secret, REDIRECT, accounts_base=fake.accounts_base, key=old)
+    ) as b:
+        token = await _login(client(b, fake))
+    rotated = make_app(
+        fake.client_id, fake.client_secret, REDIRECT, accounts_base=fake.accounts_base, key=new, previous_keys=[old]
+    )
+    async with serving(rotated) as b:
+        flow = client(b, fake, token=token)
+        async with Spotify(flow, api_base=fake.api_base, accounts_base=fake.accounts_base) as sp:
+            sp.tokens.invalidate(token)
+            fresh = await sp.tokens.get()  # the old-key refresh token still opens...
+    # ...and what came back is sealed with the new key only
+    only_new = make_app(fake.client_id, fake.client_secret, REDIRECT, accounts_base=fake.accounts_base, key=new)
+    async with serving(only_new) as b:
+        flow = client(b, fake, token=fresh)
+        async with Spotify(flow, api_base=fake.api_base, accounts_base=fake.accounts_base) as sp:
+            sp.tokens.invalidate(fresh)
+            assert (await sp.tokens.get()).access_token != fresh.access_token
+
+
 @pytest.mark.fake_spotify(refresh_rotation="none")
 async def test_an_answer_without_a_refresh_token_keeps_the_old_one(fake_spotify: FakeSpotify) -> None:
     fake = fake_spotify
@@ -273,3 +298,26 @@ async def _run(*args: str, env: dict[str, str]) -> tuple[int | None, bytes, byte
     )  # fmt: skip
     out, err = await asyncio.wait_for(process.communicate(), 30)
     return process.returncode, out, err
+
+
+def test_the_command_checks_its_environment(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import argparse
+
+    from spotify_async import swap
+
+    parser = argparse.ArgumentParser()
+    swap.configure(parser)
+    args = parser.parse_args(["--client-id", "cid", "--redirect-uri", REDIRECT])
+    monkeypatch.setenv("SPOTIFY_CLIENT_SECRET", "s3cret-value")
+    monkeypatch.delenv("SPOTIFY_SWAP_KEY", raising=False)
+    monkeypatch.setenv("SPOTIFY_SWAP_PREVIOUS_KEYS", "A" * 43)
+    assert swap.run(args) == 2
+    assert "SPOTIFY_SWAP_KEY" in capsys.readouterr().err
+    monkeypatch.setenv("SPOTIFY_SWAP_KEY", "A" * 43)
+    monkeypatch.setenv("SPOTIFY_SWAP_PREVIOUS_KEYS", "A" * 43 + ",c2hvcnQ")
+    assert swap.run(args) == 2
+    err = capsys.readouterr().err
+    assert "SPOTIFY_SWAP_PREVIOUS_KEYS must hold at least 32" in err
+    assert "s3cret-value" not in err
