@@ -190,13 +190,21 @@ class FileTokenStore:
         with self._thread_lock:
             if not self.path.parent.is_dir():
                 return {}
-            with self._process_lock():
+            with self._process_lock(reading=True):
                 return self._read()
 
     @contextlib.contextmanager
-    def _process_lock(self) -> Iterator[None]:
+    def _process_lock(self, *, reading: bool = False) -> Iterator[None]:
         """Hold the sidecar lock (exclusive, bounded by ``lock_timeout``), then sweep orphaned temporary files."""
-        fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        except PermissionError:
+            if not reading:
+                raise
+            # a directory we may read but not write (a read-only deployment): no writer can work there either, and
+            # a reader sees the old file or the new one (atomic replace), so it reads without the lock
+            yield
+            return
         try:
             deadline = time.monotonic() + self.lock_timeout
             pause = 0.001

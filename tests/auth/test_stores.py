@@ -86,3 +86,20 @@ async def test_a_corrupt_file_is_reported_without_its_content(tmp_path: Path) ->
     path.write_text("[1, 2]")
     with pytest.raises(SpotifyError, match="unexpected layout"):
         await FileTokenStore(path).load("alice")
+
+
+async def test_a_read_only_directory_can_still_be_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "tokens.json"
+    store = FileTokenStore(path)
+    await store.save("alice", tok(1))
+    real_open = os.open
+
+    def no_lock_file(name: str | os.PathLike[str], flags: int, mode: int = 0o777) -> int:
+        if str(name).endswith(".lock"):
+            raise PermissionError(13, "Permission denied")  # what a read-only directory says
+        return real_open(name, flags, mode)
+
+    monkeypatch.setattr(os, "open", no_lock_file)
+    assert await store.load("alice") == tok(1)  # reads need no lock there: writers cannot work there either
+    with pytest.raises(PermissionError):
+        await store.save("bob", tok(2))  # a write still needs the lock
