@@ -311,3 +311,50 @@ async def test_app_sessions_with_redis_share_user_tokens_under_the_user_key(
         assert not isinstance(app.for_user(login).auth, DistributedAuth)  # no user key: nothing to share under
     with pytest.raises(InvalidInput, match="user_key"):
         Spotify(login, redis=redis_server.url)
+
+
+async def test_a_redis_login_and_shared_refreshes_log_no_secrets(
+    redis_server: RedisServer, namespace: str, fake: FakeSpotify, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+    from urllib.parse import parse_qs, urlsplit
+
+    caplog.set_level(logging.DEBUG)
+    secrets_seen: list[str] = [fake.client_secret]
+    errors: list[str] = []
+    async with connect(redis_server.url, client_id=fake.client_id, namespace=namespace) as co:
+        states = RedisStateStore(redis_server.url, client_id=fake.client_id, namespace=namespace)
+        login = PKCE(
+            fake.client_id,
+            "http://127.0.0.1:8888/cb",
+            state_store=states,
+            store=co.store,
+            accounts_base=fake.accounts_base,
+        )
+        callback = await click(await login.login_url())
+        secrets_seen += parse_qs(urlsplit(callback).query)["code"]
+        token = await login.for_user("u1").exchange_callback(callback)
+        async with Spotify(
+            co.auth(login.for_user("u1")), api_base=fake.api_base, accounts_base=fake.accounts_base
+        ) as sp:
+            await sp.users.me()
+            sp.tokens.invalidate(token)
+            await sp.users.me()  # a shared, rotating refresh
+            rotated = sp.tokens.token
+            assert rotated is not None
+            fake.expire_refresh_tokens()
+            sp.tokens.invalidate(rotated)
+            try:
+                await sp.users.me()
+            except ReauthorizationRequired as exc:
+                errors.append(str(exc))
+            errors.append(repr(sp.auth))
+            errors.append(repr(await co.store.peek("u1")))
+        await states.aclose()
+    for t in (token, rotated):
+        secrets_seen += [t.access_token, t.refresh_token or ""]
+    text = caplog.text + "\n".join(errors)
+    assert errors[0]  # the refusal was raised
+    for secret in secrets_seen:
+        assert secret
+        assert secret not in text
