@@ -21,6 +21,7 @@ from .auth.credentials import StaticToken
 from .auth.manager import TokenManager
 from .auth.scopes import REQUIREMENTS, scope_error
 from .auth.token import Token
+from .auth.user import UserFlow
 from .config import ACCOUNTS_BASE, API_BASE, Config, Mode
 from .endpoints.albums import AlbumsEndpoints
 from .endpoints.artists import ArtistsEndpoints
@@ -152,6 +153,11 @@ class Spotify:
                 raise InvalidInput(
                     "redis= needs an auth flow that knows its client_id (ClientCredentials, a user flow)"
                 )
+            if isinstance(flow, UserFlow) and flow.user_key is None:
+                raise InvalidInput(
+                    "redis= shares a user flow's token under its user_key: use login.for_user(key) (or wrap the flow "
+                    "in DistributedAuth with key=)"
+                )
             from .distributed import connect
 
             coordination = connect(redis, client_id=flow.client_id, budget=config.budget)
@@ -192,11 +198,17 @@ class Spotify:
         scheduler and rate budget (Spotify's limit is per app), with a token manager of its own.
 
         Cheap to create (no I/O): make one per request or cache one per user. Closing a user client (or leaving
-        ``async with``) does nothing; closing the app session ends them all."""
+        ``async with``) does nothing; closing the app session ends them all. When the app was made with ``redis=``,
+        a user flow with a ``user_key`` is shared through Redis as well (``DistributedAuth`` under that key)."""
         if self._core.closed:
             raise SpotifyError("this Spotify session is closed")
+        flow = _flow(auth)
+        coordination = self._core.coordination
+        if coordination is not None and isinstance(flow, UserFlow) and flow.user_key is not None:
+            # an app made with redis=: each user's token is shared by every process too, under the user's key
+            flow = coordination.auth(flow)
         client = object.__new__(Spotify)
-        client._init(self._core, _flow(auth), owns_core=False)
+        client._init(self._core, flow, owns_core=False)
         return client
 
     def __repr__(self) -> str:

@@ -63,8 +63,13 @@ class AccountsClient:
         *,
         basic: tuple[str, str] | None = None,
         repeatable: bool = True,
+        url: str | None = None,
     ) -> dict[str, Any]:
-        """POST one grant; return the JSON answer. ``repeatable=False`` retries only a refused connection."""
+        """POST one grant; return the JSON answer. ``repeatable=False`` retries only a refused connection.
+
+        ``url`` replaces the token endpoint (a Token Swap server's ``/swap`` or ``/refresh``, which answer in the
+        accounts service's shape)."""
+        token_url = self.token_url if url is None else url
         headers = {"Content-Type": "application/x-www-form-urlencoded"}
         if basic is not None:
             headers["Authorization"] = basic_auth_header(*basic)
@@ -79,7 +84,7 @@ class AccountsClient:
             retry_ok = False
             try:
                 log.debug("token request grant_type=%s attempt=%d", grant, attempt)
-                async with self.http.post(self.token_url, data=dict(form), headers=headers, timeout=timeout) as resp:
+                async with self.http.post(token_url, data=dict(form), headers=headers, timeout=timeout) as resp:
                     body = await resp.read()
                     status = resp.status
             except aiohttp.ClientConnectorError as exc:
@@ -108,7 +113,7 @@ class AccountsClient:
                 raise TransportError(
                     f"token request failed: {type(failure).__name__}",
                     method="POST",
-                    url=self.token_url,
+                    url=token_url,
                     attempts=attempt,
                 ) from None
             delay = random.uniform(0, min(policy.backoff_cap, policy.backoff_base * 2 ** (attempt - 1)))

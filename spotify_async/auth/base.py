@@ -8,6 +8,8 @@ stay small.
 from __future__ import annotations
 
 import abc
+import inspect
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from .accounts import AccountsClient
@@ -16,7 +18,19 @@ from .token import Token
 if TYPE_CHECKING:
     from .manager import TokenManager
 
-__all__ = ["AuthFlow"]
+__all__ = ["AuthFlow", "TokenChangeHook", "call_hook"]
+
+#: ``on_change(user_key, token)``: called with every new token of a flow, after it was stored and before it is used
+#: (``user_key`` is ``None`` for the app's own token and for a user flow without a key); may be a coroutine function
+TokenChangeHook = Callable[[str | None, Token], "Awaitable[None] | None"]
+
+
+async def call_hook(hook: TokenChangeHook | None, user_key: str | None, token: Token) -> None:
+    """Call an ``on_change`` hook (plain or async) with a new token."""
+    if hook is not None:
+        result = hook(user_key, token)
+        if inspect.isawaitable(result):
+            await result
 
 
 class AuthFlow(abc.ABC):
@@ -24,6 +38,9 @@ class AuthFlow(abc.ABC):
 
     #: the app's client id when known (namespaces shared state such as a Redis budget)
     client_id: str | None = None
+    #: whether the token is shared with other processes (a Redis store): a refusal seen here is then not final
+    #: for this process, since another may store a new login; the manager asks the flow again rather than remember it
+    shared: bool = False
 
     @property
     def initial_token(self) -> Token | None:

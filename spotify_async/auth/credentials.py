@@ -13,22 +13,29 @@ import aiohttp
 from ..config import ACCOUNTS_BASE, Config
 from ..errors import InvalidInput, Unauthorized
 from .accounts import AccountsClient
-from .base import AuthFlow
+from .base import AuthFlow, TokenChangeHook, call_hook
 from .token import Token
 
 __all__ = ["ClientCredentials", "StaticToken"]
 
 
 class ClientCredentials(AuthFlow):
-    """The Client Credentials grant: app-only access (no user data), refreshed on demand."""
+    """The Client Credentials grant: app-only access (no user data), refreshed on demand.
 
-    def __init__(self, client_id: str, client_secret: str) -> None:
+    ``on_change(None, token)`` (plain or async) is called with every new app token before it is used, as the user
+    flows' hook is (their first argument is the user's key; the app's token has none).
+    """
+
+    def __init__(self, client_id: str, client_secret: str, *, on_change: TokenChangeHook | None = None) -> None:
         if not client_id or not isinstance(client_id, str):
             raise InvalidInput("client_id must be a non-empty string")
         if not client_secret or not isinstance(client_secret, str):
             raise InvalidInput("client_secret must be a non-empty string")
+        if on_change is not None and not callable(on_change):
+            raise InvalidInput("on_change must be a callable taking (user_key, token)")
         self.client_id = client_id
         self._client_secret = client_secret
+        self.on_change = on_change
 
     def __repr__(self) -> str:
         return f"ClientCredentials(client_id={self.client_id!r}, client_secret=<redacted>)"
@@ -38,6 +45,9 @@ class ClientCredentials(AuthFlow):
             {"grant_type": "client_credentials"}, basic=(self.client_id or "", self._client_secret)
         )
         return Token.from_response(payload)
+
+    async def token_changed(self, token: Token) -> None:
+        await call_hook(self.on_change, None, token)
 
     async def request_token(
         self,

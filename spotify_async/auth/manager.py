@@ -19,7 +19,13 @@ other forty-nine find a newer token already in place, instead of each forcing it
 
 A refresh that answers ``invalid_grant`` is final: the user must authorize again. The manager remembers that failure
 and raises the same :class:`~spotify_async.errors.ReauthorizationRequired` for later calls without asking the
-accounts service again, until a new token is set.
+accounts service again, until a new token is set. A flow whose token is shared with other processes
+(:attr:`AuthFlow.shared`, the Redis one) is asked again instead: another process may have stored a new login, and
+the flow itself knows the refusal without a request.
+
+A new token set from outside (:meth:`TokenManager.set_token`: a new login) starts a new *generation*. A refresh that
+was in flight when it happened lost the race: whatever it brings back (a token or ``invalid_grant``) is neither
+installed nor remembered, and its waiters get the login's token. The newer grant wins.
 """
 
 from __future__ import annotations
@@ -53,6 +59,7 @@ class TokenManager:
         self._stale_at = self._compute_stale_at(self._token)
         self._refreshing: asyncio.Task[Token] | None = None
         self._failure: ReauthorizationRequired | None = None
+        self._generation = 0  # +1 on every set_token (a new login)
         #: token requests this manager has made (tests, demo summary)
         self.refresh_count = 0
         flow.bind(self)
@@ -101,7 +108,9 @@ class TokenManager:
         return self.flow.can_refresh(self._token)
 
     async def set_token(self, token: Token) -> None:
-        """Replace the current token (a new login); clears a remembered ``invalid_grant`` failure."""
+        """Replace the current token (a new login); clears a remembered ``invalid_grant`` failure. A refresh in
+        flight now is discarded when it completes (the newer grant wins)."""
+        self._generation += 1
         self._failure = None
         self._install(token)
         await self.flow.token_changed(token)
@@ -111,7 +120,7 @@ class TokenManager:
         self._stale_at = self._compute_stale_at(token)
 
     async def _refresh(self, stale: Token | None) -> Token:
-        if self._failure is not None:
+        if self._failure is not None and not self.flow.shared:
             raise self._failure
         task = self._refreshing
         if task is None:
@@ -133,11 +142,19 @@ class TokenManager:
         if current is not None and current is not stale and time.time() < self._stale_at:
             return current
         self.refresh_count += 1
+        generation = self._generation
         try:
             token = await self.flow.obtain(self.accounts, current)
         except ReauthorizationRequired as exc:
+            newer = self._token
+            if self._generation != generation and newer is not None:
+                return newer  # a login completed meanwhile: its token stands
             self._failure = exc
             raise
+        newer = self._token
+        if self._generation != generation and newer is not None:
+            log.debug("a new token was set during the refresh; the refresh's token is discarded")
+            return newer
         # persist before use: a rotated refresh token must not be lost if the process dies right after
         await self.flow.token_changed(token)
         self._install(token)

@@ -20,11 +20,14 @@ changes; stores stay dumb.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import secrets
 import threading
+import time
 import weakref
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -32,6 +35,20 @@ import orjson
 
 from ..errors import InvalidInput, SpotifyError
 from .token import Token
+
+
+def _no_flock(fd: int, operation: int) -> None:  # pragma: no cover - Windows: one process per file
+    """Where ``fcntl`` is missing: no cross-process lock (see FileTokenStore)."""
+
+
+try:
+    import fcntl
+
+    _flock: Callable[[int, int], None] = fcntl.flock
+    _LOCK_EX_NB: int = fcntl.LOCK_EX | fcntl.LOCK_NB
+    _LOCK_UN: int = fcntl.LOCK_UN
+except ImportError:  # pragma: no cover - Windows
+    _flock, _LOCK_EX_NB, _LOCK_UN = _no_flock, 0, 0
 
 __all__ = ["FileTokenStore", "MemoryTokenStore", "TokenStore"]
 
@@ -95,17 +112,36 @@ class MemoryTokenStore:
 
 
 class FileTokenStore:
-    """Every user's token in one JSON file, readable by its owner only (mode 0600).
+    """Every user's token in one JSON file, readable by its owner only (mode 0600), safe for many processes.
 
     Each change rewrites the file atomically: the new content goes to a temporary file (created 0600) in the same
     directory, is flushed to disk, and replaces the old file with ``os.replace``, so a crash leaves the old file or the
-    new one, never half of either. Changes from one process are serialised per file, whichever store object makes
-    them (an ``asyncio.Lock`` per event loop and a thread lock), and the file I/O runs in a worker thread so the event loop never waits on the disk. Several
-    processes writing the same file are not coordinated: give each its own file, or use a shared store (Redis).
+    new one, never half of either.
+
+    Every read and every read-modify-write holds an advisory lock (``flock``) on a sidecar file,
+    ``.<name>.lock`` beside the token file, so several processes on one machine can share the file: a change is
+    never lost to a concurrent one, and nobody reads a file another process is rewriting. The lock is on the sidecar
+    because the token file itself is replaced on every write. Waiting for it is bounded by ``lock_timeout`` seconds
+    (then :class:`~spotify_async.errors.SpotifyError`); a process that dies holding it releases it (the kernel drops
+    a dead process's locks). Within one process, changes are also serialised per file, whichever store object makes
+    them (an ``asyncio.Lock`` per event loop and a thread lock), and all file I/O runs in a worker thread so the event
+    loop never waits on the disk.
+
+    Temporary files are only ever written under the lock, so any found while holding it were left by a process
+    killed mid-write: they hold tokens, and every load or save removes them.
+
+    Where ``fcntl`` does not exist (Windows) there is no cross-process lock: give each process its own file there,
+    or use a shared store (Redis). The lock is advisory: it coordinates processes using this class, not other
+    programs editing the file, and it is local to one machine (``flock`` over NFS is not dependable).
     """
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(self, path: str | os.PathLike[str], *, lock_timeout: float = 10.0) -> None:
+        if not isinstance(lock_timeout, (int, float)) or not lock_timeout > 0:
+            raise InvalidInput("lock_timeout must be a number of seconds > 0")
         self.path = Path(path).expanduser()
+        self.lock_timeout = float(lock_timeout)
+        self._lock_path = self.path.parent / f".{self.path.name}.lock"
+        self._tmp_prefix = f".{self.path.name}."
         # locks belong to the file, not to this object: two stores on one path in one process must not race
         key = os.path.abspath(self.path)
         self._key = key
@@ -152,7 +188,60 @@ class FileTokenStore:
 
     def _read_locked(self) -> dict[str, Any]:
         with self._thread_lock:
-            return self._read()
+            if not self.path.parent.is_dir():
+                return {}
+            with self._process_lock(reading=True):
+                return self._read()
+
+    @contextlib.contextmanager
+    def _process_lock(self, *, reading: bool = False) -> Iterator[None]:
+        """Hold the sidecar lock (exclusive, bounded by ``lock_timeout``), then sweep orphaned temporary files."""
+        try:
+            fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        except PermissionError:
+            if not reading:
+                raise
+            # a directory we may read but not write (a read-only deployment): no writer can work there either, and
+            # a reader sees the old file or the new one (atomic replace), so it reads without the lock
+            yield
+            return
+        try:
+            deadline = time.monotonic() + self.lock_timeout
+            pause = 0.001
+            while True:
+                try:
+                    _flock(fd, _LOCK_EX_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise SpotifyError(
+                            f"token file {self.path} stayed locked by another process for {self.lock_timeout:g}s"
+                        ) from None
+                    time.sleep(pause)
+                    pause = min(pause * 2, 0.05)
+            try:
+                self._sweep()
+                yield
+            finally:
+                _flock(fd, _LOCK_UN)
+        finally:
+            os.close(fd)
+
+    def _sweep(self) -> None:
+        """Remove temporary files of this token file: under the lock, they can only be a dead writer's."""
+        prefix = self._tmp_prefix
+        try:
+            entries = list(os.scandir(self.path.parent))
+        except FileNotFoundError:
+            return
+        for entry in entries:
+            name = entry.name
+            if name.startswith(prefix) and name.endswith(".tmp"):
+                try:
+                    os.unlink(entry.path)
+                except FileNotFoundError:
+                    continue
+                log.warning("removed a temporary token file left by a process that died while writing")
 
     def _read(self) -> dict[str, Any]:
         try:
@@ -171,18 +260,19 @@ class FileTokenStore:
 
     def _update(self, key: str, entry: dict[str, Any] | None) -> None:
         with self._thread_lock:
-            tokens = self._read()
-            if entry is None:
-                if key not in tokens:
-                    return
-                del tokens[key]
-            else:
-                tokens[key] = entry
-            self._write({"version": _FORMAT_VERSION, "tokens": tokens})
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            with self._process_lock():
+                tokens = self._read()
+                if entry is None:
+                    if key not in tokens:
+                        return
+                    del tokens[key]
+                else:
+                    tokens[key] = entry
+                self._write({"version": _FORMAT_VERSION, "tokens": tokens})
 
     def _write(self, doc: dict[str, Any]) -> None:
         directory = self.path.parent
-        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         tmp = directory / f".{self.path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:

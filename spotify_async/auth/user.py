@@ -1,11 +1,13 @@
 """User authorization: the Authorization Code flow (confidential backends) and PKCE (CLIs, desktop, anything without a
 secret), with login state, redirect-URI rules, refresh and persistence.
 
-A login has two halves. :meth:`UserFlow.authorize_url` sends the user to Spotify with a fresh ``state`` (and, for
-PKCE, the S256 challenge of a fresh code verifier), which the flow remembers for ten minutes. Spotify redirects back
-with ``code`` and ``state``; :meth:`UserFlow.exchange` (or :meth:`UserFlow.exchange_callback` with the whole callback
-URL) checks that the state is one this flow issued and not yet used, and trades the code for a token. The token is
-saved in the flow's store (when it has one) and handed to every client using the flow.
+A login has two halves. :meth:`UserFlow.authorize_url` (or ``await`` :meth:`UserFlow.login_url`) sends the user to
+Spotify with a fresh ``state`` (and, for PKCE, the S256 challenge of a fresh code verifier), which the flow's
+:class:`~spotify_async.auth.state.StateStore` remembers for ten minutes: in this process by default, in Redis or in
+the state itself (signed) when several workers serve the callback. Spotify redirects back with ``code`` and
+``state``; :meth:`UserFlow.exchange` (or :meth:`UserFlow.exchange_callback` with the whole callback URL) takes the
+state from the store (a state is good once) and trades the code for a token. The token is saved in the flow's store
+(when it has one) and handed to every client using the flow.
 
 Refresh rules (enforced together with :class:`~spotify_async.auth.TokenManager`'s single flight):
 
@@ -17,6 +19,11 @@ Refresh rules (enforced together with :class:`~spotify_async.auth.TokenManager`'
 * ``invalid_grant`` raises :class:`~spotify_async.errors.ReauthorizationRequired`; the flow remembers it, so no
   client sends that refresh token again. A new login (exchange or load) clears it.
 * Confidential refresh sends the Basic client header; PKCE sends ``client_id`` and no secret.
+* The newer grant wins. Every new login (:meth:`UserFlow.set_token`) starts a new *generation* of the flow's token; a
+  refresh records the generation it started in and, when a login completed while its request was in flight, drops
+  its answer (nothing stored, no hook) and returns the login's token. The token manager applies the same rule to
+  what it installs and to an ``invalid_grant``, so a refresh that lost the race can neither overwrite the new login
+  nor mark it as needing reauthorization.
 
 Many users under one app: keep one flow as the login helper and give each user a flow of their own with
 :meth:`UserFlow.for_user` (same credentials, store and hook; its own token and key), then
@@ -29,24 +36,22 @@ import asyncio
 import base64
 import copy
 import hashlib
-import inspect
 import logging
 import secrets
 import time
 import weakref
-from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import aiohttp
-import attrs
 
 from ..config import ACCOUNTS_BASE, Config
 from ..errors import AuthError, InvalidInput, ReauthorizationRequired
 from .accounts import AccountsClient
-from .base import AuthFlow
+from .base import AuthFlow, TokenChangeHook, call_hook
 from .scopes import Scope, normalize_scopes
+from .state import MemoryStateStore, PendingLogin, StateStore, SyncStateStore
 from .stores import TokenStore
 from .token import Token
 
@@ -66,8 +71,6 @@ __all__ = [
 
 log = logging.getLogger("spotify_async.auth")
 
-#: ``on_change(user_key, token)``: called with every new token of a flow, after it was stored and before it is used
-TokenChangeHook = Callable[[str | None, Token], "Awaitable[None] | None"]
 
 F = TypeVar("F", bound="UserFlow")
 
@@ -127,18 +130,12 @@ def code_challenge(verifier: str) -> str:
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
-@attrs.frozen(slots=True)
-class _Pending:
-    verifier: str | None
-    created: float
-
-
 class UserFlow(AuthFlow):
     """What :class:`AuthorizationCode` and :class:`PKCE` share: login state, exchange, refresh, persistence."""
 
     #: how long a login started by authorize_url() may take before its state is forgotten (seconds)
     login_lifetime: float = 600.0
-    #: most logins remembered at once (the oldest is forgotten first)
+    #: most logins the default in-memory state store remembers at once (the oldest is forgotten first)
     max_pending: int = 1024
 
     def __init__(
@@ -152,9 +149,14 @@ class UserFlow(AuthFlow):
         user_key: str | None = None,
         accounts_base: str | None = None,
         on_change: TokenChangeHook | None = None,
+        state_store: StateStore | None = None,
     ) -> None:
         if not client_id or not isinstance(client_id, str):
             raise InvalidInput("client_id must be a non-empty string")
+        if state_store is not None and not isinstance(state_store, StateStore):
+            raise InvalidInput(
+                "state_store must be a StateStore (MemoryStateStore, SignedStateStore, distributed.RedisStateStore)"
+            )
         if token is not None and not isinstance(token, Token):
             raise InvalidInput("token must be a spotify_async.Token (Token.from_dict() reads a stored one)")
         if user_key is not None and (not isinstance(user_key, str) or not user_key):
@@ -165,7 +167,10 @@ class UserFlow(AuthFlow):
         self.store = store
         self.on_change = on_change
         self._accounts_base = accounts_base.rstrip("/") if accounts_base else None
-        self._pending: OrderedDict[str, _Pending] = OrderedDict()
+        #: where pending logins wait for their callback (shared by the flows for_user() makes)
+        self.state_store: StateStore = (
+            state_store if state_store is not None else MemoryStateStore(max_entries=self.max_pending)
+        )
         self._reset(token, user_key)
 
     def _reset(self, token: Token | None, user_key: str | None) -> None:
@@ -173,6 +178,8 @@ class UserFlow(AuthFlow):
         self._token = token
         self._persisted: Token | None = token  # a token given or loaded needs no saving
         self._failed_refresh: str | None = None  # refresh token that got invalid_grant
+        self._generation = 0  # +1 on every new login: a refresh that started in an older one lost the race
+        self._saving: Token | None = None  # the token being saved right now (not to be saved twice)
         self._managers: weakref.WeakSet[TokenManager] = weakref.WeakSet()
         self._locks: dict[asyncio.AbstractEventLoop, asyncio.Lock] = {}
 
@@ -197,7 +204,6 @@ class UserFlow(AuthFlow):
         if not isinstance(user_key, str) or not user_key:
             raise InvalidInput("user_key must be a non-empty string")
         clone = copy.copy(self)
-        clone._pending = OrderedDict()
         clone._reset(token, user_key)
         return clone
 
@@ -208,50 +214,56 @@ class UserFlow(AuthFlow):
 
     # ---------------------------------------------------------------- login, first half
     def authorize_url(self, state: str | None = None, show_dialog: bool = False) -> str:
-        """The URL to send the user to. A fresh ``state`` is generated unless given; the flow remembers it (and the
-        PKCE verifier) for :attr:`login_lifetime` seconds. ``show_dialog`` asks Spotify to show the consent screen
-        even to a user who already approved the app (lets them switch accounts)."""
-        if state is None:
-            state = secrets.token_urlsafe(24)
-        elif not isinstance(state, str) or not state:
+        """The URL to send the user to. A fresh ``state`` is generated unless given; the flow's state store remembers
+        it (and the PKCE verifier) for :attr:`login_lifetime` seconds. ``show_dialog`` asks Spotify to show the
+        consent screen even to a user who already approved the app (lets them switch accounts).
+
+        Needs a store that remembers without I/O (the default :class:`~spotify_async.MemoryStateStore`, or
+        :class:`~spotify_async.SignedStateStore`); with any store, ``await`` :meth:`login_url`."""
+        store = self.state_store
+        if not isinstance(store, SyncStateStore):
+            raise InvalidInput(
+                f"this flow's state store ({type(store).__name__}) needs I/O to remember a login: "
+                "use 'await flow.login_url()' instead of flow.authorize_url()"
+            )
+        params, login = self._start_login(state, show_dialog)
+        params["state"] = store.put_now(login, state=state, lifetime=self.login_lifetime)
+        return f"{self.accounts_base}/authorize?{urlencode(params)}"
+
+    async def login_url(self, state: str | None = None, show_dialog: bool = False) -> str:
+        """:meth:`authorize_url` for every kind of state store (Redis included)."""
+        params, login = self._start_login(state, show_dialog)
+        params["state"] = await self.state_store.put(login, state=state, lifetime=self.login_lifetime)
+        return f"{self.accounts_base}/authorize?{urlencode(params)}"
+
+    def _start_login(self, state: str | None, show_dialog: bool) -> tuple[dict[str, str], PendingLogin]:
+        if state is not None and (not isinstance(state, str) or not state):
             raise InvalidInput("state must be a non-empty string")
         params: dict[str, str] = {
             "client_id": self.client_id or "",
             "response_type": "code",
             "redirect_uri": self.redirect_uri,
-            "state": state,
         }
         if self.scopes:
             params["scope"] = " ".join(sorted(self.scopes))
         if show_dialog:
             params["show_dialog"] = "true"
         verifier = self._login_params(params)
-        self._purge_pending()
-        while len(self._pending) >= self.max_pending:
-            self._pending.popitem(last=False)
-        self._pending[state] = _Pending(verifier, time.monotonic())
-        return f"{self.accounts_base}/authorize?{urlencode(params)}"
+        return params, PendingLogin(verifier, time.time())
 
     def _login_params(self, params: dict[str, str]) -> str | None:
         """Add flow-specific parameters to the authorize URL; return the code verifier to remember (PKCE)."""
         return None
 
-    def _purge_pending(self) -> None:
-        cutoff = time.monotonic() - self.login_lifetime
-        while self._pending:
-            state, entry = next(iter(self._pending.items()))
-            if entry.created >= cutoff:
-                break
-            del self._pending[state]
-
-    def _take_pending(self, state: str | None) -> _Pending:
-        self._purge_pending()
+    async def _take_pending(self, state: str | None) -> PendingLogin:
         if not state:
             raise StateMismatch(
                 "the callback carried no state: refusing it (a login this flow started always has one); "
                 "start the login again"
             )
-        entry = self._pending.pop(state, None)
+        if not isinstance(state, str) or len(state) > 4096:
+            raise StateMismatch("the state in the callback is not one this flow could have issued")
+        entry = await self.state_store.take(state)
         if entry is None:
             raise StateMismatch(
                 "the state in the callback does not match a login this flow started: it may be forged (cross-site "
@@ -275,7 +287,7 @@ class UserFlow(AuthFlow):
         """
         if not isinstance(code, str) or not code:
             raise InvalidInput("the authorization code is empty")
-        pending = self._take_pending(state)
+        pending = await self._take_pending(state)
         form = {"grant_type": "authorization_code", "code": code, "redirect_uri": self.redirect_uri}
         payload = await self._request(form, pending, session)
         token = Token.from_response(payload)
@@ -294,7 +306,7 @@ class UserFlow(AuthFlow):
         params = dict(parse_qsl(urlsplit(callback).query)) if isinstance(callback, str) else dict(callback)
         error = params.get("error")
         if error:
-            self._take_pending(params.get("state"))
+            await self._take_pending(params.get("state"))
             why = "the user declined to authorize the app" if error == "access_denied" else "the login failed"
             raise AuthError(error, why)
         code = params.get("code")
@@ -310,7 +322,8 @@ class UserFlow(AuthFlow):
             raise InvalidInput("this flow has no user_key to load a token for")
         token = await self.store.load(self.user_key)
         if token is not None:
-            # already stored: nothing to save and nothing changed, so no hook; just use it
+            # already stored: nothing to save and nothing changed, so no hook; just use it (as the newest grant)
+            self._generation += 1
             self._token = self._persisted = token
             await self._hand_to_clients(token)
         return token
@@ -320,6 +333,7 @@ class UserFlow(AuthFlow):
         fire ``on_change``, and hand it to every client using this flow (clearing a remembered ``invalid_grant``)."""
         if not isinstance(token, Token):
             raise InvalidInput("token must be a spotify_async.Token")
+        self._generation += 1  # before any await: a refresh in flight now lost the race
         await self._persist(token)
         await self._hand_to_clients(token)
 
@@ -359,53 +373,90 @@ class UserFlow(AuthFlow):
             base = mine or current
             if base is None:
                 raise ReauthorizationRequired("no_token", "no user token yet: log in first (authorize_url + exchange)")
-            refresh_token = base.refresh_token
-            if refresh_token is None:
-                raise ReauthorizationRequired("no_refresh_token", "the token has no refresh token: log in again")
-            if refresh_token == self._failed_refresh:
-                raise ReauthorizationRequired("invalid_grant", "the refresh token was refused earlier: log in again")
-            form = {"grant_type": "refresh_token", "refresh_token": refresh_token}
+            generation = self._generation
             try:
-                payload = await self._request(form, None, None, accounts=accounts)
+                token = await self.grant(accounts, base)
             except ReauthorizationRequired:
-                self._failed_refresh = refresh_token
+                newer = self._token
+                if self._generation != generation and newer is not None:
+                    return newer  # a login completed meanwhile: its grant stands, this refusal is moot
                 raise
-            token = Token.from_response(payload, previous=base)
-            log.debug(
-                "token refreshed; refresh token %s", "rotated" if token.refresh_token != refresh_token else "kept"
-            )
+            newer = self._token
+            if self._generation != generation and newer is not None:
+                # a login completed while the refresh was in flight: the newer grant wins; drop this answer
+                log.debug("a new login completed during a refresh; the refresh's token is discarded")
+                return newer
             # persisted before anyone can use it: a rotated refresh token must survive a crash right after this
             await self.token_changed(token)
             return token
 
+    async def grant(self, accounts: AccountsClient, current: Token) -> Token:
+        """Send one refresh of ``current`` and return the new token, *without* storing it or firing the hook.
+
+        :meth:`obtain` (the lock, the checks, then storing before use) is what clients call; this is the bare request,
+        for a coordinator that stores the token itself (:class:`~spotify_async.distributed.DistributedAuth` writes it
+        fenced to Redis). An ``invalid_grant`` is remembered, so that refresh token is never sent again.
+        """
+        refresh_token = current.refresh_token
+        if refresh_token is None:
+            raise ReauthorizationRequired("no_refresh_token", "the token has no refresh token: log in again")
+        if refresh_token == self._failed_refresh:
+            raise ReauthorizationRequired("invalid_grant", "the refresh token was refused earlier: log in again")
+        form = {"grant_type": "refresh_token", "refresh_token": refresh_token}
+        try:
+            payload = await self._request(form, None, None, accounts=accounts)
+        except ReauthorizationRequired:
+            self._failed_refresh = refresh_token
+            raise
+        token = Token.from_response(payload, previous=current)
+        log.debug("token refreshed; refresh token %s", "rotated" if token.refresh_token != refresh_token else "kept")
+        return token
+
+    async def adopt(self, token: Token, *, stored: bool) -> None:
+        """Make ``token`` (obtained by a coordinator) this flow's token: saved in the flow's store unless ``stored``
+        (the coordinator already wrote it there), then the ``on_change`` hook. Not a new login: no generation."""
+        if token is self._persisted or token is self._saving:
+            return
+        if stored:
+            self._token = self._persisted = token
+            await self._fire(token)
+        else:
+            await self._persist(token)
+
     async def token_changed(self, token: Token) -> None:
-        if token is not self._persisted:
+        if token is not self._persisted and token is not self._saving:
             await self._persist(token)
 
     async def _persist(self, token: Token) -> None:
         self._token = token  # first in memory: if saving fails, the next call retries the save, not the grant
-        if self.store is not None and self.user_key is not None:
-            await self.store.save(self.user_key, token)
+        self._saving = token
+        try:
+            if self.store is not None and self.user_key is not None:
+                await self.store.save(self.user_key, token)
+        finally:
+            if self._saving is token:
+                self._saving = None
         self._persisted = token
-        if self.on_change is not None:
-            result = self.on_change(self.user_key, token)
-            if inspect.isawaitable(result):
-                await result
+        await self._fire(token)
+
+    async def _fire(self, token: Token) -> None:
+        await call_hook(self.on_change, self.user_key, token)
 
     # ---------------------------------------------------------------- requests
-    def _client_auth(self, form: dict[str, str], pending: _Pending | None) -> tuple[str, str] | None:
+    def _client_auth(self, form: dict[str, str], pending: PendingLogin | None) -> tuple[str, str] | None:
         """Add client authentication to ``form``; return Basic credentials when the flow uses them."""
         raise NotImplementedError
 
     async def _request(
         self,
         form: dict[str, str],
-        pending: _Pending | None,
+        pending: PendingLogin | None,
         session: aiohttp.ClientSession | None,
         *,
         accounts: AccountsClient | None = None,
     ) -> dict[str, object]:
         basic = self._client_auth(form, pending)
+        url = self._token_url(form)
         if accounts is None:
             for manager in self._managers:
                 accounts = manager.accounts
@@ -414,11 +465,15 @@ class UserFlow(AuthFlow):
             accounts = AccountsClient(session, self.accounts_base, Config())
         if accounts is not None:
             # neither a code exchange nor a refresh may be repeated once the server may have seen it
-            return await accounts.request_token(form, basic=basic, repeatable=False)
+            return await accounts.request_token(form, basic=basic, repeatable=False, url=url)
         async with aiohttp.ClientSession() as own:
             return await AccountsClient(own, self.accounts_base, Config()).request_token(
-                form, basic=basic, repeatable=False
+                form, basic=basic, repeatable=False, url=url
             )
+
+    def _token_url(self, form: dict[str, str]) -> str | None:
+        """Where this grant goes: ``None`` for the accounts service's token endpoint."""
+        return None
 
     def __repr__(self) -> str:
         return (
@@ -445,6 +500,7 @@ class AuthorizationCode(UserFlow):
         user_key: str | None = None,
         accounts_base: str | None = None,
         on_change: TokenChangeHook | None = None,
+        state_store: StateStore | None = None,
     ) -> None:
         if not client_secret or not isinstance(client_secret, str):
             raise InvalidInput("client_secret must be a non-empty string (no secret? use PKCE)")
@@ -457,10 +513,11 @@ class AuthorizationCode(UserFlow):
             user_key=user_key,
             accounts_base=accounts_base,
             on_change=on_change,
+            state_store=state_store,
         )
         self._client_secret = client_secret
 
-    def _client_auth(self, form: dict[str, str], pending: _Pending | None) -> tuple[str, str] | None:
+    def _client_auth(self, form: dict[str, str], pending: PendingLogin | None) -> tuple[str, str] | None:
         return (self.client_id or "", self._client_secret)
 
 
@@ -483,6 +540,7 @@ class PKCE(UserFlow):
         accounts_base: str | None = None,
         on_change: TokenChangeHook | None = None,
         verifier_length: int = 64,
+        state_store: StateStore | None = None,
     ) -> None:
         generate_code_verifier(verifier_length)  # validates the length now, not at the first login
         super().__init__(
@@ -494,6 +552,7 @@ class PKCE(UserFlow):
             user_key=user_key,
             accounts_base=accounts_base,
             on_change=on_change,
+            state_store=state_store,
         )
         self.verifier_length = verifier_length
 
@@ -503,7 +562,7 @@ class PKCE(UserFlow):
         params["code_challenge"] = code_challenge(verifier)
         return verifier
 
-    def _client_auth(self, form: dict[str, str], pending: _Pending | None) -> tuple[str, str] | None:
+    def _client_auth(self, form: dict[str, str], pending: PendingLogin | None) -> tuple[str, str] | None:
         form["client_id"] = self.client_id or ""
         if pending is not None and pending.verifier is not None:
             form["code_verifier"] = pending.verifier

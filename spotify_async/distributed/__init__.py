@@ -10,7 +10,10 @@ the local ones (read :mod:`spotify_async.http.limiter` and :mod:`spotify_async.h
 * :class:`RedisGate`: a 429 anywhere shuts the gate everywhere for ``Retry-After`` (a key with a ``PX`` expiry, a
   pub/sub message so peers learn at once; an open gate costs no round trip while the subscription is live).
 * :class:`RedisTokenStore` (the :class:`~spotify_async.auth.stores.TokenStore` protocol) and :class:`DistributedAuth`:
-  one token request per expiry for all processes (a refresh lock with an expiry and a fencing number).
+  one token request per expiry for all processes (a refresh lock with an expiry and a fencing number), for the app's
+  token and for each user's (rotating refresh tokens stored before use, ``invalid_grant`` seen by every process).
+* :class:`RedisStateStore` (the :class:`~spotify_async.auth.state.StateStore` protocol): pending logins shared by
+  every worker, so a login started on one completes on another, and a state is taken once.
 
 Usage, in every process (``pip install 'spotify_async[redis]'``)::
 
@@ -35,6 +38,7 @@ from ..errors import CoordinationError
 from .coordination import Coordination, connect
 from .gate import RedisGate
 from .limiter import Fallback, RedisRateLimiter
+from .state import RedisStateStore
 from .tokens import DistributedAuth, RedisRefreshLock, RedisTokenStore, StoredToken
 
 __all__ = [
@@ -45,6 +49,7 @@ __all__ = [
     "RedisGate",
     "RedisRateLimiter",
     "RedisRefreshLock",
+    "RedisStateStore",
     "RedisTokenStore",
     "StoredToken",
     "connect",

@@ -19,6 +19,7 @@ __all__ = [
     "RATE_LIMITED",
     "RELEASE",
     "SNAPSHOT",
+    "STATE_TAKE",
     "TOKEN_PEEK",
     "TOKEN_SAVE",
 ]
@@ -172,12 +173,13 @@ return {1, fence}
 """,
 )
 
-# KEYS: token hash, refresh lock -> {token JSON or '', saved_at or '', fence or '', lock ms left (-2: free)}
+# KEYS: token hash, refresh lock
+# -> {token JSON or '', saved_at or '', fence or '', lock ms left (-2: free), digest of a refused refresh token or ''}
 TOKEN_PEEK = Script(
     "token load",
     """
-local v = redis.call('HMGET', KEYS[1], 'token', 'saved_at', 'fence')
-return {v[1] or '', v[2] or '', v[3] or '', redis.call('PTTL', KEYS[2])}
+local v = redis.call('HMGET', KEYS[1], 'token', 'saved_at', 'fence', 'refused')
+return {v[1] or '', v[2] or '', v[3] or '', redis.call('PTTL', KEYS[2]), v[4] or ''}
 """,
 )
 
@@ -200,5 +202,15 @@ LOCK_RELEASE = Script(
     """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
+""",
+)
+
+# KEYS: pending login -> its JSON, deleted in the same step ('' when there is none): a state is taken once
+STATE_TAKE = Script(
+    "login state take",
+    """
+local v = redis.call('GET', KEYS[1])
+if v then redis.call('DEL', KEYS[1]) return v end
+return ''
 """,
 )

@@ -72,12 +72,13 @@ class Coordination(tuple[RedisRateLimiter, RedisGate, RedisTokenStore]):
         self,
         flow: AuthFlow,
         *,
-        key: str = "app",
+        key: str | None = None,
         lock_ttl: float | None = None,
         margin: float = 60.0,
         wait_timeout: float | None = None,
     ) -> DistributedAuth:
-        """``flow`` with its token shared by every process through the store (one token request per expiry)."""
+        """``flow`` with its token shared by every process through the store (one token request per expiry), under
+        ``key``: by default a user flow's ``user_key``, else ``"app"``."""
         return DistributedAuth(
             flow,
             self.store,

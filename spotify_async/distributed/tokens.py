@@ -19,6 +19,22 @@ that all processes make **one token request per expiry**:
 Within a process the :class:`~spotify_async.auth.TokenManager` still makes all coroutines share one refresh, so
 Redis sees one lock attempt per process per expiry.
 
+User flows (:class:`~spotify_async.AuthorizationCode`, :class:`~spotify_async.PKCE`, :class:`~spotify_async.TokenSwap`)
+work the same way under the user's key (the flow's ``user_key``), with three more rules because their refresh tokens
+may rotate and may be single-use:
+
+* **Stored before use.** The lock holder refreshes with the *stored* token's refresh token (the newest, whoever
+  rotated it last), sends the bare request (:meth:`UserFlow.grant <spotify_async.auth.user.UserFlow.grant>`), and
+  writes the answer, rotated refresh token included, to Redis with its fencing number before it returns the new
+  access token to anyone; only then does the flow see it (``on_change``; the flow's own store is not written again
+  when it is this store).
+* **The newer grant wins.** A new login saves its token with a fresh fencing number (``save``), newer than any
+  holder's; a holder whose refresh raced it has its fenced write refused and returns the login's token instead.
+* **invalid_grant reaches everyone.** The holder that is refused records a digest of the refused refresh token
+  beside the stored token (``refused``); every process that finds the stored token's refresh token refused raises
+  :class:`~spotify_async.errors.ReauthorizationRequired` without sending it again. A new login stores a token with
+  another refresh token, which the mark does not match.
+
 What is stored, in clear, under ``<namespace>:{<client_id>}:token:<key>``: the token JSON of
 :meth:`Token.to_dict <spotify_async.auth.Token.to_dict>` (access token, refresh token for user flows, expiry, scopes,
 token type), the fencing number and the time it was saved. That is what a token store must hold; protect it with
@@ -29,6 +45,7 @@ keeps its own, and only the process holding the lock uses it. Lock values are a 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import random
 import secrets
@@ -40,7 +57,8 @@ import orjson
 
 from ..auth.base import AuthFlow
 from ..auth.token import Token
-from ..errors import CoordinationError, InvalidInput
+from ..auth.user import UserFlow
+from ..errors import CoordinationError, InvalidInput, ReauthorizationRequired
 from . import _scripts
 from ._backend import DEFAULT_NAMESPACE, Backend, Keys, open_backend, text
 from .limiter import Fallback, check_fallback
@@ -67,6 +85,11 @@ def _check_key(key: str) -> str:
     return key
 
 
+def refresh_digest(refresh_token: str) -> str:
+    """What marks a refused refresh token in Redis: a digest, never the token."""
+    return hashlib.sha256(refresh_token.encode()).hexdigest()[:32]
+
+
 @attrs.frozen(repr=False)
 class StoredToken:
     """What the store holds under one key, with the state of its refresh lock (one read)."""
@@ -78,6 +101,19 @@ class StoredToken:
     fence: int | None
     #: milliseconds the refresh lock still has (<= 0: free)
     lock_ms: int
+    #: digest of a refresh token the accounts service refused for this key (None: none was)
+    refused: str | None = None
+
+    @property
+    def refresh_refused(self) -> bool:
+        """Whether the stored token's refresh token is one the accounts service refused (log in again)."""
+        token = self.token
+        return (
+            token is not None
+            and token.refresh_token is not None
+            and self.refused is not None
+            and self.refused == refresh_digest(token.refresh_token)
+        )
 
     def __repr__(self) -> str:
         return f"StoredToken(token={self.token!r}, fence={self.fence}, lock_ms={self.lock_ms})"
@@ -108,6 +144,14 @@ class RedisTokenStore:
     @property
     def backend(self) -> Backend:
         return self._backend
+
+    def same_place(self, other: object) -> bool:
+        """Whether ``other`` is a RedisTokenStore writing the same keys on the same server (another client of it)."""
+        return other is self or (
+            isinstance(other, RedisTokenStore)
+            and other._keys.prefix == self._keys.prefix
+            and other._backend.where == self._backend.where
+        )
 
     # ------------------------------------------------------------------ TokenStore protocol
     async def load(self, key: str) -> Token | None:
@@ -141,7 +185,9 @@ class RedisTokenStore:
     async def peek(self, key: str) -> StoredToken:
         """The stored token, its fencing number and save time, and the refresh lock's remaining time: one read."""
         token_key, _, lock_key = self._names(key)
-        raw, saved_at, fence, lock_ms = await self._backend.script(_scripts.TOKEN_PEEK, [token_key, lock_key], [])
+        raw, saved_at, fence, lock_ms, refused = await self._backend.script(
+            _scripts.TOKEN_PEEK, [token_key, lock_key], []
+        )
         token: Token | None = None
         body = text(raw)
         if body:
@@ -157,7 +203,13 @@ class RedisTokenStore:
             saved_at=float(saved) if saved else None,
             fence=int(fence_text) if fence_text else None,
             lock_ms=int(lock_ms),
+            refused=text(refused) or None,
         )
+
+    async def mark_refused(self, key: str, refresh_token: str) -> None:
+        """Record that ``refresh_token`` was refused (``invalid_grant``), so no process sends it again."""
+        token_key, _, _ = self._names(key)
+        await self._backend.execute("token refused", "HSET", token_key, "refused", refresh_digest(refresh_token))
 
     def lock(self, key: str, *, ttl: float = 10.0) -> RedisRefreshLock:
         """The refresh lock of ``key`` (same Redis client)."""
@@ -226,8 +278,8 @@ class DistributedAuth(AuthFlow):
     """Wraps an auth flow so that every process of the app shares one token through a :class:`RedisTokenStore`.
 
     ``Spotify(DistributedAuth(ClientCredentials(id, secret), store), ...)`` in every process: one token request per
-    expiry for all of them (see the module docstring). ``key`` names the token in the store (``"app"`` for the app's
-    client-credentials token; a user's key for a user flow). ``lock_ttl`` bounds how long a crashed refresher can
+    expiry for all of them (see the module docstring). ``key`` names the token in the store: by default the user
+    flow's ``user_key``, else ``"app"`` (the app's client-credentials token). ``lock_ttl`` bounds how long a crashed refresher can
     hold the others up; ``wait_timeout`` (default ``3 * lock_ttl + 5``) bounds a waiter in all.
     """
 
@@ -236,7 +288,7 @@ class DistributedAuth(AuthFlow):
         flow: AuthFlow,
         store: RedisTokenStore,
         *,
-        key: str = "app",
+        key: str | None = None,
         lock_ttl: float = 10.0,
         margin: float = 60.0,
         wait_timeout: float | None = None,
@@ -250,6 +302,15 @@ class DistributedAuth(AuthFlow):
         check_fallback(fallback)
         if poll <= 0:
             raise InvalidInput("poll must be > 0 seconds")
+        if key is None:
+            if isinstance(flow, UserFlow):
+                if flow.user_key is None:
+                    raise InvalidInput(
+                        "a user flow shares its token under its user_key: use login.for_user(key), or pass key="
+                    )
+                key = flow.user_key
+            else:
+                key = "app"
         self.flow = flow
         self.store = store
         self.key = _check_key(key)
@@ -264,6 +325,8 @@ class DistributedAuth(AuthFlow):
         self.token_requests = 0
         #: tokens adopted from the shared store instead of being requested
         self.adopted = 0
+
+    shared = True
 
     def __repr__(self) -> str:
         return f"DistributedAuth({self.flow!r}, key={self.key!r})"
@@ -284,7 +347,15 @@ class DistributedAuth(AuthFlow):
             # a token from outside the shared refresh (a new login): it becomes the newest for every process
             await self.store.save(self.key, token)
             self._known = token
-        await self.flow.token_changed(token)
+        await self._tell_flow(token)
+
+    async def _tell_flow(self, token: Token) -> None:
+        flow = self.flow
+        if isinstance(flow, UserFlow):
+            # already in this store: the flow must not write it again (unfenced), only take it and fire its hook
+            await flow.adopt(token, stored=self.store.same_place(flow.store))
+        else:
+            await flow.token_changed(token)
 
     def _usable(self, stored: StoredToken, current: Token | None) -> Token | None:
         token = stored.token
@@ -322,6 +393,7 @@ class DistributedAuth(AuthFlow):
             found = self._usable(stored, current)
             if found is not None:
                 return self._adopt(found)
+            self._check_refused(stored)
             if stored.lock_ms <= 0:
                 fence = await self.lock.acquire()
                 if fence is not None:
@@ -338,8 +410,15 @@ class DistributedAuth(AuthFlow):
                 found = self._usable(stored, current)
                 if found is not None:
                     return self._adopt(found)
+                self._check_refused(stored)
                 if stored.lock_ms <= 0:
                     break  # free: the holder failed or died; try to take it
+
+    def _check_refused(self, stored: StoredToken) -> None:
+        if stored.refresh_refused:
+            raise ReauthorizationRequired(
+                "invalid_grant", "the stored refresh token was refused (seen by another process): log in again"
+            )
 
     async def _refresh(self, accounts: AccountsClient, current: Token | None, fence: int) -> Token:
         try:
@@ -347,19 +426,43 @@ class DistributedAuth(AuthFlow):
             found = self._usable(stored, current)
             if found is not None:  # a peer finished between our read and our lock
                 return self._adopt(found)
+            self._check_refused(stored)
             base = current
             if stored.token is not None and (current is None or stored.token != current):
                 # the stored token is the newest one (its refresh token, for user flows, is the live one)
                 base = stored.token
-                await self.flow.token_changed(base)
-            self.token_requests += 1
-            token = await self.flow.obtain(accounts, base)
-            if not await self.store.save_fenced(self.key, token, fence):
-                log.debug("a newer token was stored while this process refreshed; using its own for now")
-            self._known = token
-            return token
+                if not isinstance(self.flow, UserFlow):
+                    await self.flow.token_changed(base)
+            flow = self.flow
+            if not isinstance(flow, UserFlow):
+                self.token_requests += 1
+                token = await flow.obtain(accounts, base)
+                if not await self.store.save_fenced(self.key, token, fence):
+                    log.debug("a newer token was stored while this process refreshed; using its own for now")
+                self._known = token
+                return token
+            return await self._refresh_user(flow, accounts, base, fence)
         finally:
             await self._unlock(fence)
+
+    async def _refresh_user(self, flow: UserFlow, accounts: AccountsClient, base: Token | None, fence: int) -> Token:
+        if base is None:
+            raise ReauthorizationRequired("no_token", f"no token is stored for {self.key!r}: the user must log in")
+        self.token_requests += 1
+        try:
+            token = await flow.grant(accounts, base)
+        except ReauthorizationRequired:
+            if base.refresh_token is not None:
+                await self.store.mark_refused(self.key, base.refresh_token)
+            raise
+        # stored (with the rotated refresh token) before anyone may use the new access token
+        if not await self.store.save_fenced(self.key, token, fence):
+            newer = (await self.store.peek(self.key)).token
+            if newer is not None:
+                log.debug("a new login was stored while this process refreshed; the login's token wins")
+                return self._adopt(newer)
+        self._known = token
+        return token
 
     async def _unlock(self, fence: int) -> None:
         task: asyncio.Future[Any] = asyncio.ensure_future(self.lock.release(fence))

@@ -67,8 +67,10 @@ async def test_wrong_verifier_is_invalid_grant(fake_spotify: FakeSpotify) -> Non
 
     flow = PKCE(fake_spotify.client_id, "http://127.0.0.1:8888/callback", accounts_base=fake_spotify.accounts_base)
     callback = await click(flow.authorize_url())
-    state = next(iter(flow._pending))
-    flow._pending[state] = attrs.evolve(flow._pending[state], verifier="x" * 43)  # not the challenged one
+    pending = flow.state_store._logins  # type: ignore[attr-defined]
+    state = next(iter(pending))
+    login, deadline = pending[state]
+    pending[state] = (attrs.evolve(login, verifier="x" * 43), deadline)  # not the challenged one
     with pytest.raises(ReauthorizationRequired) as info:
         await flow.exchange_callback(callback)
     assert info.value.error == "invalid_grant"

@@ -57,7 +57,7 @@ async def test_concurrent_writers_lose_nothing_and_leave_no_temp_files(tmp_path:
     assert sorted(keys) == sorted(f"user{i}" for i in range(60))
     for i in (0, 31, 59):
         assert await stores[1].load(f"user{i}") == tok(i)
-    assert os.listdir(tmp_path) == ["tokens.json"]
+    assert sorted(os.listdir(tmp_path)) == [".tokens.json.lock", "tokens.json"]  # the lock's sidecar, no temp files
 
 
 async def test_the_loop_keeps_running_while_the_file_is_written(tmp_path: Path) -> None:
@@ -86,3 +86,20 @@ async def test_a_corrupt_file_is_reported_without_its_content(tmp_path: Path) ->
     path.write_text("[1, 2]")
     with pytest.raises(SpotifyError, match="unexpected layout"):
         await FileTokenStore(path).load("alice")
+
+
+async def test_a_read_only_directory_can_still_be_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "tokens.json"
+    store = FileTokenStore(path)
+    await store.save("alice", tok(1))
+    real_open = os.open
+
+    def no_lock_file(name: str | os.PathLike[str], flags: int, mode: int = 0o777) -> int:
+        if str(name).endswith(".lock"):
+            raise PermissionError(13, "Permission denied")  # what a read-only directory says
+        return real_open(name, flags, mode)
+
+    monkeypatch.setattr(os, "open", no_lock_file)
+    assert await store.load("alice") == tok(1)  # reads need no lock there: writers cannot work there either
+    with pytest.raises(PermissionError):
+        await store.save("bob", tok(2))  # a write still needs the lock
