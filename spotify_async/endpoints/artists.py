@@ -86,12 +86,12 @@ class ArtistsEndpoints(EndpointGroup):
             max_items=check_max_items(max_items),
         )
 
-    def top_tracks(self, artist_id: str, *, market: str | None = None) -> Call[list[Track]]:
+    def top_tracks(self, artist_id: str, *, market: str | None = None) -> Call[list[Track | None]]:
         """``GET /artists/{id}/top-tracks``: up to 10 tracks. No scope; extended mode only (removed in 2026)."""
         route = routes.GET_AN_ARTISTS_TOP_TRACKS.compile(id=ids.to_id(artist_id, "artist", arg="artist_id"))
-        return Call(self._client, Request(route, query(market=check_market(market))), list[Track], key="tracks")
+        return Call(self._client, Request(route, query(market=check_market(market))), list[Track | None], key="tracks")
 
-    def related_artists(self, artist_id: str) -> Call[list[Artist]]:
+    def related_artists(self, artist_id: str) -> Call[list[Artist | None]]:
         """``GET /artists/{id}/related-artists``: up to 20 artists. No scope; extended mode only (restricted 2024)."""
         route = routes.GET_AN_ARTISTS_RELATED_ARTISTS.compile(id=ids.to_id(artist_id, "artist", arg="artist_id"))
-        return Call(self._client, Request(route), list[Artist], key="artists")
+        return Call(self._client, Request(route), list[Artist | None], key="artists")

@@ -143,9 +143,11 @@ class PlayerEndpoints(EndpointGroup):
         request = Request(routes.GET_THE_USERS_CURRENTLY_PLAYING_TRACK.compile(), params)
         return _NoneOnEmpty(self._client, request, CurrentlyPlaying)
 
-    def devices(self) -> Call[list[Device]]:
+    def devices(self) -> Call[list[Device | None]]:
         """``GET /me/player/devices`` (scope ``user-read-playback-state``): the user's available devices."""
-        return Call(self._client, Request(routes.GET_A_USERS_AVAILABLE_DEVICES.compile()), list[Device], key="devices")
+        return Call(
+            self._client, Request(routes.GET_A_USERS_AVAILABLE_DEVICES.compile()), list[Device | None], key="devices"
+        )
 
     def queue(self) -> Call[Queue]:
         """``GET /me/player/queue`` (scopes ``user-read-currently-playing``, ``user-read-playback-state``): the item

@@ -54,7 +54,7 @@ def _snapshot(answer: SnapshotId) -> str:
     return answer.snapshot_id
 
 
-def _images(answer: list[Image] | None) -> list[Image]:
+def _images(answer: list[Image | None] | None) -> list[Image | None]:
     # a playlist without any cover answers null rather than []
     return answer or []
 
@@ -184,10 +184,10 @@ class PlaylistsEndpoints(EndpointGroup):
             max_items=check_max_items(max_items),
         )
 
-    def cover_image(self, playlist_id: str) -> Call[list[Image]]:
+    def cover_image(self, playlist_id: str) -> Call[list[Image | None]]:
         """``GET /playlists/{playlist_id}/images``: the cover in its sizes (empty when the playlist has none)."""
         route = routes.GET_PLAYLIST_COVER.compile(playlist_id=ids.to_id(playlist_id, "playlist", arg="playlist_id"))
-        return Call(self._client, Request(route), list[Image] | None, transform=_images)
+        return Call(self._client, Request(route), list[Image | None] | None, transform=_images)
 
     # ---- creating and changing details --------------------------------------------------------------------------
 
