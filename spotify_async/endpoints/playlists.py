@@ -99,25 +99,29 @@ def _item_uris(uris: Iterable[str]) -> list[str]:
     return ids.to_uris(uris, allowed=_ITEM_TYPES, arg="uris")
 
 
+#: why ``positions`` is refused (see :meth:`PlaylistsEndpoints.remove_items`)
+_NO_POSITIONS = (
+    "'positions' is not part of DELETE /playlists/{id}/items in the current Web API reference (nor of the legacy "
+    "/tracks), and Spotify has removed every occurrence of the URI whatever positions said since 2024; to remove "
+    "one occurrence, read the items and replace_items() with the ones to keep"
+)
+
+
 def _removal(entry: str | Mapping[str, Any], index: int) -> dict[str, Any]:
-    """One entry of the DELETE body: ``{"uri": ...}`` plus ``positions`` when given."""
+    """One entry of the DELETE body: ``{"uri": ...}``, the only key the reference declares."""
     if isinstance(entry, str):
-        return {"uri": ids.to_uris([entry], allowed=_ITEM_TYPES)[0]}
+        return {"uri": ids.to_uris([entry], allowed=_ITEM_TYPES, arg="items")[0]}
     if not isinstance(entry, Mapping) or "uri" not in entry:
-        raise InvalidInput(f"item {index}: expected a URI or a mapping with 'uri' (and optional 'positions')")
-    unknown = set(entry) - {"uri", "positions"}
+        raise InvalidInput(f"items: item {index}: expected a URI or a mapping with 'uri'")
+    if "positions" in entry:
+        raise InvalidInput(f"items: item {index}: {_NO_POSITIONS}")
+    unknown = set(entry) - {"uri"}
     if unknown:
-        raise InvalidInput(f"item {index}: unknown keys {sorted(unknown)}: only 'uri' and 'positions'")
+        raise InvalidInput(f"items: item {index}: unknown keys {sorted(unknown)}: only 'uri'")
     try:
-        out: dict[str, Any] = {"uri": ids.to_uris([entry["uri"]], allowed=_ITEM_TYPES)[0]}
+        return {"uri": ids.to_uris([entry["uri"]], allowed=_ITEM_TYPES)[0]}
     except InvalidInput as exc:
-        raise InvalidInput(f"item {index}: {exc}") from None
-    positions = entry.get("positions")
-    if positions is not None:
-        if isinstance(positions, (str, bytes)) or not isinstance(positions, Iterable):
-            raise InvalidInput(f"item {index}: positions must be a list of integers")
-        out["positions"] = [_check_position(f"item {index} position", p) for p in positions]
-    return out
+        raise InvalidInput(f"items: item {index}: {exc}") from None
 
 
 async def _in_order(calls: Sequence[Call[str]]) -> str:
@@ -376,24 +380,24 @@ class PlaylistsEndpoints(EndpointGroup):
         legacy_tracks_endpoint: bool = False,
     ) -> Awaitable[str]:
         """``DELETE /playlists/{playlist_id}/items`` (scopes ``playlist-modify-public``, ``playlist-modify-private``):
-        remove every occurrence of each URI, or only those at ``positions`` with ``{"uri": ..., "positions": [...]}``
-        entries; against ``snapshot_id`` when given. Returns the new snapshot id.
+        remove every occurrence of each URI (or ``{"uri": ...}`` mapping), against ``snapshot_id`` when given.
+        Returns the new snapshot id.
 
-        More than 100 entries go in chunks of 100, in order, each against the same ``snapshot_id`` (positions refer
-        to that version, so removing more than 100 entries by position needs one). ``legacy_tracks_endpoint=True``:
-        ``DELETE .../tracks`` with body key ``tracks`` (extended mode).
+        ``positions`` (removing one occurrence of a URI) is refused with ``InvalidInput``: the current reference
+        declares only ``uri`` in ``items[]`` for this endpoint (and for the legacy ``/tracks``), and since 2024 the
+        live API has removed every occurrence whatever positions said, so sending them would only promise what does
+        not happen. To remove one occurrence, read the items and :meth:`replace_items` with those to keep.
+
+        More than 100 entries go in chunks of 100, in order, each against the same ``snapshot_id``.
+        ``legacy_tracks_endpoint=True``: ``DELETE .../tracks`` with body key ``tracks`` (extended mode).
         """
         pid = ids.to_id(playlist_id, "playlist", arg="playlist_id")
         if isinstance(items, (str, bytes, Mapping)):
-            raise InvalidInput("expected a list of URIs or {'uri', 'positions'} mappings (wrap a single one in a list)")
+            raise InvalidInput("items: expected a list of URIs or {'uri': ...} mappings (wrap a single one in a list)")
         entries = [_removal(entry, index) for index, entry in enumerate(items)]
         if not entries:
             raise InvalidInput("remove_items needs at least one item")
         snapshot = _optional_text("snapshot_id", snapshot_id, empty_ok=False)
-        if len(entries) > PLAYLIST_WRITE_BATCH and snapshot is None and any("positions" in e for e in entries):
-            raise InvalidInput(
-                "removing more than 100 entries by position needs snapshot_id: positions shift after each request"
-            )
         route = self._items_route(routes.REMOVE_ITEMS_PLAYLIST, routes.REMOVE_TRACKS_PLAYLIST, legacy_tracks_endpoint)
         key = "tracks" if route is routes.REMOVE_TRACKS_PLAYLIST else "items"
         compiled = route.compile(playlist_id=pid)
