@@ -33,7 +33,7 @@ from ..http.routes import ALL_ROUTES
 from ._accounts import SCOPES, Accounts
 from ._catalog import Catalog
 from ._routes import REGISTRY, Call, Router
-from ._util import ApiError, error_body, error_response, json_response, raw_json_response
+from ._util import ApiError, error_body, error_response, json_response, parse_limit, raw_json_response
 from ._world import World
 
 __all__ = ["Fault", "FakeSpotify", "Stats"]
@@ -606,6 +606,9 @@ class FakeSpotify:
             spec_route = ALL_ROUTES.get(route.operation_id)
             if spec_route is not None and not spec_route.dev_mode_available:
                 self._refuse_dev(route.operation_id, spec_route.dev_status)
+        spec_route = ALL_ROUTES.get(route.operation_id)
+        if spec_route is not None:
+            _check_spec_maxima(spec_route, request.query)
         if self._validator is not None and self.validate_requests:
             await self._validator.check(request, api_path, self.spec_violations)
         call = Call(world, request, request.query, params, token, route.operation_id)
@@ -620,6 +623,18 @@ class FakeSpotify:
         if dev_status == "restricted" and operation_id in _RESTRICTED_404:
             raise ApiError(404, "Resource not found")
         raise ApiError(403, "Forbidden")
+
+
+def _check_spec_maxima(route: Any, query: Mapping[str, str]) -> None:
+    """Spotify's answer to a page size or an id list over the spec's maximum (the Route's figures, which a test
+    compares with openapi.yml): the fake is never more lenient than the spec, so an SDK that drifts fails here."""
+    if route.page_limit is not None and "limit" in query:
+        parse_limit(query, 1, route.page_limit)
+    if route.batch_max is not None:
+        for key in ("ids", "uris"):
+            value = query.get(key)
+            if value and len(value.split(",")) > route.batch_max:
+                raise ApiError(400, "Too many ids requested")
 
 
 # ---- JSON-rewriting faults ----------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ import yaml
 from catalog_support import client, nothing_sent, params_of, spy_requests
 from yarl import URL
 
+import spotify_async.endpoints
 from spotify_async.errors import InvalidInput
 from spotify_async.http.routes import ALL_ROUTES, Route
 from spotify_async.session import Spotify
@@ -93,6 +94,16 @@ def test_page_limits_and_batch_maxima_match_the_spec() -> None:
     # the figures the issue named: /items pages go to 50, the legacy /tracks to 100
     assert ALL_ROUTES["get-playlists-items"].page_limit == 50
     assert ALL_ROUTES["get-playlists-tracks"].page_limit == 100
+
+
+def test_endpoints_read_limits_from_their_routes() -> None:
+    """Per-operation facts live on the Route: no endpoint body writes a page limit or a batch size as a literal."""
+    endpoints = Path(spotify_async.endpoints.__file__).parent
+    for path in sorted(endpoints.glob("*.py")):
+        source = path.read_text()
+        assert not re.search(r"check_limit\(\s*limit,\s*\d", source), path.name
+        assert not re.search(r"chunked\([^()]*,\s*\d+\s*\)", source), path.name
+        assert not re.search(r"batch_size\s*=\s*\d", source), path.name
 
 
 @pytest.mark.parametrize("mode", ["development", "extended"])

@@ -138,7 +138,11 @@ async def test_limit_validation(fake: FakeSpotify, dev_fake: FakeSpotify, http: 
     assert page["artists"]["limit"] == 5
     await get_json(http, f"{dev_fake.api_base}/artists/{artist}/albums", dh, 400, limit="11")
     assert (await get_json(http, f"{dev_fake.api_base}/artists/{artist}/albums", dh))["limit"] == 5
-    assert (await get_json(http, f"{fake.api_base}/artists/{artist}/albums", h, limit="48"))["limit"] == 48
+    # extended mode too: the spec's maxima hold for every app (the fake is never more lenient than the spec)
+    await get_json(http, f"{fake.api_base}/artists/{artist}/albums", h, 400, limit="11")
+    assert (await get_json(http, f"{fake.api_base}/artists/{artist}/albums", h, limit="10"))["limit"] == 10
+    await get_json(http, f"{fake.api_base}/playlists/{fake.catalog.big_playlist_id}/items", h, 400, limit="51")
+    await get_json(http, f"{fake.api_base}/albums", h, 400, ids=",".join(fake.catalog.albums[:21]))
 
 
 async def test_artist_albums_groups(fake: FakeSpotify, http: aiohttp.ClientSession) -> None:
