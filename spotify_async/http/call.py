@@ -17,7 +17,8 @@ When paging ends
 simply be wrong (one answered 30 million with empty pages). Offset paging uses ``total`` only to decide how far ahead to
 prefetch; it stops at the first page, in order, whose ``next`` is ``null`` or whose ``items`` are empty, and cancels
 what is still in flight (at most ``page_prefetch`` requests are wasted on a ``total`` that is too large). Past
-``total``, while pages still name a ``next``, it goes on one page at a time. Cursor paging never sends the server's
+``total``, while pages still name a ``next``, it goes on one page at a time. The offset step is the one the first
+page's ``next`` names (a server that silently serves fewer items than asked would otherwise have stretches skipped). Cursor paging never sends the server's
 ``next`` URL as it is: the next request is the *original* request (every query parameter the caller's method set, such
 as ``type=artist``) plus the cursor read from ``next`` (``after`` or ``before``) and its ``limit``. A cursor that has
 been seen before would loop for ever: paging stops there and logs a warning.
@@ -249,14 +250,17 @@ class Paged(_Pages[Page[T], T]):
             return
         cap = self._offset + self._max_items if self._max_items is not None else None
         ahead = max(1, self._client._config.page_prefetch)
-        next_offset = self._offset + limit
+        # the step is what the server's `next` says when it says one: a server that serves fewer items than asked
+        # (a silently clamped limit) would otherwise have whole stretches skipped
+        step = _step(first, self._offset) or limit
+        next_offset = self._offset + step
         last = first
         pending: deque[asyncio.Task[tuple[Page[T], Response]]] = deque()
 
         def schedule() -> None:
             nonlocal next_offset
             pending.append(asyncio.ensure_future(self._fetch(self._request_at(next_offset))))
-            next_offset += limit
+            next_offset += step
 
         try:
             while True:
@@ -287,6 +291,14 @@ class Paged(_Pages[Page[T], T]):
 
 def _last_page(page: Page[Any]) -> bool:
     return page.next is None or not page.items
+
+
+def _step(page: Page[Any], offset: int) -> int | None:
+    """How far the server's ``next`` moves the offset, when it names one further on."""
+    named = parse_qs_first(page.next, "offset") if page.next else None
+    if named is None or not named.isdigit() or int(named) <= offset:
+        return None
+    return int(named) - offset
 
 
 class CursorPaged(_Pages[CursorPage[T], T]):

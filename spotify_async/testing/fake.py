@@ -64,8 +64,11 @@ FAULT_KINDS = (
     "null_entry",
     "cursor_repeat",
     "next_drops_params",
+    "spec_shape",
 )
-_REWRITES = frozenset({"total", "empty_page", "next_null", "null_entry", "cursor_repeat", "next_drops_params"})
+_REWRITES = frozenset(
+    {"total", "empty_page", "next_null", "null_entry", "cursor_repeat", "next_drops_params", "spec_shape"}
+)
 _RESTRICTED_404 = frozenset(
     {
         "get-recommendations",
@@ -388,7 +391,10 @@ class FakeSpotify:
         * ``"cursor_repeat"``: a cursor page's ``next`` names the cursor the request was sent with (the server
           does not advance).
         * ``"next_drops_params"``: a page's ``next`` keeps only its cursor, ``offset`` and ``limit``: every other
-          query parameter of the request (``type=artist``...) is gone from it."""
+          query parameter of the request (``type=artist``...) is gone from it.
+        * ``"spec_shape"``: the answer takes the spec's shape where the live API (and the fake) differ
+          (``SPEC_DIVERGENCES.md``): chapters say ``"type": "episode"``, saved audiobooks come wrapped in
+          ``{"added_at", "audiobook"}``."""
         if kind not in FAULT_KINDS:
             raise ValueError(f"fault kind must be one of {FAULT_KINDS}")
         if kind == "stall" and seconds is None:
@@ -680,6 +686,18 @@ def _first_object_list(data: Any) -> list[Any] | None:
     return None
 
 
+def _spec_types(data: Any) -> None:
+    """Chapters as the spec types them: ``"episode"`` (live says ``"chapter"``)."""
+    if isinstance(data, dict):
+        if data.get("type") == "chapter":
+            data["type"] = "episode"
+        for value in data.values():
+            _spec_types(value)
+    elif isinstance(data, list):
+        for value in data:
+            _spec_types(value)
+
+
 def _with_query(url: str, updates: Mapping[str, str], *, keep: frozenset[str] | None = None) -> str:
     split = urlsplit(url)
     query = [(k, v) for k, v in parse_qsl(split.query, keep_blank_values=True) if keep is None or k in keep]
@@ -702,6 +720,10 @@ def _rewrite(fault: Fault, request: web.Request, resp: web.StreamResponse) -> we
         for position in positions:
             if target is not None and 0 <= position < len(target):
                 target[position] = None
+    elif kind == "spec_shape":
+        _spec_types(data)
+        if page is not None and request.path.rstrip("/").endswith("/me/audiobooks"):
+            page["items"] = [{"added_at": "2026-02-01T00:00:00Z", "audiobook": item} for item in page["items"]]
     elif page is not None:
         if kind == "total":
             claimed = 30_000_000 if fault.value is None else int(fault.value)

@@ -94,6 +94,28 @@ async def test_a_total_too_small_is_not_the_end_while_next_says_more() -> None:
         assert len(server.requests) == 4
 
 
+async def test_a_server_that_serves_fewer_items_than_asked_skips_nothing() -> None:
+    async def handler(request: RawRequest) -> Answer:
+        offset = int(request.query.get("offset", "0"))
+        served = min(20, 100 - offset)  # the limit asked for is clamped to 20, silently
+        href = f"http://127.0.0.1/v1/albums/{ALBUM}/tracks"
+        return json_answer(
+            {
+                "href": href,
+                "items": [track(i) for i in range(offset, offset + max(0, served))],
+                "limit": int(request.query["limit"]),
+                "offset": offset,
+                "total": 100,
+                "next": f"{href}?offset={offset + 20}&limit=20" if offset + 20 < 100 else None,
+            }
+        )
+
+    async with MisbehavingServer(handler) as server, client(server) as sp:
+        items = await sp.albums.tracks(ALBUM, limit=50).collect()
+        assert [t.name for t in items] == [f"track {i}" for i in range(100)]
+        assert len(server.requests) == 5
+
+
 async def test_the_common_case_still_prefetches_concurrently() -> None:
     async with MisbehavingServer(offset_pages(1000, total=1000)) as server, client(server) as sp:
         items = await sp.albums.tracks(ALBUM, limit=50).collect()

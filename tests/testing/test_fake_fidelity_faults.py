@@ -151,3 +151,22 @@ async def test_reset_fault_is_counted_once_per_attempt(fake: FakeSpotify) -> Non
             await sp.tracks.get(track)
         assert caught.value.attempts == 4
         assert fake.stats.api_requests - before == 4
+
+
+async def test_spec_shape_fault_is_structured_like_the_live_shape(fake: FakeSpotify) -> None:
+    book = fake.catalog.audiobooks[0]
+    async with connect(fake) as sp:
+        await sp.library.save_audiobooks([book])
+        live = await sp.library.saved_audiobooks()
+        live_chapter = (await sp.audiobooks.chapters(book)).items[0]
+        fake.inject("spec_shape", times=None)
+        wrapped = await sp.library.saved_audiobooks()
+        chapters = await sp.audiobooks.chapters(book)
+        fake.clear_faults()
+    assert wrapped.items == live.items
+    assert live_chapter is not None
+    assert live_chapter.type == "chapter"
+    spec_chapter = chapters.items[0]
+    assert spec_chapter is not None
+    assert spec_chapter.type == "episode"
+    assert spec_chapter.id == live_chapter.id
