@@ -117,6 +117,10 @@ class Spotify:
 
     ``auth`` is a flow (:class:`~spotify_async.ClientCredentials`, a user flow) or a fixed token (a string or a
     :class:`~spotify_async.Token`). Use it as ``async with Spotify(auth) as sp:``, or call ``await sp.close()``.
+
+    ``session=`` is your own ``aiohttp.ClientSession``: it is never closed for you, and it is left as it is, so
+    aiohttp may resend an idempotent request once on a kept-alive connection it finds closed, behind the scheduler's
+    attempt counts. The session made here has that resend off: the scheduler owns every retry.
     """
 
     albums: AlbumsEndpoints
