@@ -14,14 +14,18 @@ themselves; ``max_items`` caps how many entries are read. Leaving the loop early
 When paging ends
 ----------------
 ``total`` is a hint, never the end: search totals are estimates, a playlist grows while it is read, and a server may
-simply be wrong (one answered 30 million with empty pages). Offset paging uses ``total`` only to decide how far ahead to
-prefetch; it stops at the first page, in order, whose ``next`` is ``null`` or whose ``items`` are empty, and cancels
-what is still in flight (at most ``page_prefetch`` requests are wasted on a ``total`` that is too large). Past
-``total``, while pages still name a ``next``, it goes on one page at a time. The offset step is the one the first
-page's ``next`` names (a server that silently serves fewer items than asked would otherwise have stretches skipped). Cursor paging never sends the server's
-``next`` URL as it is: the next request is the *original* request (every query parameter the caller's method set, such
-as ``type=artist``) plus the cursor read from ``next`` (``after`` or ``before``) and its ``limit``. A cursor that has
-been seen before would loop for ever: paging stops there and logs a warning.
+simply be wrong (one answered 30 million with empty pages). Offset paging uses ``total`` only to decide how far ahead
+to prefetch; it stops at the first page, in order, whose ``next`` is ``null`` or whose ``items`` are empty, and
+cancels what is still in flight (at most ``page_prefetch`` requests are wasted on a ``total`` that is too large).
+Past ``total``, while pages still name a ``next``, it goes on one page at a time. A ``fields=`` projection that leaves
+``next`` out of the pages says nothing about the end: there, and only there, ``total`` decides. The offset step is the
+one the first page's ``next`` names (a server that silently serves fewer items than asked would otherwise have
+stretches skipped).
+
+Cursor paging never sends the server's ``next`` URL as it is: the next request is the *original* request (every query
+parameter the caller's method set, such as ``type=artist``) plus the cursor read from ``next`` (``after`` or
+``before``) and its ``limit``. A cursor that has been seen before would loop for ever: paging stops there and logs a
+warning.
 
 ``null`` entries
 ----------------
@@ -226,6 +230,16 @@ class Paged(_Pages[Page[T], T]):
     def __repr__(self) -> str:
         return f"<Paged {self._request.route.path} limit={self._limit} offset={self._offset}>"
 
+    def _last_page(self, page: Page[Any]) -> bool:
+        """The page ends the list: it is empty, or its ``next`` is ``null``. A ``fields=`` projection that leaves
+        ``next`` out says nothing about the end, so there (and only there) ``total`` decides."""
+        if not page.items:
+            return True
+        fields = self._params.get("fields")
+        if fields is not None and "next" not in fields:
+            return page.offset + len(page.items) >= page.total
+        return page.next is None
+
     def _request_at(self, offset: int) -> Request:
         params = dict(self._params)
         params["limit"] = str(self._limit)
@@ -246,7 +260,7 @@ class Paged(_Pages[Page[T], T]):
                 first.items = first.items[:budget]
             budget -= len(first.items)
         yield first
-        if _last_page(first) or (budget is not None and budget <= 0):
+        if self._last_page(first) or (budget is not None and budget <= 0):
             return
         cap = self._offset + self._max_items if self._max_items is not None else None
         ahead = max(1, self._client._config.page_prefetch)
@@ -279,7 +293,7 @@ class Paged(_Pages[Page[T], T]):
                 if not page.items:
                     return  # an empty page ends the list whatever `total` says; not yielded
                 yield page
-                if _last_page(page) or (budget is not None and budget <= 0):
+                if self._last_page(page) or (budget is not None and budget <= 0):
                     return
                 last = page
         finally:
@@ -287,10 +301,6 @@ class Paged(_Pages[Page[T], T]):
                 task.cancel()
             if pending:
                 await asyncio.gather(*pending, return_exceptions=True)
-
-
-def _last_page(page: Page[Any]) -> bool:
-    return page.next is None or not page.items
 
 
 def _step(page: Page[Any], offset: int) -> int | None:

@@ -116,6 +116,21 @@ async def test_a_server_that_serves_fewer_items_than_asked_skips_nothing() -> No
         assert len(server.requests) == 5
 
 
+async def test_a_fields_projection_without_next_pages_by_total() -> None:
+    # `fields=` may leave `next` out of every page: then, and only then, `total` is all there is to go on
+    async def handler(request: RawRequest) -> Answer:
+        offset, limit = int(request.query["offset"]), int(request.query["limit"])
+        assert request.query["fields"] == "href,limit,offset,total,items(added_at)"
+        entries = [{"added_at": f"2026-01-{i % 28 + 1:02d}"} for i in range(offset, min(120, offset + limit))]
+        return json_answer({"href": "h", "limit": limit, "offset": offset, "total": 120, "items": entries})
+
+    async with MisbehavingServer(handler) as server, client(server) as sp:
+        paged = sp.playlists.items(ALBUM, fields="href,limit,offset,total,items(added_at)")
+        entries = await paged.collect()
+        assert len(entries) == 120
+        assert len(server.requests) == 3
+
+
 async def test_the_common_case_still_prefetches_concurrently() -> None:
     async with MisbehavingServer(offset_pages(1000, total=1000)) as server, client(server) as sp:
         items = await sp.albums.tracks(ALBUM, limit=50).collect()
