@@ -305,7 +305,7 @@ class Paged(_Pages[Page[T], T]):
 
 def _step(page: Page[Any], offset: int) -> int | None:
     """How far the server's ``next`` moves the offset, when it names one further on."""
-    named = parse_qs_first(page.next, "offset") if page.next else None
+    named = _query_value(page.next, "offset") if page.next else None
     if named is None or not named.isdigit() or int(named) <= offset:
         return None
     return int(named) - offset
@@ -345,14 +345,14 @@ class CursorPaged(_Pages[CursorPage[T], T]):
             seen.add(cursor)
             params = {k: v for k, v in original.items() if k not in ("after", "before")}
             params[cursor[0]] = cursor[1]
-            next_limit = parse_qs_first(page.next, "limit")
+            next_limit = _query_value(page.next, "limit")
             if next_limit is not None:
                 params["limit"] = next_limit
             # our own route and base URL: the token never goes to a host named in a response body
             request = Request(self._request.route, params)
 
 
-def parse_qs_first(url: str, name: str) -> str | None:
+def _query_value(url: str, name: str) -> str | None:
     """The first value of query parameter ``name`` in ``url``, or None."""
     for key, value in parse_qsl(urlsplit(url).query):
         if key == name:
@@ -362,9 +362,10 @@ def parse_qs_first(url: str, name: str) -> str | None:
 
 def _cursor(page: CursorPage[Any]) -> tuple[str, str] | None:
     """The (``after`` | ``before``, value) that ``next`` names, else the page's ``cursors.after``; None at the end."""
-    assert page.next is not None
+    if not page.next:
+        return None
     for key in ("after", "before"):
-        value = parse_qs_first(page.next, key)
+        value = _query_value(page.next, key)
         if value:
             return key, value
     if page.cursors is not None and page.cursors.after:
