@@ -3,8 +3,11 @@
 One catch-all aiohttp route feeds :meth:`FakeSpotify._handle`, which does what Spotify's edge does before any
 endpoint runs, in this order: count the request, apply an injected fault if one matches, sleep the simulated
 latency, check the bearer token, apply the app's hidden rolling-window rate limit, refuse operations the app's mode
-lacks, then dispatch to the area handler in :mod:`._routes`. Handlers raise :class:`._util.ApiError` for Spotify's
-error bodies. Everything runs on the event loop; nothing blocks.
+lacks, refuse a page size or an id list over the spec's maximum (the Route's ``page_limit``/``batch_max``: the fake
+is never more lenient than the spec), then dispatch to the area handler in :mod:`._routes`. Handlers raise
+:class:`._util.ApiError` for Spotify's error bodies; faults that rewrite an answer (wrong totals, ``null`` entries,
+cursors that do not advance...) apply to the handler's JSON afterwards. Everything runs on the event loop; nothing
+blocks.
 
 Counting conventions (:class:`Stats`): ``requests`` counts every request to the API and the accounts service
 (``/_fake/*`` introspection excluded); ``api_requests`` only ``/v1``; ``token_requests`` only ``POST /api/token``;
@@ -741,5 +744,4 @@ def _rewrite(fault: Fault, request: web.Request, resp: web.StreamResponse) -> we
                 page["next"] = _with_query(page["next"], sent)
         elif kind == "next_drops_params" and page.get("next"):
             page["next"] = _with_query(page["next"], {}, keep=frozenset({"after", "before", "offset", "limit"}))
-    out = raw_json_response(orjson.dumps(data), resp.status)
-    return out
+    return raw_json_response(orjson.dumps(data), resp.status)
