@@ -260,13 +260,17 @@ def describe_error_body(body: bytes, content_type: str | None = None) -> tuple[s
         err = data.get("error")
         if isinstance(err, dict) and ("description" in err or "type" in err):
             text = ": ".join(str(err[k]) for k in ("type", "description") if err.get(k) is not None)
-            return f"legacy JSON error body: {text}", reason
+            return f"legacy JSON error body: {_bounded(text)}", reason
         if problem or "title" in data or "detail" in data:
             text = ": ".join(str(data[k]) for k in ("title", "detail") if data.get(k) is not None)
             kind = data.get("type")
             where = f" (type {kind})" if isinstance(kind, str) and kind not in ("", "about:blank") else ""
-            return f"problem+json error body: {text or _snippet(body)}{where}", reason
+            return f"problem+json error body: {_bounded(text) or _snippet(body)}{where}", reason
     return f"JSON error body of an unknown shape: {_snippet(body)}", reason
+
+
+def _bounded(text: str, size: int = 500) -> str:
+    return text[:size] + "..." if len(text) > size else text
 
 
 def _snippet(body: bytes, size: int = 300) -> str:

@@ -281,3 +281,28 @@ async def test_attempts_are_counted_where_they_arrive() -> None:
         assert "after 4 attempt(s)" in str(caught.value)
         assert len(server.requests) == 1 + 4
         assert time.monotonic() - started < 10
+
+
+async def test_a_session_the_caller_passes_is_left_as_it_is() -> None:
+    import aiohttp
+
+    async with aiohttp.ClientSession() as mine, Spotify("a-fixed-token", session=mine) as sp:
+        assert mine._retry_connection is True  # theirs: aiohttp's resend stays as they configured it
+        assert sp._core.http() is mine
+    async with Spotify("a-fixed-token") as sp:
+        assert sp._core.http()._retry_connection is False  # ours: the scheduler owns every retry
+
+
+def test_spotify_and_accounts_error_shapes_are_read_as_before() -> None:
+    from spotify_async.errors import describe_error_body
+
+    spotify = b'{"error": {"status": 403, "message": "Player command failed", "reason": "PREMIUM_REQUIRED"}}'
+    assert describe_error_body(spotify) == ("Player command failed", "PREMIUM_REQUIRED")
+    accounts = b'{"error": "invalid_client", "error_description": "Invalid client secret"}'
+    assert describe_error_body(accounts) == ("Invalid client secret", None)
+    assert describe_error_body(b"") == ("empty error body", None)
+    assert describe_error_body(b"[1, 2]") == ("JSON error body of an unknown shape: [1, 2]", None)
+    long = b'{"detail": "' + b"x" * 1000 + b'"}'
+    message, _ = describe_error_body(long, "application/problem+json")
+    assert message.startswith("problem+json error body: x")
+    assert len(message) < 600  # the text is kept, within bounds
