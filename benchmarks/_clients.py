@@ -124,7 +124,9 @@ class AiohttpFloor(Client):
 
     async def all_items(self, playlist_id: str, limit: int | None = None) -> tuple[int, int]:
         """First page, then every other page at once under the concurrency cap: the fastest hand-written fetch."""
-        url = f"{self.server.api_base}/playlists/{playlist_id}/items"
+        url = (
+            f"{self.server.api_base}/playlists/{playlist_id}/tracks"  # limit=100 needs the legacy /tracks (/items: 50)
+        )
         first = await self._get_json(url, {"limit": "100", "offset": "0"})
         total = first["total"] if limit is None else min(first["total"], limit)
         seen = len(first["items"])
@@ -176,7 +178,7 @@ class SpotifyAsync(Client):
     async def all_items(self, playlist_id: str, limit: int | None = None) -> tuple[int, int]:
         assert self.sp is not None
         seen = 0
-        async for _ in self.sp.playlists.items(playlist_id, limit=100, max_items=limit):
+        async for _ in self.sp.playlists.items(playlist_id, limit=100, max_items=limit, legacy_tracks_endpoint=True):
             seen += 1
         return seen, 0
 

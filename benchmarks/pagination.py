@@ -1,8 +1,9 @@
 """Scenario 3, pagination: every item of a 10,000-item playlist, FakeSpotify adding 20 ms to every request.
 
-Page size 100 for everyone (extended mode). The floor fetches the first page, then every other page at once under a
-cap of 64 (the fastest hand-written fetch, ``orjson.loads`` per page); spotify_async iterates ``async for item in
-sp.playlists.items(id)`` with its default ``Config`` (pages prefetched ``page_prefetch`` ahead); tekore walks
+Page size 100 for everyone (extended mode, hence the legacy ``/tracks``: the spec caps ``/items`` pages at 50). The
+floor fetches the first page, then every other page at once under a cap of 64 (the fastest hand-written fetch,
+``orjson.loads`` per page); spotify_async iterates ``async for item in sp.playlists.items(id,
+legacy_tracks_endpoint=True)`` with its default ``Config`` (pages prefetched ``page_prefetch`` ahead); tekore walks
 ``all_items`` (one ``next`` after another); spotipy loops on ``sp.next(page)``. spotifyaio has no paging helper (its
 ``get_playlist_items`` returns one 48-item page), so it is not in this scenario. Wall seconds, median over
 alternating rounds; client CPU seconds (and the garbage collector's share of them) are reported beside them.

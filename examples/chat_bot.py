@@ -67,7 +67,12 @@ class MusicBot:
                 return f"{chat_user}: you are {me.display_name or me.id} on Spotify"
             if command == "!search" and rest:
                 page = await self.sp.search.tracks(rest, limit=3)
-                found = ", ".join(f"{t.name} ({t.artists[0].name})" for t in page.items if t.artists)
+                # any list of objects may hold null entries (items Spotify cannot resolve): skip them
+                found = ", ".join(
+                    f"{t.name} ({', '.join(a.name or '?' for a in t.artists if a is not None)})"
+                    for t in page.items
+                    if t is not None
+                )
                 return f"{chat_user}: {found or 'nothing found'}"
             if command == "!logout":
                 self.users.pop(chat_user, None)

@@ -119,7 +119,7 @@ async def _crawl_fake(sp: Spotify, terms: list[str], playlist_id: str, progress:
 async def _crawl_real(sp: Spotify, progress: Progress) -> dict[str, int]:
     progress.phase = "search"
     results = await sp.search("radiohead", types=("artist",), limit=5)
-    artists = results.artists.items if results.artists else []
+    artists = [a for a in results.artists.items if a is not None] if results.artists else []
     if not artists:
         return {"artists": 0, "albums": 0, "tracks": 0}
     artist = await sp.artists.get(artists[0].uri or "")

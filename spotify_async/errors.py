@@ -29,6 +29,7 @@ __all__ = [
     "InvalidInput",
     "ModelError",
     "NotFound",
+    "NotModified",
     "RateLimited",
     "ReauthorizationRequired",
     "ScopeError",
@@ -36,6 +37,7 @@ __all__ = [
     "SpotifyError",
     "TransportError",
     "Unauthorized",
+    "describe_error_body",
     "error_from_response",
 ]
 
@@ -52,7 +54,8 @@ class HTTPError(SpotifyError):
     """The Web API answered with an error status.
 
     ``message`` and ``reason`` come from Spotify's error body when it has one (``{"error": {"status", "message",
-    "reason"}}``); a non-JSON or empty body leaves them as a short description of what arrived.
+    "reason"}}``); any other body leaves a description of what arrived with its text (see
+    :func:`describe_error_body`).
     """
 
     status: int
@@ -92,6 +95,14 @@ class Forbidden(HTTPError):
 
 class NotFound(HTTPError):
     """404: no such object (or a Spotify-owned playlist hidden from development-mode apps)."""
+
+
+class NotModified(HTTPError):
+    """304: the server says the cached copy is still current, so there is no body to structure.
+
+    A 304 only answers a conditional request (``If-None-Match``/``If-Modified-Since``); the layer that sent the
+    condition (an HTTP cache) answers it from its copy. If one ever reaches the structuring step, this is raised
+    instead of handing the models an empty body."""
 
 
 class ServerError(HTTPError):
@@ -227,16 +238,51 @@ def parse_error_body(body: bytes) -> tuple[str | None, str | None]:
     return None, None
 
 
+def describe_error_body(body: bytes, content_type: str | None = None) -> tuple[str, str | None]:
+    """(message, reason) for any error body, saying what it is when it is not Spotify's usual shape.
+
+    Spotify's own shape ``{"error": {"status", "message", "reason"}}`` gives its message and reason; the accounts
+    shape ``{"error", "error_description"}`` its description. Other JSON keeps its text and is named for what it is:
+    the legacy ``{"error": {"type", "description"}}``, an RFC 9457 ``application/problem+json`` body (``title``,
+    ``detail``), or JSON of another shape. Only a body that does not decode is called non-JSON.
+    """
+    message, reason = parse_error_body(body)
+    if message is not None:
+        return message, reason
+    if not body:
+        return "empty error body", None
+    try:
+        data: Any = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return f"non-JSON error body: {_snippet(body)!r}", None
+    problem = content_type is not None and "problem+json" in content_type.lower()
+    if isinstance(data, dict):
+        err = data.get("error")
+        if isinstance(err, dict) and ("description" in err or "type" in err):
+            text = ": ".join(str(err[k]) for k in ("type", "description") if err.get(k) is not None)
+            return f"legacy JSON error body: {_bounded(text)}", reason
+        if problem or "title" in data or "detail" in data:
+            text = ": ".join(str(data[k]) for k in ("title", "detail") if data.get(k) is not None)
+            kind = data.get("type")
+            where = f" (type {kind})" if isinstance(kind, str) and kind not in ("", "about:blank") else ""
+            return f"problem+json error body: {_bounded(text) or _snippet(body)}{where}", reason
+    return f"JSON error body of an unknown shape: {_snippet(body)}", reason
+
+
+def _bounded(text: str, size: int = 500) -> str:
+    return text[:size] + "..." if len(text) > size else text
+
+
+def _snippet(body: bytes, size: int = 300) -> str:
+    text = body[:size].decode("utf-8", "replace").strip()
+    return text + "..." if len(body) > size else text
+
+
 def error_from_response(
     status: int, body: bytes, *, method: str, url: str, headers: Mapping[str, str] | None = None
 ) -> HTTPError:
     """Map an error response to its exception. Never raises: any body (empty, HTML, truncated JSON) is fine."""
-    message, reason = parse_error_body(body)
-    if message is None:
-        if body:
-            snippet = body[:120].decode("utf-8", "replace").strip()
-            message = f"non-JSON error body: {snippet!r}"
-        else:
-            message = "empty error body"
+    content_type = headers.get("Content-Type") if headers is not None else None
+    message, reason = describe_error_body(body, content_type)
     cls = ServerError if status >= 500 else _STATUS_CLASSES.get(status, HTTPError)
     return cls(status, message, reason=reason, method=method, url=url, headers=headers)

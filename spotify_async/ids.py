@@ -6,7 +6,13 @@ Every endpoint that takes an id accepts any of the three forms::
     "spotify:album:4aawyAB9vmqN3uQ7FjRGTy"
     "https://open.spotify.com/album/4aawyAB9vmqN3uQ7FjRGTy?si=..."
 
-and a malformed one raises :class:`~spotify_async.errors.InvalidInput` before anything is sent.
+and a malformed one raises :class:`~spotify_async.errors.InvalidInput` before anything is sent. So does a value that
+is not a string at all (``None``, an int, bytes, such a value inside a list): the message names the argument (``arg=``)
+and, in a list, the position, rather than letting a bare ``TypeError`` escape.
+
+An id that reaches a URL path must not be able to change which endpoint is called: user ids are free-form, so one made
+only of dots (``.``, ``..``) is refused here, and :meth:`~spotify_async.http.routes.Route.compile` refuses any path
+segment that would be normalised away.
 
 Endpoints that take references of several types (``PUT /me/library``, playlist items, the play queue) use
 :func:`to_uris`: URIs and URLs say their own type, a bare id needs ``default_type``, and ``allowed`` names the types
@@ -41,8 +47,20 @@ ITEM_TYPES: frozenset[str] = frozenset(
 )
 
 _BASE62 = re.compile(r"[0-9A-Za-z]{22}\Z")
-# user ids are free-form (old accounts use their login name); keep them to what Spotify issues
-_USER_ID = re.compile(r"[0-9A-Za-z._\-]{1,64}\Z")
+# user ids are free-form (old accounts use their login name); keep them to what Spotify issues, and never only dots:
+# "." and ".." would be normalised out of the URL path (``users.get("..")`` would send ``GET /v1/``)
+_USER_ID = re.compile(r"(?!\.+\Z)[0-9A-Za-z._\-]{1,64}\Z")
+
+
+def _not_a_string(value: object, what: str, arg: str | None) -> InvalidInput:
+    name = arg or what
+    return InvalidInput(
+        f"{name} must be a string (an id, a Spotify URI or an open.spotify.com URL), got {_kind(value)}"
+    )
+
+
+def _kind(value: object) -> str:
+    return "None" if value is None else type(value).__name__
 
 
 class SpotifyRef(NamedTuple):
@@ -70,10 +88,11 @@ def _check_id(kind: str, ident: str, original: str) -> str:
     return ident
 
 
-def parse(value: str, expected: str | None = None) -> SpotifyRef:
-    """Parse an id, URI or URL. ``expected`` is the item type the caller needs; a bare id is taken as that type."""
+def parse(value: str, expected: str | None = None, *, arg: str | None = None) -> SpotifyRef:
+    """Parse an id, URI or URL. ``expected`` is the item type the caller needs; a bare id is taken as that type.
+    ``arg`` names the argument in the error a non-string gets."""
     if not isinstance(value, str):
-        raise InvalidInput(f"expected a Spotify id, URI or URL as a string, got {type(value).__name__}")
+        raise _not_a_string(value, f"a {expected} id" if expected else "a Spotify id", arg)
     text = value.strip()
     if not text:
         raise InvalidInput(f"empty {expected or 'Spotify'} id")
@@ -110,12 +129,12 @@ def parse(value: str, expected: str | None = None) -> SpotifyRef:
     return SpotifyRef(kind, _check_id(kind, ident, value))
 
 
-def to_id(value: str, expected: str) -> str:
-    """Return the bare id of ``value`` (an id, URI or URL of type ``expected``)."""
+def to_id(value: str, expected: str, *, arg: str | None = None) -> str:
+    """Return the bare id of ``value`` (an id, URI or URL of type ``expected``); ``arg`` names the argument in errors."""
     # fast path: a bare base-62 id, the overwhelmingly common case on hot paths
-    if len(value) == 22 and _BASE62.match(value):
+    if value.__class__ is str and len(value) == 22 and _BASE62.match(value):
         return value
-    return parse(value, expected).id
+    return parse(value, expected, arg=arg).id
 
 
 def to_uri(value: str, expected: str | None = None) -> str:
@@ -128,60 +147,71 @@ def to_url(value: str, expected: str | None = None) -> str:
     return parse(value, expected).url
 
 
-def user_id(value: str) -> str:
+def user_id(value: str, *, arg: str | None = None) -> str:
     """Return the user id of ``value`` (a user id, ``spotify:user:...`` URI or profile URL)."""
-    return parse(value, "user").id
+    return parse(value, "user", arg=arg).id
 
 
-def to_ref(value: str, default_type: str | None = None) -> SpotifyRef:
+def to_ref(value: str, default_type: str | None = None, *, arg: str | None = None) -> SpotifyRef:
     """Parse an id, URI or URL of any type; a bare id is taken as ``default_type`` (and refused without one).
 
     Unlike :func:`parse` with ``expected``, a URI or URL of another type than ``default_type`` is accepted as that type.
     """
-    if isinstance(value, str) and not value.strip().startswith(("spotify:", "http://", "https://")):
+    if not isinstance(value, str):
+        raise _not_a_string(value, "a Spotify URI", arg)
+    if not value.strip().startswith(("spotify:", "http://", "https://")):
         if default_type is None:
             raise InvalidInput(f"{value!r} is a bare id: say which type it is, or pass a Spotify URI or URL")
-        return parse(value, default_type)
-    return parse(value)
+        return parse(value, default_type, arg=arg)
+    return parse(value, arg=arg)
 
 
-def _values(values: Iterable[str], what: str) -> list[str]:
+def _values(values: Iterable[str], what: str, arg: str | None = None) -> list[str]:
     # a lone string is iterable too: refuse it rather than treat each character as an id
-    if isinstance(values, (str, bytes)):
-        raise InvalidInput(f"expected a list of {what}, got a single string (wrap it in a list)")
+    where = f"{arg}: " if arg else ""
+    if isinstance(values, (str, bytes, bytearray)):
+        single = "string" if isinstance(values, str) else _kind(values)
+        raise InvalidInput(f"{where}expected a list of {what}, got a single {single} (wrap it in a list)")
     try:
         return list(values)
     except TypeError:
-        raise InvalidInput(f"expected a list of {what}, got {type(values).__name__}") from None
+        raise InvalidInput(f"{where}expected a list of {what}, got {_kind(values)}") from None
 
 
 def to_uris(
-    values: Iterable[str], default_type: str | None = None, *, allowed: Collection[str] | None = None
+    values: Iterable[str],
+    default_type: str | None = None,
+    *,
+    allowed: Collection[str] | None = None,
+    arg: str | None = None,
 ) -> list[str]:
     """Validate a list of ids, URIs or URLs and return their ``spotify:<type>:<id>`` URIs, in order.
 
     A bare id is taken as ``default_type`` (refused without one); ``allowed`` limits the types. The first bad entry
-    raises :class:`~spotify_async.errors.InvalidInput` naming its position.
+    raises :class:`~spotify_async.errors.InvalidInput` naming its position (and ``arg``, the argument, when given).
     """
+    where = f"{arg}: " if arg else ""
     out: list[str] = []
-    for index, value in enumerate(_values(values, "Spotify URIs")):
+    for index, value in enumerate(_values(values, "Spotify URIs", arg)):
         try:
             ref = to_ref(value, default_type)
         except InvalidInput as exc:
-            raise InvalidInput(f"item {index}: {exc}") from None
+            raise InvalidInput(f"{where}item {index}: {exc}") from None
         if allowed is not None and ref.type not in allowed:
-            raise InvalidInput(f"item {index}: {value!r} is a {ref.type}; this call takes {', '.join(sorted(allowed))}")
+            raise InvalidInput(
+                f"{where}item {index}: {value!r} is a {ref.type}; this call takes {', '.join(sorted(allowed))}"
+            )
         out.append(ref.uri)
     return out
 
 
-def to_ids(values: Iterable[str], expected: str) -> list[str]:
+def to_ids(values: Iterable[str], expected: str, *, arg: str | None = None) -> list[str]:
     """Validate a list of ids, URIs or URLs of type ``expected`` and return the bare ids, in order."""
+    where = f"{arg}: " if arg else ""
     out: list[str] = []
-    for index, value in enumerate(_values(values, f"{expected} ids")):
+    for index, value in enumerate(_values(values, f"{expected} ids", arg)):
         try:
-            # parse() (not to_id's fast path) for non-strings, so they get InvalidInput rather than a TypeError
-            out.append(to_id(value, expected) if isinstance(value, str) else parse(value, expected).id)
+            out.append(to_id(value, expected))
         except InvalidInput as exc:
-            raise InvalidInput(f"item {index}: {exc}") from None
+            raise InvalidInput(f"{where}item {index}: {exc}") from None
     return out

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "EndpointGroup",
+    "batch_max",
     "check_limit",
     "check_market",
     "check_max_items",
@@ -65,8 +66,14 @@ def query(**values: Any) -> dict[str, str]:
     return out
 
 
-def check_limit(limit: int | None, maximum: int, *, default: int | None = None, name: str = "limit") -> int:
-    """Return ``limit`` (or ``default``, or ``maximum``) after checking 1 <= limit <= maximum."""
+def check_limit(limit: int | None, maximum: int | None, *, default: int | None = None, name: str = "limit") -> int:
+    """Return ``limit`` (or ``default``, or ``maximum``) after checking 1 <= limit <= maximum.
+
+    ``maximum`` is the route's ``page_limit`` (the spec's figure, checked by a test); a route without one is a bug
+    in the route table, reported as such rather than sent unbounded.
+    """
+    if maximum is None:
+        raise TypeError("this route has no page_limit: add the spec's maximum to its Route")
     if limit is None:
         return default if default is not None else maximum
     if isinstance(limit, bool) or not isinstance(limit, int):
@@ -102,11 +109,10 @@ def check_max_items(max_items: int | None) -> int | None:
     return max_items
 
 
-def id_list(values: Iterable[str], kind: str) -> list[str]:
-    """Validate every id (ids, URIs or URLs of ``kind``) up front, so a bad one fails before any request."""
-    if isinstance(values, str):
-        raise InvalidInput(f"expected a list of {kind} ids, got a single string (wrap it in a list)")
-    return [ids.to_id(v, kind) for v in values]
+def id_list(values: Iterable[str], kind: str, *, arg: str | None = None) -> list[str]:
+    """Validate every id (ids, URIs or URLs of ``kind``) up front, so a bad one fails before any request; ``arg``
+    (default ``<kind>_ids``) names the argument in the error."""
+    return ids.to_ids(values, kind, arg=arg or f"{kind}_ids")
 
 
 def chunked(values: Sequence[T], size: int) -> list[Sequence[T]]:
@@ -127,6 +133,13 @@ async def gather_ordered(awaitables: Iterable[Awaitable[T]]) -> list[T]:
         raise
 
 
+def batch_max(route: Route) -> int:
+    """The route's ``batch_max`` (the spec's id-list maximum, checked by a test)."""
+    if route.batch_max is None:
+        raise TypeError(f"{route.operation_id} has no batch_max: add the spec's maximum to its Route")
+    return route.batch_max
+
+
 async def get_several(
     group: EndpointGroup,
     values: Iterable[str],
@@ -136,13 +149,12 @@ async def get_several(
     batch: Route,
     key: str,
     model: Any,
-    batch_size: int,
     params: dict[str, str] | None = None,
     single_model: Any = None,
 ) -> list[Any]:
     """Fetch any number of items: ``None`` kept for unknown ids, results in input order.
 
-    Extended mode sends the batch endpoint in chunks of ``batch_size``, concurrently. Development mode has no batch
+    Extended mode sends the batch endpoint in chunks of its ``batch_max``, concurrently. Development mode has no batch
     endpoints any more (Spotify removed them in February 2026), so it sends one single-item GET per id, concurrently,
     under the same scheduler (the concurrency cap and rate budget still apply). ``single_model`` is the model of the
     single-item answer when it differs from the batch's (``GET /shows/{id}`` is a full show, ``GET /shows`` simplified).
@@ -155,7 +167,7 @@ async def get_several(
         )
     calls: list[Call[list[Any]]] = [
         Call(client, Request(batch.compile(), {**(params or {}), "ids": ",".join(chunk)}), list[model | None], key=key)
-        for chunk in chunked(wanted, batch_size)
+        for chunk in chunked(wanted, batch_max(batch))
     ]
     results: list[list[Any]] = await gather_ordered(calls)
     return [item for chunk in results for item in chunk]

@@ -25,7 +25,7 @@ class AlbumsEndpoints(EndpointGroup):
 
     def get(self, album_id: str, *, market: str | None = None) -> Call[Album]:
         """``GET /albums/{id}``: one album (an id, URI or URL). No scope; both modes."""
-        route = routes.GET_AN_ALBUM.compile(id=ids.to_id(album_id, "album"))
+        route = routes.GET_AN_ALBUM.compile(id=ids.to_id(album_id, "album", arg="album_id"))
         return Call(self._client, Request(route, query(market=check_market(market))), Album)
 
     async def get_several(self, album_ids: Iterable[str], *, market: str | None = None) -> list[Album | None]:
@@ -42,7 +42,6 @@ class AlbumsEndpoints(EndpointGroup):
             batch=routes.GET_MULTIPLE_ALBUMS,
             key="albums",
             model=Album,
-            batch_size=20,
             params=query(market=check_market(market)),
         )
 
@@ -56,12 +55,12 @@ class AlbumsEndpoints(EndpointGroup):
         max_items: int | None = None,
     ) -> Paged[SimplifiedTrack]:
         """``GET /albums/{id}/tracks``: an album's tracks, paged (limit up to 50). No scope; both modes."""
-        route = routes.GET_AN_ALBUMS_TRACKS.compile(id=ids.to_id(album_id, "album"))
+        route = routes.GET_AN_ALBUMS_TRACKS.compile(id=ids.to_id(album_id, "album", arg="album_id"))
         return Paged(
             self._client,
             Request(route, query(market=check_market(market))),
             SimplifiedTrack,
-            limit=check_limit(limit, 50),
+            limit=check_limit(limit, routes.GET_AN_ALBUMS_TRACKS.page_limit),
             offset=check_offset(offset),
             max_items=check_max_items(max_items),
         )

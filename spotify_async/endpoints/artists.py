@@ -43,7 +43,7 @@ class ArtistsEndpoints(EndpointGroup):
 
     def get(self, artist_id: str) -> Call[Artist]:
         """``GET /artists/{id}``: one artist (an id, URI or URL). No scope; both modes."""
-        route = routes.GET_AN_ARTIST.compile(id=ids.to_id(artist_id, "artist"))
+        route = routes.GET_AN_ARTIST.compile(id=ids.to_id(artist_id, "artist", arg="artist_id"))
         return Call(self._client, Request(route), Artist)
 
     async def get_several(self, artist_ids: Iterable[str]) -> list[Artist | None]:
@@ -60,7 +60,6 @@ class ArtistsEndpoints(EndpointGroup):
             batch=routes.GET_MULTIPLE_ARTISTS,
             key="artists",
             model=Artist,
-            batch_size=50,
         )
 
     def albums(
@@ -77,22 +76,22 @@ class ArtistsEndpoints(EndpointGroup):
 
         ``include_groups`` filters by ``album``, ``single``, ``appears_on``, ``compilation``.
         """
-        route = routes.GET_AN_ARTISTS_ALBUMS.compile(id=ids.to_id(artist_id, "artist"))
+        route = routes.GET_AN_ARTISTS_ALBUMS.compile(id=ids.to_id(artist_id, "artist", arg="artist_id"))
         return Paged(
             self._client,
             Request(route, query(include_groups=_include_groups(include_groups), market=check_market(market))),
             ArtistDiscographyAlbum,
-            limit=check_limit(limit, 10),
+            limit=check_limit(limit, routes.GET_AN_ARTISTS_ALBUMS.page_limit),
             offset=check_offset(offset),
             max_items=check_max_items(max_items),
         )
 
-    def top_tracks(self, artist_id: str, *, market: str | None = None) -> Call[list[Track]]:
+    def top_tracks(self, artist_id: str, *, market: str | None = None) -> Call[list[Track | None]]:
         """``GET /artists/{id}/top-tracks``: up to 10 tracks. No scope; extended mode only (removed in 2026)."""
-        route = routes.GET_AN_ARTISTS_TOP_TRACKS.compile(id=ids.to_id(artist_id, "artist"))
-        return Call(self._client, Request(route, query(market=check_market(market))), list[Track], key="tracks")
+        route = routes.GET_AN_ARTISTS_TOP_TRACKS.compile(id=ids.to_id(artist_id, "artist", arg="artist_id"))
+        return Call(self._client, Request(route, query(market=check_market(market))), list[Track | None], key="tracks")
 
-    def related_artists(self, artist_id: str) -> Call[list[Artist]]:
+    def related_artists(self, artist_id: str) -> Call[list[Artist | None]]:
         """``GET /artists/{id}/related-artists``: up to 20 artists. No scope; extended mode only (restricted 2024)."""
-        route = routes.GET_AN_ARTISTS_RELATED_ARTISTS.compile(id=ids.to_id(artist_id, "artist"))
-        return Call(self._client, Request(route), list[Artist], key="artists")
+        route = routes.GET_AN_ARTISTS_RELATED_ARTISTS.compile(id=ids.to_id(artist_id, "artist", arg="artist_id"))
+        return Call(self._client, Request(route), list[Artist | None], key="artists")

@@ -25,7 +25,7 @@ class AudiobooksEndpoints(EndpointGroup):
 
     def get(self, audiobook_id: str, *, market: str | None = None) -> Call[Audiobook]:
         """``GET /audiobooks/{id}``: one audiobook with its first page of chapters. No scope; both modes."""
-        route = routes.GET_AN_AUDIOBOOK.compile(id=ids.to_id(audiobook_id, "audiobook"))
+        route = routes.GET_AN_AUDIOBOOK.compile(id=ids.to_id(audiobook_id, "audiobook", arg="audiobook_id"))
         return Call(self._client, Request(route, query(market=check_market(market))), Audiobook)
 
     async def get_several(self, audiobook_ids: Iterable[str], *, market: str | None = None) -> list[Audiobook | None]:
@@ -42,7 +42,6 @@ class AudiobooksEndpoints(EndpointGroup):
             batch=routes.GET_MULTIPLE_AUDIOBOOKS,
             key="audiobooks",
             model=Audiobook,
-            batch_size=50,
             params=query(market=check_market(market)),
         )
 
@@ -56,12 +55,12 @@ class AudiobooksEndpoints(EndpointGroup):
         max_items: int | None = None,
     ) -> Paged[SimplifiedChapter]:
         """``GET /audiobooks/{id}/chapters``: an audiobook's chapters, paged (limit up to 50). No scope; both modes."""
-        route = routes.GET_AUDIOBOOK_CHAPTERS.compile(id=ids.to_id(audiobook_id, "audiobook"))
+        route = routes.GET_AUDIOBOOK_CHAPTERS.compile(id=ids.to_id(audiobook_id, "audiobook", arg="audiobook_id"))
         return Paged(
             self._client,
             Request(route, query(market=check_market(market))),
             SimplifiedChapter,
-            limit=check_limit(limit, 50),
+            limit=check_limit(limit, routes.GET_AUDIOBOOK_CHAPTERS.page_limit),
             offset=check_offset(offset),
             max_items=check_max_items(max_items),
         )

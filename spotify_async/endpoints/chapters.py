@@ -21,7 +21,7 @@ class ChaptersEndpoints(EndpointGroup):
 
     def get(self, chapter_id: str, *, market: str | None = None) -> Call[Chapter]:
         """``GET /chapters/{id}``: one chapter with its audiobook. No scope; both modes."""
-        route = routes.GET_A_CHAPTER.compile(id=ids.to_id(chapter_id, "chapter"))
+        route = routes.GET_A_CHAPTER.compile(id=ids.to_id(chapter_id, "chapter", arg="chapter_id"))
         return Call(self._client, Request(route, query(market=check_market(market))), Chapter)
 
     async def get_several(self, chapter_ids: Iterable[str], *, market: str | None = None) -> list[Chapter | None]:
@@ -38,6 +38,5 @@ class ChaptersEndpoints(EndpointGroup):
             batch=routes.GET_SEVERAL_CHAPTERS,
             key="chapters",
             model=Chapter,
-            batch_size=50,
             params=query(market=check_market(market)),
         )

@@ -24,7 +24,7 @@ class EpisodesEndpoints(EndpointGroup):
 
     def get(self, episode_id: str, *, market: str | None = None) -> Call[Episode]:
         """``GET /episodes/{id}``: one episode with its show. Scope ``user-read-playback-position``; both modes."""
-        route = routes.GET_AN_EPISODE.compile(id=ids.to_id(episode_id, "episode"))
+        route = routes.GET_AN_EPISODE.compile(id=ids.to_id(episode_id, "episode", arg="episode_id"))
         return Call(self._client, Request(route, query(market=check_market(market))), Episode)
 
     async def get_several(self, episode_ids: Iterable[str], *, market: str | None = None) -> list[Episode | None]:
@@ -41,6 +41,5 @@ class EpisodesEndpoints(EndpointGroup):
             batch=routes.GET_MULTIPLE_EPISODES,
             key="episodes",
             model=Episode,
-            batch_size=50,
             params=query(market=check_market(market)),
         )

@@ -33,6 +33,7 @@ from ..http.routes import Route
 from ..models import SavedAlbum, SavedEpisode, SavedShow, SavedTrack, SimplifiedAudiobook
 from ._base import (
     EndpointGroup,
+    batch_max,
     check_limit,
     check_market,
     check_max_items,
@@ -46,8 +47,8 @@ __all__ = ["CONTAINS_TYPES", "LIBRARY_BATCH", "SAVE_TYPES", "LibraryEndpoints"]
 
 T = TypeVar("T")
 
-#: at most this many URIs per ``/me/library*`` request
-LIBRARY_BATCH = 40
+#: at most this many URIs per ``/me/library*`` request (the spec's maximum, kept on the routes)
+LIBRARY_BATCH = batch_max(routes.SAVE_LIBRARY_ITEMS)
 #: URI types ``PUT``/``DELETE /me/library`` take (artists and users are followed, playlists followed)
 SAVE_TYPES: frozenset[str] = frozenset({"track", "album", "episode", "show", "audiobook", "artist", "user", "playlist"})
 #: URI types ``GET /me/library/contains`` takes
@@ -62,28 +63,25 @@ class _Family:
     save: Route
     remove: Route
     contains: Route
-    #: the spec's maximum number of ids per request
-    batch: int
     #: ``type=`` query value of ``/me/following`` (artists, users)
     follow_type: str | None = None
 
 
-_TRACKS = _Family("track", routes.SAVE_TRACKS_USER, routes.REMOVE_TRACKS_USER, routes.CHECK_USERS_SAVED_TRACKS, 50)
-_ALBUMS = _Family("album", routes.SAVE_ALBUMS_USER, routes.REMOVE_ALBUMS_USER, routes.CHECK_USERS_SAVED_ALBUMS, 20)
+_TRACKS = _Family("track", routes.SAVE_TRACKS_USER, routes.REMOVE_TRACKS_USER, routes.CHECK_USERS_SAVED_TRACKS)
+_ALBUMS = _Family("album", routes.SAVE_ALBUMS_USER, routes.REMOVE_ALBUMS_USER, routes.CHECK_USERS_SAVED_ALBUMS)
 _EPISODES = _Family(
-    "episode", routes.SAVE_EPISODES_USER, routes.REMOVE_EPISODES_USER, routes.CHECK_USERS_SAVED_EPISODES, 50
+    "episode", routes.SAVE_EPISODES_USER, routes.REMOVE_EPISODES_USER, routes.CHECK_USERS_SAVED_EPISODES
 )
-_SHOWS = _Family("show", routes.SAVE_SHOWS_USER, routes.REMOVE_SHOWS_USER, routes.CHECK_USERS_SAVED_SHOWS, 50)
+_SHOWS = _Family("show", routes.SAVE_SHOWS_USER, routes.REMOVE_SHOWS_USER, routes.CHECK_USERS_SAVED_SHOWS)
 _AUDIOBOOKS = _Family(
     "audiobook",
     routes.SAVE_AUDIOBOOKS_USER,
     routes.REMOVE_AUDIOBOOKS_USER,
     routes.CHECK_USERS_SAVED_AUDIOBOOKS,
-    50,
 )
 _FOLLOW = (routes.FOLLOW_ARTISTS_USERS, routes.UNFOLLOW_ARTISTS_USERS, routes.CHECK_CURRENT_USER_FOLLOWS)
-_ARTISTS = _Family("artist", *_FOLLOW, 50, follow_type="artist")
-_USERS = _Family("user", *_FOLLOW, 50, follow_type="user")
+_ARTISTS = _Family("artist", *_FOLLOW, follow_type="artist")
+_USERS = _Family("user", *_FOLLOW, follow_type="user")
 
 
 async def _all_none(calls: list[Call[None]]) -> None:
@@ -111,17 +109,17 @@ class LibraryEndpoints(EndpointGroup):
         """``PUT /me/library`` (scopes ``user-library-modify``; ``user-follow-modify`` for artists and users;
         ``playlist-modify-public`` for playlists): save or follow Spotify URIs or open.spotify.com URLs of any type,
         40 per request, chunks sent concurrently."""
-        return self._library(routes.SAVE_LIBRARY_ITEMS, ids.to_uris(uris, allowed=SAVE_TYPES))
+        return self._library(routes.SAVE_LIBRARY_ITEMS, ids.to_uris(uris, allowed=SAVE_TYPES, arg="uris"))
 
     def remove(self, uris: Iterable[str]) -> Awaitable[None]:
         """``DELETE /me/library`` (scopes as :meth:`save`): remove or unfollow URIs or URLs of any type, 40 per
         request, chunks sent concurrently."""
-        return self._library(routes.REMOVE_LIBRARY_ITEMS, ids.to_uris(uris, allowed=SAVE_TYPES))
+        return self._library(routes.REMOVE_LIBRARY_ITEMS, ids.to_uris(uris, allowed=SAVE_TYPES, arg="uris"))
 
     def contains(self, uris: Iterable[str]) -> Awaitable[list[bool]]:
         """``GET /me/library/contains`` (scopes ``user-library-read``, ``user-follow-read``,
         ``playlist-read-private``): whether each URI or URL is saved or followed, in input order."""
-        return self._library_contains(ids.to_uris(uris, allowed=CONTAINS_TYPES))
+        return self._library_contains(ids.to_uris(uris, allowed=CONTAINS_TYPES, arg="uris"))
 
     def _library(self, route: Route, uris: Sequence[str]) -> Awaitable[None]:
         calls: list[Call[None]] = [
@@ -153,23 +151,23 @@ class LibraryEndpoints(EndpointGroup):
         return Request(route.compile(), {"ids": joined})
 
     def _typed_write(self, family: _Family, route: Route, values: Iterable[str]) -> Awaitable[None]:
-        wanted = ids.to_ids(values, family.kind)
+        wanted = ids.to_ids(values, family.kind, arg=f"{family.kind}_ids")
         if self._development:
             replacement = routes.SAVE_LIBRARY_ITEMS if route is family.save else routes.REMOVE_LIBRARY_ITEMS
             return self._library(replacement, [f"spotify:{family.kind}:{i}" for i in wanted])
         calls: list[Call[None]] = [
             Call(self._client, self._typed_request(family, route, chunk), None)
-            for chunk in chunked(wanted, family.batch)
+            for chunk in chunked(wanted, batch_max(route))
         ]
         return _all_none(calls)
 
     def _typed_contains(self, family: _Family, values: Iterable[str]) -> Awaitable[list[bool]]:
-        wanted = ids.to_ids(values, family.kind)
+        wanted = ids.to_ids(values, family.kind, arg=f"{family.kind}_ids")
         if self._development:
             return self._library_contains([f"spotify:{family.kind}:{i}" for i in wanted])
         calls: list[Call[list[bool]]] = [
             Call(self._client, self._typed_request(family, family.contains, chunk), list[bool])
-            for chunk in chunked(wanted, family.batch)
+            for chunk in chunked(wanted, batch_max(family.contains))
         ]
         return _all_bools(calls)
 
@@ -282,7 +280,7 @@ class LibraryEndpoints(EndpointGroup):
         """Follow a playlist; scopes ``playlist-modify-public`` (``playlist-modify-private`` with ``public=False``).
         Development mode: ``PUT /me/library``, which has no visibility flag, so ``public=False`` raises
         ``EndpointUnavailable`` there; extended mode: ``PUT /playlists/{playlist_id}/followers``."""
-        pid = ids.to_id(playlist_id, "playlist")
+        pid = ids.to_id(playlist_id, "playlist", arg="playlist_id")
         if public is not None and not isinstance(public, bool):
             raise InvalidInput(f"public must be a bool or None, got {public!r}")
         if self._development:
@@ -300,7 +298,7 @@ class LibraryEndpoints(EndpointGroup):
         """Unfollow a playlist (for its owner: delete it from their library); scopes ``playlist-modify-public``,
         ``playlist-modify-private``. Development mode: ``DELETE /me/library``; extended mode:
         ``DELETE /playlists/{playlist_id}/followers``."""
-        pid = ids.to_id(playlist_id, "playlist")
+        pid = ids.to_id(playlist_id, "playlist", arg="playlist_id")
         if self._development:
             return self._library(routes.REMOVE_LIBRARY_ITEMS, [f"spotify:playlist:{pid}"])
         return Call(self._client, Request(routes.UNFOLLOW_PLAYLIST.compile(playlist_id=pid)), None)
@@ -309,7 +307,7 @@ class LibraryEndpoints(EndpointGroup):
         """Whether the current user follows a playlist; scope ``playlist-read-private`` for private ones.
         Development mode: ``GET /me/library/contains``; extended mode:
         ``GET /playlists/{playlist_id}/followers/contains``."""
-        pid = ids.to_id(playlist_id, "playlist")
+        pid = ids.to_id(playlist_id, "playlist", arg="playlist_id")
         call: Call[list[bool]]
         if self._development:
             call = Call(
@@ -339,7 +337,7 @@ class LibraryEndpoints(EndpointGroup):
             self._client,
             Request(route.compile(), params),
             model,
-            limit=check_limit(limit, 50),
+            limit=check_limit(limit, route.page_limit),
             offset=check_offset(offset),
             max_items=check_max_items(max_items),
         )

@@ -143,9 +143,11 @@ class PlayerEndpoints(EndpointGroup):
         request = Request(routes.GET_THE_USERS_CURRENTLY_PLAYING_TRACK.compile(), params)
         return _NoneOnEmpty(self._client, request, CurrentlyPlaying)
 
-    def devices(self) -> Call[list[Device]]:
+    def devices(self) -> Call[list[Device | None]]:
         """``GET /me/player/devices`` (scope ``user-read-playback-state``): the user's available devices."""
-        return Call(self._client, Request(routes.GET_A_USERS_AVAILABLE_DEVICES.compile()), list[Device], key="devices")
+        return Call(
+            self._client, Request(routes.GET_A_USERS_AVAILABLE_DEVICES.compile()), list[Device | None], key="devices"
+        )
 
     def queue(self) -> Call[Queue]:
         """``GET /me/player/queue`` (scopes ``user-read-currently-playing``, ``user-read-playback-state``): the item
@@ -165,7 +167,7 @@ class PlayerEndpoints(EndpointGroup):
         if after is not None and before is not None:
             raise InvalidInput("pass after or before, not both (Spotify takes one cursor)")
         params = query(
-            limit=check_limit(limit, 50),
+            limit=check_limit(limit, routes.GET_RECENTLY_PLAYED.page_limit),
             after=_timestamp_ms("after", after),
             before=_timestamp_ms("before", before),
         )
@@ -207,14 +209,14 @@ class PlayerEndpoints(EndpointGroup):
         body: dict[str, Any] = {}
         context_type: str | None = None
         if context_uri is not None:
-            ref = ids.to_ref(context_uri)
+            ref = ids.to_ref(context_uri, arg="context_uri")
             if ref.type not in _CONTEXTS:
                 raise InvalidInput(f"context_uri must be an album, artist, playlist or show, not a {ref.type}")
             context_type = ref.type
             body["context_uri"] = ref.uri
         wanted: list[str] | None = None
         if uris is not None:
-            wanted = ids.to_uris(uris, allowed=_PLAYABLE)
+            wanted = ids.to_uris(uris, allowed=_PLAYABLE, arg="uris")
             if not wanted:
                 raise InvalidInput("uris is empty: pass at least one track or episode URI, or leave it out to resume")
             body["uris"] = wanted

@@ -25,15 +25,15 @@ from ..http.call import Call, Paged
 from ..http.response import Request
 from ..http.routes import Route
 from ..models import Image, Playlist, PlaylistTrack, SnapshotId
-from ._base import EndpointGroup, check_limit, check_market, check_max_items, check_offset, chunked, query
+from ._base import EndpointGroup, batch_max, check_limit, check_market, check_max_items, check_offset, chunked, query
 
 __all__ = ["COVER_IMAGE_MAX_BYTES", "PLAYLIST_WRITE_BATCH", "PlaylistsEndpoints"]
 
 _ADDITIONAL = frozenset({"track", "episode"})
 #: what a playlist holds: item writes take track and episode URIs
 _ITEM_TYPES = frozenset({"track", "episode"})
-#: at most this many items per playlist write request
-PLAYLIST_WRITE_BATCH = 100
+#: at most this many items per playlist write request (the spec's maximum, kept on the routes)
+PLAYLIST_WRITE_BATCH = batch_max(routes.ADD_ITEMS_TO_PLAYLIST)
 #: Spotify's limit for a cover upload: the base64-encoded payload, not the JPEG itself
 COVER_IMAGE_MAX_BYTES = 256 * 1024
 _JPEG_MAGIC = b"\xff\xd8\xff"
@@ -54,7 +54,7 @@ def _snapshot(answer: SnapshotId) -> str:
     return answer.snapshot_id
 
 
-def _images(answer: list[Image] | None) -> list[Image]:
+def _images(answer: list[Image | None] | None) -> list[Image | None]:
     # a playlist without any cover answers null rather than []
     return answer or []
 
@@ -96,28 +96,32 @@ def _check_position(name: str, value: int, *, minimum: int = 0) -> int:
 
 def _item_uris(uris: Iterable[str]) -> list[str]:
     # bare ids are refused: a playlist holds tracks and episodes, so an id alone does not say which
-    return ids.to_uris(uris, allowed=_ITEM_TYPES)
+    return ids.to_uris(uris, allowed=_ITEM_TYPES, arg="uris")
+
+
+#: why ``positions`` is refused (see :meth:`PlaylistsEndpoints.remove_items`)
+_NO_POSITIONS = (
+    "'positions' is not part of DELETE /playlists/{id}/items in the current Web API reference (nor of the legacy "
+    "/tracks), and Spotify has removed every occurrence of the URI whatever positions said since 2024; to remove "
+    "one occurrence, read the items and replace_items() with the ones to keep"
+)
 
 
 def _removal(entry: str | Mapping[str, Any], index: int) -> dict[str, Any]:
-    """One entry of the DELETE body: ``{"uri": ...}`` plus ``positions`` when given."""
+    """One entry of the DELETE body: ``{"uri": ...}``, the only key the reference declares."""
     if isinstance(entry, str):
-        return {"uri": ids.to_uris([entry], allowed=_ITEM_TYPES)[0]}
+        return {"uri": ids.to_uris([entry], allowed=_ITEM_TYPES, arg="items")[0]}
     if not isinstance(entry, Mapping) or "uri" not in entry:
-        raise InvalidInput(f"item {index}: expected a URI or a mapping with 'uri' (and optional 'positions')")
-    unknown = set(entry) - {"uri", "positions"}
+        raise InvalidInput(f"items: item {index}: expected a URI or a mapping with 'uri'")
+    if "positions" in entry:
+        raise InvalidInput(f"items: item {index}: {_NO_POSITIONS}")
+    unknown = set(entry) - {"uri"}
     if unknown:
-        raise InvalidInput(f"item {index}: unknown keys {sorted(unknown)}: only 'uri' and 'positions'")
+        raise InvalidInput(f"items: item {index}: unknown keys {sorted(unknown)}: only 'uri'")
     try:
-        out: dict[str, Any] = {"uri": ids.to_uris([entry["uri"]], allowed=_ITEM_TYPES)[0]}
+        return {"uri": ids.to_uris([entry["uri"]], allowed=_ITEM_TYPES)[0]}
     except InvalidInput as exc:
-        raise InvalidInput(f"item {index}: {exc}") from None
-    positions = entry.get("positions")
-    if positions is not None:
-        if isinstance(positions, (str, bytes)) or not isinstance(positions, Iterable):
-            raise InvalidInput(f"item {index}: positions must be a list of integers")
-        out["positions"] = [_check_position(f"item {index} position", p) for p in positions]
-    return out
+        raise InvalidInput(f"items: item {index}: {exc}") from None
 
 
 async def _in_order(calls: Sequence[Call[str]]) -> str:
@@ -149,7 +153,7 @@ class PlaylistsEndpoints(EndpointGroup):
         additional_types: Sequence[str] | None = None,
     ) -> Call[Playlist]:
         """``GET /playlists/{playlist_id}``: one playlist (items come only for playlists the user owns or shares)."""
-        route = routes.GET_PLAYLIST.compile(playlist_id=ids.to_id(playlist_id, "playlist"))
+        route = routes.GET_PLAYLIST.compile(playlist_id=ids.to_id(playlist_id, "playlist", arg="playlist_id"))
         params = query(market=check_market(market), fields=fields, additional_types=_additional_types(additional_types))
         return Call(self._client, Request(route, params), Playlist)
 
@@ -169,26 +173,25 @@ class PlaylistsEndpoints(EndpointGroup):
         the first page, iterate for every entry.
 
         Entries hold a track, an episode, or (for a type this SDK does not know) an ``UnknownItem``. Page size is at
-        most 50 in development mode and 100 in extended mode. ``legacy_tracks_endpoint=True`` sends
-        ``GET /playlists/{playlist_id}/tracks`` instead, in extended mode only.
+        most 50 (the spec's maximum for ``/items``); ``legacy_tracks_endpoint=True`` sends
+        ``GET /playlists/{playlist_id}/tracks`` instead, in extended mode only, whose pages go up to 100.
         """
         route = self._items_route(routes.GET_PLAYLISTS_ITEMS, routes.GET_PLAYLISTS_TRACKS, legacy_tracks_endpoint)
-        compiled = route.compile(playlist_id=ids.to_id(playlist_id, "playlist"))
+        compiled = route.compile(playlist_id=ids.to_id(playlist_id, "playlist", arg="playlist_id"))
         params = query(market=check_market(market), fields=fields, additional_types=_additional_types(additional_types))
-        maximum = 50 if self._client.mode == "development" else 100
         return Paged(
             self._client,
             Request(compiled, params),
             PlaylistTrack,
-            limit=check_limit(limit, maximum),
+            limit=check_limit(limit, route.page_limit),
             offset=check_offset(offset),
             max_items=check_max_items(max_items),
         )
 
-    def cover_image(self, playlist_id: str) -> Call[list[Image]]:
+    def cover_image(self, playlist_id: str) -> Call[list[Image | None]]:
         """``GET /playlists/{playlist_id}/images``: the cover in its sizes (empty when the playlist has none)."""
-        route = routes.GET_PLAYLIST_COVER.compile(playlist_id=ids.to_id(playlist_id, "playlist"))
-        return Call(self._client, Request(route), list[Image] | None, transform=_images)
+        route = routes.GET_PLAYLIST_COVER.compile(playlist_id=ids.to_id(playlist_id, "playlist", arg="playlist_id"))
+        return Call(self._client, Request(route), list[Image | None] | None, transform=_images)
 
     # ---- creating and changing details --------------------------------------------------------------------------
 
@@ -222,7 +225,7 @@ class PlaylistsEndpoints(EndpointGroup):
         who the token's user is; for that user it sends ``POST /me/playlists``, which does the same thing, and for
         anyone else it raises ``EndpointUnavailable`` without creating anything.
         """
-        uid = ids.user_id(user_id)
+        uid = ids.user_id(user_id, arg="user_id")
         body = self._creation(name, public, collaborative, description)
         if self._client.mode == "extended":
             route = routes.CREATE_PLAYLIST_FOR_USER.compile(user_id=uid)
@@ -261,7 +264,9 @@ class PlaylistsEndpoints(EndpointGroup):
     ) -> Call[None]:
         """``PUT /playlists/{playlist_id}`` (scopes ``playlist-modify-public``, ``playlist-modify-private``): change
         the name, visibility, collaborative flag or description of a playlist the user owns."""
-        route = routes.CHANGE_PLAYLIST_DETAILS.compile(playlist_id=ids.to_id(playlist_id, "playlist"))
+        route = routes.CHANGE_PLAYLIST_DETAILS.compile(
+            playlist_id=ids.to_id(playlist_id, "playlist", arg="playlist_id")
+        )
         body = _details(name, public, collaborative, description)
         if not body:
             raise InvalidInput("change_details needs at least one of name, public, collaborative, description")
@@ -285,7 +290,7 @@ class PlaylistsEndpoints(EndpointGroup):
         More than 100 items go in chunks of 100, sent in order one after the other, ``position`` advanced by each
         chunk so the items stay contiguous. ``legacy_tracks_endpoint=True``: ``POST .../tracks`` (extended mode).
         """
-        pid = ids.to_id(playlist_id, "playlist")
+        pid = ids.to_id(playlist_id, "playlist", arg="playlist_id")
         wanted = _item_uris(uris)
         if not wanted:
             raise InvalidInput("add_items needs at least one URI")
@@ -315,7 +320,7 @@ class PlaylistsEndpoints(EndpointGroup):
         ``POST .../items``, so the playlist is briefly partial. ``legacy_tracks_endpoint=True``: ``.../tracks``
         (extended mode).
         """
-        pid = ids.to_id(playlist_id, "playlist")
+        pid = ids.to_id(playlist_id, "playlist", arg="playlist_id")
         wanted = _item_uris(uris)
         route = self._items_route(
             routes.REORDER_OR_REPLACE_PLAYLISTS_ITEMS,
@@ -349,7 +354,7 @@ class PlaylistsEndpoints(EndpointGroup):
         """``PUT /playlists/{playlist_id}/items`` (scopes ``playlist-modify-public``, ``playlist-modify-private``):
         move ``range_length`` items starting at ``range_start`` to before ``insert_before``, against ``snapshot_id``
         when given; returns the new snapshot id. ``legacy_tracks_endpoint=True``: ``.../tracks`` (extended mode)."""
-        pid = ids.to_id(playlist_id, "playlist")
+        pid = ids.to_id(playlist_id, "playlist", arg="playlist_id")
         body: dict[str, Any] = {
             "range_start": _check_position("range_start", range_start),
             "insert_before": _check_position("insert_before", insert_before),
@@ -375,24 +380,24 @@ class PlaylistsEndpoints(EndpointGroup):
         legacy_tracks_endpoint: bool = False,
     ) -> Awaitable[str]:
         """``DELETE /playlists/{playlist_id}/items`` (scopes ``playlist-modify-public``, ``playlist-modify-private``):
-        remove every occurrence of each URI, or only those at ``positions`` with ``{"uri": ..., "positions": [...]}``
-        entries; against ``snapshot_id`` when given. Returns the new snapshot id.
+        remove every occurrence of each URI (or ``{"uri": ...}`` mapping), against ``snapshot_id`` when given.
+        Returns the new snapshot id.
 
-        More than 100 entries go in chunks of 100, in order, each against the same ``snapshot_id`` (positions refer
-        to that version, so removing more than 100 entries by position needs one). ``legacy_tracks_endpoint=True``:
-        ``DELETE .../tracks`` with body key ``tracks`` (extended mode).
+        ``positions`` (removing one occurrence of a URI) is refused with ``InvalidInput``: the current reference
+        declares only ``uri`` in ``items[]`` for this endpoint (and for the legacy ``/tracks``), and since 2024 the
+        live API has removed every occurrence whatever positions said, so sending them would only promise what does
+        not happen. To remove one occurrence, read the items and :meth:`replace_items` with those to keep.
+
+        More than 100 entries go in chunks of 100, in order, each against the same ``snapshot_id``.
+        ``legacy_tracks_endpoint=True``: ``DELETE .../tracks`` with body key ``tracks`` (extended mode).
         """
-        pid = ids.to_id(playlist_id, "playlist")
+        pid = ids.to_id(playlist_id, "playlist", arg="playlist_id")
         if isinstance(items, (str, bytes, Mapping)):
-            raise InvalidInput("expected a list of URIs or {'uri', 'positions'} mappings (wrap a single one in a list)")
+            raise InvalidInput("items: expected a list of URIs or {'uri': ...} mappings (wrap a single one in a list)")
         entries = [_removal(entry, index) for index, entry in enumerate(items)]
         if not entries:
             raise InvalidInput("remove_items needs at least one item")
         snapshot = _optional_text("snapshot_id", snapshot_id, empty_ok=False)
-        if len(entries) > PLAYLIST_WRITE_BATCH and snapshot is None and any("positions" in e for e in entries):
-            raise InvalidInput(
-                "removing more than 100 entries by position needs snapshot_id: positions shift after each request"
-            )
         route = self._items_route(routes.REMOVE_ITEMS_PLAYLIST, routes.REMOVE_TRACKS_PLAYLIST, legacy_tracks_endpoint)
         key = "tracks" if route is routes.REMOVE_TRACKS_PLAYLIST else "items"
         compiled = route.compile(playlist_id=pid)
@@ -413,7 +418,9 @@ class PlaylistsEndpoints(EndpointGroup):
         The bytes must be a JPEG, and their base64 encoding (what is sent, and what Spotify counts) at most 256 KB,
         which allows a JPEG of about 192 KB. Spotify answers 202 and processes the image afterwards.
         """
-        route = routes.UPLOAD_CUSTOM_PLAYLIST_COVER.compile(playlist_id=ids.to_id(playlist_id, "playlist"))
+        route = routes.UPLOAD_CUSTOM_PLAYLIST_COVER.compile(
+            playlist_id=ids.to_id(playlist_id, "playlist", arg="playlist_id")
+        )
         if not isinstance(jpeg, (bytes, bytearray, memoryview)):
             raise InvalidInput(f"jpeg must be bytes, got {type(jpeg).__name__} (read the file in binary mode)")
         raw = bytes(jpeg)

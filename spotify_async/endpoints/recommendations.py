@@ -18,7 +18,7 @@ from ..http import routes
 from ..http.call import Call
 from ..http.response import Request
 from ..models import AudioAnalysis, AudioFeatures, Recommendations
-from ._base import EndpointGroup, check_limit, check_market, chunked, gather_ordered, id_list, query
+from ._base import EndpointGroup, batch_max, check_limit, check_market, chunked, gather_ordered, id_list, query
 
 __all__ = ["MAX_SEEDS", "TUNABLE_ATTRIBUTES", "RecommendationsEndpoints"]
 
@@ -56,7 +56,7 @@ def _seed_list(values: Sequence[str] | None, kind: str) -> list[str]:
         if bad:
             raise InvalidInput(f"invalid genre seed(s) {bad}: see genre_seeds() for the names Spotify accepts")
         return list(values)
-    return id_list(values, kind)
+    return id_list(values, kind, arg=f"seed_{kind}s")
 
 
 def _tunable(name: str, value: Any) -> str:
@@ -114,7 +114,7 @@ class RecommendationsEndpoints(EndpointGroup):
             seed_artists=artists or None,
             seed_tracks=tracks or None,
             seed_genres=genres or None,
-            limit=check_limit(limit, 100) if limit is not None else None,
+            limit=check_limit(limit, routes.GET_RECOMMENDATIONS.page_limit) if limit is not None else None,
             market=check_market(market),
         )
         params.update(tuned)
@@ -127,7 +127,7 @@ class RecommendationsEndpoints(EndpointGroup):
 
     def audio_features(self, track_id: str) -> Call[AudioFeatures]:
         """``GET /audio-features/{id}``: one track's acoustic attributes. No scope; extended mode only."""
-        route = routes.GET_AUDIO_FEATURES.compile(id=ids.to_id(track_id, "track"))
+        route = routes.GET_AUDIO_FEATURES.compile(id=ids.to_id(track_id, "track", arg="track_id"))
         return Call(self._client, Request(route), AudioFeatures)
 
     async def several_audio_features(self, track_ids: Iterable[str]) -> list[AudioFeatures | None]:
@@ -144,12 +144,12 @@ class RecommendationsEndpoints(EndpointGroup):
                 list[AudioFeatures | None],
                 key="audio_features",
             )
-            for chunk in chunked(wanted, 100)
+            for chunk in chunked(wanted, batch_max(routes.GET_SEVERAL_AUDIO_FEATURES))
         ]
         results = await gather_ordered(calls)
         return [item for chunk in results for item in chunk]
 
     def audio_analysis(self, track_id: str) -> Call[AudioAnalysis]:
         """``GET /audio-analysis/{id}``: one track's bars, beats, sections, segments. No scope; extended mode only."""
-        route = routes.GET_AUDIO_ANALYSIS.compile(id=ids.to_id(track_id, "track"))
+        route = routes.GET_AUDIO_ANALYSIS.compile(id=ids.to_id(track_id, "track", arg="track_id"))
         return Call(self._client, Request(route), AudioAnalysis)

@@ -40,7 +40,7 @@ class SearchEndpoints(EndpointGroup):
 
     def _limit(self, limit: int | None) -> int:
         # at most 10 per page since February 2026 (default 5), as the spec says for every app
-        return check_limit(limit, 10, default=10)
+        return check_limit(limit, routes.SEARCH.page_limit, default=10)
 
     @staticmethod
     def _offset(offset: int) -> int:

@@ -24,7 +24,7 @@ class ShowsEndpoints(EndpointGroup):
 
     def get(self, show_id: str, *, market: str | None = None) -> Call[Show]:
         """``GET /shows/{id}``: one show with its first episodes. Scope ``user-read-playback-position``; both modes."""
-        route = routes.GET_A_SHOW.compile(id=ids.to_id(show_id, "show"))
+        route = routes.GET_A_SHOW.compile(id=ids.to_id(show_id, "show", arg="show_id"))
         return Call(self._client, Request(route, query(market=check_market(market))), Show)
 
     async def get_several(self, show_ids: Iterable[str], *, market: str | None = None) -> list[SimplifiedShow | None]:
@@ -43,7 +43,6 @@ class ShowsEndpoints(EndpointGroup):
             key="shows",
             model=SimplifiedShow,
             single_model=Show,
-            batch_size=50,
             params=query(market=check_market(market)),
         )
 
@@ -60,12 +59,12 @@ class ShowsEndpoints(EndpointGroup):
 
         Scope ``user-read-playback-position`` (fills ``resume_point``).
         """
-        route = routes.GET_A_SHOWS_EPISODES.compile(id=ids.to_id(show_id, "show"))
+        route = routes.GET_A_SHOWS_EPISODES.compile(id=ids.to_id(show_id, "show", arg="show_id"))
         return Paged(
             self._client,
             Request(route, query(market=check_market(market))),
             SimplifiedEpisode,
-            limit=check_limit(limit, 50),
+            limit=check_limit(limit, routes.GET_A_SHOWS_EPISODES.page_limit),
             offset=check_offset(offset),
             max_items=check_max_items(max_items),
         )

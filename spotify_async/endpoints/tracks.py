@@ -24,7 +24,7 @@ class TracksEndpoints(EndpointGroup):
 
     def get(self, track_id: str, *, market: str | None = None) -> Call[Track]:
         """``GET /tracks/{id}``: one track (an id, URI or URL). No scope; both modes."""
-        route = routes.GET_TRACK.compile(id=ids.to_id(track_id, "track"))
+        route = routes.GET_TRACK.compile(id=ids.to_id(track_id, "track", arg="track_id"))
         return Call(self._client, Request(route, query(market=check_market(market))), Track)
 
     async def get_several(self, track_ids: Iterable[str], *, market: str | None = None) -> list[Track | None]:
@@ -41,6 +41,5 @@ class TracksEndpoints(EndpointGroup):
             batch=routes.GET_SEVERAL_TRACKS,
             key="tracks",
             model=Track,
-            batch_size=50,
             params=query(market=check_market(market)),
         )

@@ -42,7 +42,7 @@ class UsersEndpoints(EndpointGroup):
 
     def get(self, user_id: str) -> Call[PublicUser]:
         """``GET /users/{user_id}``: anyone's public profile. No scope; extended mode only (use :meth:`me`)."""
-        route = routes.GET_USERS_PROFILE.compile(user_id=ids.user_id(user_id))
+        route = routes.GET_USERS_PROFILE.compile(user_id=ids.user_id(user_id, arg="user_id"))
         return Call(self._client, Request(route), PublicUser)
 
     def playlists(
@@ -53,12 +53,12 @@ class UsersEndpoints(EndpointGroup):
         Limit up to 50. Scopes ``playlist-read-private``, ``playlist-read-collaborative``. Development mode: use
         :meth:`my_playlists` for the current user.
         """
-        route = routes.GET_LIST_USERS_PLAYLISTS.compile(user_id=ids.user_id(user_id))
+        route = routes.GET_LIST_USERS_PLAYLISTS.compile(user_id=ids.user_id(user_id, arg="user_id"))
         return Paged(
             self._client,
             Request(route),
             SimplifiedPlaylist,
-            limit=check_limit(limit, 50),
+            limit=check_limit(limit, routes.GET_LIST_USERS_PLAYLISTS.page_limit),
             offset=check_offset(offset),
             max_items=check_max_items(max_items),
         )
@@ -74,7 +74,7 @@ class UsersEndpoints(EndpointGroup):
             self._client,
             Request(routes.GET_A_LIST_OF_CURRENT_USERS_PLAYLISTS.compile()),
             SimplifiedPlaylist,
-            limit=check_limit(limit, 50),
+            limit=check_limit(limit, routes.GET_A_LIST_OF_CURRENT_USERS_PLAYLISTS.page_limit),
             offset=check_offset(offset),
             max_items=check_max_items(max_items),
         )
@@ -96,7 +96,7 @@ class UsersEndpoints(EndpointGroup):
             self._client,
             Request(routes.GET_USERS_TOP_ARTISTS.compile(), query(time_range=_time_range(time_range))),
             Artist,
-            limit=check_limit(limit, 50),
+            limit=check_limit(limit, routes.GET_USERS_TOP_ARTISTS.page_limit),
             offset=check_offset(offset),
             max_items=check_max_items(max_items),
         )
@@ -118,7 +118,7 @@ class UsersEndpoints(EndpointGroup):
             self._client,
             Request(routes.GET_USERS_TOP_TRACKS.compile(), query(time_range=_time_range(time_range))),
             Track,
-            limit=check_limit(limit, 50),
+            limit=check_limit(limit, routes.GET_USERS_TOP_TRACKS.page_limit),
             offset=check_offset(offset),
             max_items=check_max_items(max_items),
         )
@@ -132,8 +132,8 @@ class UsersEndpoints(EndpointGroup):
         """
         params = query(
             type="artist",
-            after=ids.to_id(after, "artist") if after is not None else None,
-            limit=check_limit(limit, 50),
+            after=ids.to_id(after, "artist", arg="after") if after is not None else None,
+            limit=check_limit(limit, routes.GET_FOLLOWED.page_limit),
         )
         return CursorPaged(
             self._client,

@@ -8,14 +8,37 @@ awaited, and argument errors are raised when the method is called, before anythi
 A :class:`Paged` is what paged endpoints return. Awaiting it gives the first :class:`~spotify_async.models.Page`;
 ``async for item in paged`` yields every item in order, fetching the remaining offset pages concurrently (at most
 ``Config.page_prefetch`` ahead of the consumer) once the first page has told the total; ``paged.pages()`` yields the pages
-themselves; ``max_items`` caps how many items are yielded. Leaving the loop early cancels the pages still in flight.
-:class:`CursorPaged` walks cursor pages (recently played, followed artists) by following ``next``.
+themselves; ``max_items`` caps how many entries are read. Leaving the loop early cancels the pages still in flight.
+:class:`CursorPaged` walks cursor pages (recently played, followed artists).
+
+When paging ends
+----------------
+``total`` is a hint, never the end: search totals are estimates, a playlist grows while it is read, and a server may
+simply be wrong (one answered 30 million with empty pages). Offset paging uses ``total`` only to decide how far ahead
+to prefetch; it stops at the first page, in order, whose ``next`` is ``null`` or whose ``items`` are empty, and
+cancels what is still in flight (at most ``page_prefetch`` requests are wasted on a ``total`` that is too large).
+Past ``total``, while pages still name a ``next``, it goes on one page at a time. A ``fields=`` projection that leaves
+``next`` out of the pages says nothing about the end: there, and only there, ``total`` decides. The offset step is the
+one the first page's ``next`` names (a server that silently serves fewer items than asked would otherwise have
+stretches skipped).
+
+Cursor paging never sends the server's ``next`` URL as it is: the next request is the *original* request (every query
+parameter the caller's method set, such as ``type=artist``) plus the cursor read from ``next`` (``after`` or
+``before``) and its ``limit``. A cursor that has been seen before would loop for ever: paging stops there and logs a
+warning.
+
+``null`` entries
+----------------
+Spotify answers ``null`` for an item it can no longer resolve (still counted in ``total``). Pages keep those entries
+at their positions (``Page.items`` is ``list[T | None]``, so offsets still line up); ``async for`` over a paged call
+skips them and yields only items, and ``max_items`` counts entries read, ``null`` ones included.
 """
 
 from __future__ import annotations
 
 import asyncio
 import gc
+import logging
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Generator
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -23,7 +46,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import orjson
 
-from ..errors import ModelError
+from ..errors import ModelError, NotModified
 from ..models import CursorPage, Page
 from .response import Request, Response
 
@@ -31,6 +54,8 @@ if TYPE_CHECKING:
     from ..session import Spotify
 
 __all__ = ["Call", "CursorPaged", "Paged"]
+
+log = logging.getLogger("spotify_async.http")
 
 T = TypeVar("T")
 P = TypeVar("P")
@@ -59,6 +84,16 @@ def parse_body(client: Spotify, response: Response, model: Any, key: str | None)
     cyclic collector would run several times over them although JSON trees and models hold no cycles. Pausing it for
     that stretch saves 8-20 % of a crawler's CPU; it is switched back on right after, and only if it was on.
     """
+    if response.status == 304:
+        # a conditional request's answer: the layer that sent the condition (an HTTP cache) owns it; the models
+        # never see its empty body
+        raise NotModified(
+            304,
+            "not modified: a 304 has no body to structure (answer it from the cached copy that sent the condition)",
+            method=response.method,
+            url=response.url,
+            headers=response.headers,
+        )
     pause = len(response.body) >= GC_PAUSE_BYTES and gc.isenabled()
     if pause:
         gc.disable()
@@ -162,7 +197,8 @@ class _Pages(Generic[P, T]):
     async def __aiter__(self) -> AsyncIterator[T]:
         async for page in self.pages():
             for item in page.items:  # type: ignore[attr-defined]
-                yield item
+                if item is not None:  # an entry Spotify could not resolve (see the module docstring)
+                    yield item
 
     async def collect(self) -> list[T]:
         """Every item as a list (mind the memory for very long lists: iterate instead)."""
@@ -194,6 +230,16 @@ class Paged(_Pages[Page[T], T]):
     def __repr__(self) -> str:
         return f"<Paged {self._request.route.path} limit={self._limit} offset={self._offset}>"
 
+    def _last_page(self, page: Page[Any]) -> bool:
+        """The page ends the list: it is empty, or its ``next`` is ``null``. A ``fields=`` projection that leaves
+        ``next`` out says nothing about the end, so there (and only there) ``total`` decides."""
+        if not page.items:
+            return True
+        fields = self._params.get("fields")
+        if fields is not None and "next" not in fields:
+            return page.offset + len(page.items) >= page.total
+        return page.next is None
+
     def _request_at(self, offset: int) -> Request:
         params = dict(self._params)
         params["limit"] = str(self._limit)
@@ -204,46 +250,65 @@ class Paged(_Pages[Page[T], T]):
         return self._request_at(self._offset)
 
     async def pages(self) -> AsyncIterator[Page[T]]:
-        """Every page in order; later pages are fetched concurrently once the total is known."""
+        """Every page in order; later pages are fetched concurrently while ``total`` says there are more, and paging
+        stops at the first page whose ``next`` is ``null`` or whose ``items`` are empty (see the module docstring)."""
         budget = self._max_items
+        limit = self._limit
         first, _ = await self._fetch(self._first_request())
-        if budget is not None and len(first.items) > budget:
-            first.items = first.items[:budget]
-        yield first
         if budget is not None:
+            if len(first.items) > budget:
+                first.items = first.items[:budget]
             budget -= len(first.items)
-            if budget <= 0:
-                return
-        end = first.total
-        if self._max_items is not None:
-            end = min(end, self._offset + self._max_items)
-        offsets = iter(range(self._offset + self._limit, end, self._limit))
-        ahead = self._client._config.page_prefetch
+        yield first
+        if self._last_page(first) or (budget is not None and budget <= 0):
+            return
+        cap = self._offset + self._max_items if self._max_items is not None else None
+        ahead = max(1, self._client._config.page_prefetch)
+        # the step is what the server's `next` says when it says one: a server that serves fewer items than asked
+        # (a silently clamped limit) would otherwise have whole stretches skipped
+        step = _step(first, self._offset) or limit
+        next_offset = self._offset + step
+        last = first
         pending: deque[asyncio.Task[tuple[Page[T], Response]]] = deque()
 
         def schedule() -> None:
-            offset = next(offsets, None)
-            if offset is not None:
-                pending.append(asyncio.ensure_future(self._fetch(self._request_at(offset))))
+            nonlocal next_offset
+            pending.append(asyncio.ensure_future(self._fetch(self._request_at(next_offset))))
+            next_offset += step
 
         try:
-            for _ in range(ahead):
-                schedule()
-            while pending:
+            while True:
+                # prefetch only as far as the latest total says; beyond it, one page at a time while `next` says so
+                while len(pending) < ahead and next_offset < last.total and (cap is None or next_offset < cap):
+                    schedule()
+                if not pending:
+                    if cap is not None and next_offset >= cap:
+                        return
+                    schedule()
                 page, _ = await pending.popleft()
-                schedule()
                 if budget is not None:
                     if len(page.items) > budget:
                         page.items = page.items[:budget]
                     budget -= len(page.items)
+                if not page.items:
+                    return  # an empty page ends the list whatever `total` says; not yielded
                 yield page
-                if budget is not None and budget <= 0:
+                if self._last_page(page) or (budget is not None and budget <= 0):
                     return
+                last = page
         finally:
             for task in pending:
                 task.cancel()
             if pending:
                 await asyncio.gather(*pending, return_exceptions=True)
+
+
+def _step(page: Page[Any], offset: int) -> int | None:
+    """How far the server's ``next`` moves the offset, when it names one further on."""
+    named = _query_value(page.next, "offset") if page.next else None
+    if named is None or not named.isdigit() or int(named) <= offset:
+        return None
+    return int(named) - offset
 
 
 class CursorPaged(_Pages[CursorPage[T], T]):
@@ -253,10 +318,13 @@ class CursorPaged(_Pages[CursorPage[T], T]):
     _page_model = CursorPage
 
     async def pages(self) -> AsyncIterator[CursorPage[T]]:
-        """Every page in order, one after the other (each cursor comes from the page before)."""
+        """Every page in order, one after the other (each cursor comes from the page before). Each request is the
+        original one plus the cursor; paging stops on a page without ``next``, an empty page, or a repeated cursor."""
         budget = self._max_items
-        request: Request | None = self._request
-        while request is not None:
+        original = dict(self._request.params or {})
+        seen: set[tuple[str, str]] = set()
+        request: Request = self._request
+        while True:
             page, _ = await self._fetch(request)
             if budget is not None:
                 page.items = page.items[:budget]
@@ -264,5 +332,42 @@ class CursorPaged(_Pages[CursorPage[T], T]):
             yield page
             if not page.next or not page.items or (budget is not None and budget <= 0):
                 return
-            # follow the cursor on our own route: the token never goes to a host named in a response body
-            request = Request(self._request.route, dict(parse_qsl(urlsplit(page.next).query)))
+            cursor = _cursor(page)
+            if cursor is None:
+                return
+            if cursor in seen or original.get(cursor[0]) == cursor[1]:
+                log.warning(
+                    "%s: the server answered a cursor it had already given (%s=%s); stopping instead of looping",
+                    self._request.route.path,
+                    *cursor,
+                )
+                return
+            seen.add(cursor)
+            params = {k: v for k, v in original.items() if k not in ("after", "before")}
+            params[cursor[0]] = cursor[1]
+            next_limit = _query_value(page.next, "limit")
+            if next_limit is not None:
+                params["limit"] = next_limit
+            # our own route and base URL: the token never goes to a host named in a response body
+            request = Request(self._request.route, params)
+
+
+def _query_value(url: str, name: str) -> str | None:
+    """The first value of query parameter ``name`` in ``url``, or None."""
+    for key, value in parse_qsl(urlsplit(url).query):
+        if key == name:
+            return value
+    return None
+
+
+def _cursor(page: CursorPage[Any]) -> tuple[str, str] | None:
+    """The (``after`` | ``before``, value) that ``next`` names, else the page's ``cursors.after``; None at the end."""
+    if not page.next:
+        return None
+    for key in ("after", "before"):
+        value = _query_value(page.next, key)
+        if value:
+            return key, value
+    if page.cursors is not None and page.cursors.after:
+        return "after", page.cursors.after
+    return None

@@ -29,7 +29,8 @@ class Request:
     json: Any = None
     data: bytes | None = None
     content_type: str | None = None
-    #: an absolute URL to use instead of ``api_base + route.path`` (following a cursor page's ``next``)
+    #: an absolute URL to use instead of ``api_base + route.path``; the SDK's own paging never sets it (it rebuilds
+    #: every page request on its route and ``api_base``, so a token never goes where a response body points)
     url: str | None = None
 
 

@@ -2,22 +2,27 @@
 whether development-mode apps may call it.
 
 Routes are data, not behaviour: an endpoint method compiles one (``ROUTE.compile(id=...)``) and hands it to the
-scheduler. Each constant names the spec's ``operationId`` as a string literal so coverage can be checked against
-``openapi.yml`` mechanically. The dev-mode column comes from Spotify's 2024 and 2026 changes (``endpoints.tsv``).
+scheduler. Routes also carry the spec's page-size maximum (``page_limit``) and id-list maximum (``batch_max``), which
+endpoints read and ``tests/endpoints/test_route_limits.py`` compares with ``openapi.yml``. Each constant names the
+spec's ``operationId`` as a string literal so coverage can be checked against ``openapi.yml`` mechanically. The dev-mode column comes from Spotify's 2024 and 2026 changes (``endpoints.tsv``).
 """
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 from urllib.parse import quote
 
 import attrs
+
+from ..errors import InvalidInput
 
 __all__ = ["ALL_ROUTES", "CompiledRoute", "DevStatus", "Route"]
 
 #: available: unchanged; added: new in 2026-02 (both modes); removed: gone for dev-mode apps in 2026-02;
 #: restricted: gone for new and dev-mode apps since 2024-11-27.
 DevStatus = Literal["available", "added", "removed", "restricted"]
+_PARAMETER = re.compile(r"\{(\w+)\}")
 
 
 @attrs.define(slots=True, eq=False)
@@ -44,6 +49,10 @@ class Route:
     dev_status: DevStatus = "available"
     #: what development-mode apps use instead, when Spotify named a replacement
     replacement: str | None = None
+    #: the spec's maximum ``limit`` (page size) for a paged operation; ``None`` when it takes no ``limit``
+    page_limit: int | None = None
+    #: the spec's maximum number of ids or URIs in one request (query or body); ``None`` when it takes no list
+    batch_max: int | None = None
 
     @property
     def idempotent(self) -> bool:
@@ -54,12 +63,36 @@ class Route:
         return self.dev_status in ("available", "added")
 
     def compile(self, **params: str) -> CompiledRoute:
-        """Fill the path template; values are percent-quoted (ids are validated before they get here)."""
+        """Fill the path template, each value as exactly one path segment.
+
+        Ids are validated before they get here, but this is the one place every path is built, so it also makes sure
+        no value can change which endpoint is called. Base-62 ids (nearly every call) need no quoting; anything else
+        (user ids, category ids) is percent-quoted with nothing kept safe, so ``/``, ``?``, ``#`` and ``%`` cannot
+        add a segment, a query or a fragment. A value that is empty or made only of dots is refused with
+        :class:`~spotify_async.errors.InvalidInput`: URL normalisation (aiohttp's, a proxy's) removes ``.`` and
+        climbs over ``..``, so ``/users/..`` would be sent as ``/`` with the caller's token. Quoting cannot save
+        those: ``%2E`` is the encoding of an unreserved character, which normalisers are allowed to decode.
+        """
         if not params:
             return CompiledRoute(self, self.path)
-        # base-62 ids (nearly every call) need no quoting; anything else (user ids, category ids) is percent-quoted
-        values = {k: v if v.isascii() and v.isalnum() else quote(v, safe="") for k, v in params.items()}
+        values: dict[str, str] = {}
+        for name, value in params.items():
+            if value.__class__ is not str:
+                raise InvalidInput(f"{name} must be a string, got {type(value).__name__}")
+            if value.isascii() and value.isalnum():
+                values[name] = value
+            elif not value.strip("."):
+                raise InvalidInput(
+                    f"{name} {value!r} is not a usable path segment: empty or only dots, it would change the endpoint"
+                )
+            else:
+                values[name] = quote(value, safe="")
         return CompiledRoute(self, self.path.format_map(values))
+
+    @property
+    def path_parameters(self) -> tuple[str, ...]:
+        """The names of the path template's parameters, in order (``("playlist_id",)``)."""
+        return tuple(_PARAMETER.findall(self.path))
 
     def __str__(self) -> str:
         return f"{self.method} {self.path} ({self.operation_id})"
@@ -70,19 +103,21 @@ GET_MULTIPLE_ALBUMS = Route(
     "GET",
     "/albums",
     "get-multiple-albums",
+    batch_max=20,
     dev_status="removed",
     replacement="GET /albums/{id} per item",
 )
-GET_AN_ALBUMS_TRACKS = Route("GET", "/albums/{id}/tracks", "get-an-albums-tracks")
+GET_AN_ALBUMS_TRACKS = Route("GET", "/albums/{id}/tracks", "get-an-albums-tracks", page_limit=50)
 GET_AN_ARTIST = Route("GET", "/artists/{id}", "get-an-artist")
 GET_MULTIPLE_ARTISTS = Route(
     "GET",
     "/artists",
     "get-multiple-artists",
+    batch_max=50,
     dev_status="removed",
     replacement="GET /artists/{id} per item",
 )
-GET_AN_ARTISTS_ALBUMS = Route("GET", "/artists/{id}/albums", "get-an-artists-albums")
+GET_AN_ARTISTS_ALBUMS = Route("GET", "/artists/{id}/albums", "get-an-artists-albums", page_limit=10)
 GET_AN_ARTISTS_TOP_TRACKS = Route(
     "GET",
     "/artists/{id}/top-tracks",
@@ -100,6 +135,7 @@ GET_MULTIPLE_SHOWS = Route(
     "GET",
     "/shows",
     "get-multiple-shows",
+    batch_max=50,
     dev_status="removed",
     replacement="GET /shows/{id} per item",
 )
@@ -107,6 +143,7 @@ GET_A_SHOWS_EPISODES = Route(
     "GET",
     "/shows/{id}/episodes",
     "get-a-shows-episodes",
+    page_limit=50,
     scopes=("user-read-playback-position",),
 )
 GET_AN_EPISODE = Route("GET", "/episodes/{id}", "get-an-episode", scopes=("user-read-playback-position",))
@@ -114,6 +151,7 @@ GET_MULTIPLE_EPISODES = Route(
     "GET",
     "/episodes",
     "get-multiple-episodes",
+    batch_max=50,
     scopes=("user-read-playback-position",),
     dev_status="removed",
     replacement="GET /episodes/{id} per item",
@@ -123,20 +161,23 @@ GET_MULTIPLE_AUDIOBOOKS = Route(
     "GET",
     "/audiobooks",
     "get-multiple-audiobooks",
+    batch_max=50,
     dev_status="removed",
     replacement="GET /audiobooks/{id} per item",
 )
-GET_AUDIOBOOK_CHAPTERS = Route("GET", "/audiobooks/{id}/chapters", "get-audiobook-chapters")
+GET_AUDIOBOOK_CHAPTERS = Route("GET", "/audiobooks/{id}/chapters", "get-audiobook-chapters", page_limit=50)
 GET_USERS_SAVED_AUDIOBOOKS = Route(
     "GET",
     "/me/audiobooks",
     "get-users-saved-audiobooks",
+    page_limit=50,
     scopes=("user-library-read",),
 )
 SAVE_AUDIOBOOKS_USER = Route(
     "PUT",
     "/me/audiobooks",
     "save-audiobooks-user",
+    batch_max=50,
     scopes=("user-library-modify",),
     dev_status="removed",
     replacement="PUT /me/library",
@@ -145,6 +186,7 @@ REMOVE_AUDIOBOOKS_USER = Route(
     "DELETE",
     "/me/audiobooks",
     "remove-audiobooks-user",
+    batch_max=50,
     scopes=("user-library-modify",),
     dev_status="removed",
     replacement="DELETE /me/library",
@@ -153,6 +195,7 @@ CHECK_USERS_SAVED_AUDIOBOOKS = Route(
     "GET",
     "/me/audiobooks/contains",
     "check-users-saved-audiobooks",
+    batch_max=50,
     scopes=("user-library-read",),
     dev_status="removed",
     replacement="GET /me/library/contains",
@@ -162,6 +205,7 @@ GET_SEVERAL_CHAPTERS = Route(
     "GET",
     "/chapters",
     "get-several-chapters",
+    batch_max=50,
     dev_status="removed",
     replacement="GET /chapters/{id} per item",
 )
@@ -170,10 +214,11 @@ GET_SEVERAL_TRACKS = Route(
     "GET",
     "/tracks",
     "get-several-tracks",
+    batch_max=50,
     dev_status="removed",
     replacement="GET /tracks/{id} per item",
 )
-SEARCH = Route("GET", "/search", "search")
+SEARCH = Route("GET", "/search", "search", page_limit=10)
 GET_CURRENT_USERS_PROFILE = Route(
     "GET",
     "/me",
@@ -191,6 +236,7 @@ GET_PLAYLISTS_TRACKS = Route(
     "GET",
     "/playlists/{playlist_id}/tracks",
     "get-playlists-tracks",
+    page_limit=100,
     scopes=("playlist-read-private",),
     dev_status="removed",
     replacement="GET /playlists/{playlist_id}/items",
@@ -199,6 +245,7 @@ ADD_TRACKS_TO_PLAYLIST = Route(
     "POST",
     "/playlists/{playlist_id}/tracks",
     "add-tracks-to-playlist",
+    batch_max=100,
     scopes=("playlist-modify-public", "playlist-modify-private"),
     dev_status="removed",
     replacement="POST /playlists/{playlist_id}/items",
@@ -207,6 +254,7 @@ REORDER_OR_REPLACE_PLAYLISTS_TRACKS = Route(
     "PUT",
     "/playlists/{playlist_id}/tracks",
     "reorder-or-replace-playlists-tracks",
+    batch_max=100,
     scopes=("playlist-modify-public", "playlist-modify-private"),
     dev_status="removed",
     replacement="PUT /playlists/{playlist_id}/items",
@@ -215,6 +263,7 @@ REMOVE_TRACKS_PLAYLIST = Route(
     "DELETE",
     "/playlists/{playlist_id}/tracks",
     "remove-tracks-playlist",
+    batch_max=100,
     scopes=("playlist-modify-public", "playlist-modify-private"),
     dev_status="removed",
     replacement="DELETE /playlists/{playlist_id}/items",
@@ -223,6 +272,7 @@ GET_PLAYLISTS_ITEMS = Route(
     "GET",
     "/playlists/{playlist_id}/items",
     "get-playlists-items",
+    page_limit=50,
     scopes=("playlist-read-private",),
     dev_status="added",
 )
@@ -230,6 +280,7 @@ ADD_ITEMS_TO_PLAYLIST = Route(
     "POST",
     "/playlists/{playlist_id}/items",
     "add-items-to-playlist",
+    batch_max=100,
     scopes=("playlist-modify-public", "playlist-modify-private"),
     dev_status="added",
 )
@@ -237,6 +288,7 @@ REORDER_OR_REPLACE_PLAYLISTS_ITEMS = Route(
     "PUT",
     "/playlists/{playlist_id}/items",
     "reorder-or-replace-playlists-items",
+    batch_max=100,
     scopes=("playlist-modify-public", "playlist-modify-private"),
     dev_status="added",
 )
@@ -244,6 +296,7 @@ REMOVE_ITEMS_PLAYLIST = Route(
     "DELETE",
     "/playlists/{playlist_id}/items",
     "remove-items-playlist",
+    batch_max=100,
     scopes=("playlist-modify-public", "playlist-modify-private"),
     dev_status="added",
 )
@@ -251,6 +304,7 @@ GET_A_LIST_OF_CURRENT_USERS_PLAYLISTS = Route(
     "GET",
     "/me/playlists",
     "get-a-list-of-current-users-playlists",
+    page_limit=50,
     scopes=("playlist-read-private",),
 )
 CREATE_PLAYLIST = Route(
@@ -264,6 +318,7 @@ SAVE_LIBRARY_ITEMS = Route(
     "PUT",
     "/me/library",
     "save-library-items",
+    batch_max=40,
     scopes=("user-library-modify", "user-follow-modify", "playlist-modify-public"),
     dev_status="added",
 )
@@ -271,6 +326,7 @@ REMOVE_LIBRARY_ITEMS = Route(
     "DELETE",
     "/me/library",
     "remove-library-items",
+    batch_max=40,
     scopes=("user-library-modify", "user-follow-modify", "playlist-modify-public"),
     dev_status="added",
 )
@@ -278,14 +334,18 @@ CHECK_LIBRARY_CONTAINS = Route(
     "GET",
     "/me/library/contains",
     "check-library-contains",
+    batch_max=40,
     scopes=("user-library-read", "user-follow-read", "playlist-read-private"),
     dev_status="added",
 )
-GET_USERS_SAVED_ALBUMS = Route("GET", "/me/albums", "get-users-saved-albums", scopes=("user-library-read",))
+GET_USERS_SAVED_ALBUMS = Route(
+    "GET", "/me/albums", "get-users-saved-albums", page_limit=50, scopes=("user-library-read",)
+)
 SAVE_ALBUMS_USER = Route(
     "PUT",
     "/me/albums",
     "save-albums-user",
+    batch_max=20,
     scopes=("user-library-modify",),
     dev_status="removed",
     replacement="PUT /me/library",
@@ -294,6 +354,7 @@ REMOVE_ALBUMS_USER = Route(
     "DELETE",
     "/me/albums",
     "remove-albums-user",
+    batch_max=20,
     scopes=("user-library-modify",),
     dev_status="removed",
     replacement="DELETE /me/library",
@@ -302,15 +363,19 @@ CHECK_USERS_SAVED_ALBUMS = Route(
     "GET",
     "/me/albums/contains",
     "check-users-saved-albums",
+    batch_max=20,
     scopes=("user-library-read",),
     dev_status="removed",
     replacement="GET /me/library/contains",
 )
-GET_USERS_SAVED_TRACKS = Route("GET", "/me/tracks", "get-users-saved-tracks", scopes=("user-library-read",))
+GET_USERS_SAVED_TRACKS = Route(
+    "GET", "/me/tracks", "get-users-saved-tracks", page_limit=50, scopes=("user-library-read",)
+)
 SAVE_TRACKS_USER = Route(
     "PUT",
     "/me/tracks",
     "save-tracks-user",
+    batch_max=50,
     scopes=("user-library-modify",),
     dev_status="removed",
     replacement="PUT /me/library",
@@ -319,6 +384,7 @@ REMOVE_TRACKS_USER = Route(
     "DELETE",
     "/me/tracks",
     "remove-tracks-user",
+    batch_max=50,
     scopes=("user-library-modify",),
     dev_status="removed",
     replacement="DELETE /me/library",
@@ -327,6 +393,7 @@ CHECK_USERS_SAVED_TRACKS = Route(
     "GET",
     "/me/tracks/contains",
     "check-users-saved-tracks",
+    batch_max=50,
     scopes=("user-library-read",),
     dev_status="removed",
     replacement="GET /me/library/contains",
@@ -335,12 +402,14 @@ GET_USERS_SAVED_EPISODES = Route(
     "GET",
     "/me/episodes",
     "get-users-saved-episodes",
+    page_limit=50,
     scopes=("user-library-read", "user-read-playback-position"),
 )
 SAVE_EPISODES_USER = Route(
     "PUT",
     "/me/episodes",
     "save-episodes-user",
+    batch_max=50,
     scopes=("user-library-modify",),
     dev_status="removed",
     replacement="PUT /me/library",
@@ -349,6 +418,7 @@ REMOVE_EPISODES_USER = Route(
     "DELETE",
     "/me/episodes",
     "remove-episodes-user",
+    batch_max=50,
     scopes=("user-library-modify",),
     dev_status="removed",
     replacement="DELETE /me/library",
@@ -357,15 +427,17 @@ CHECK_USERS_SAVED_EPISODES = Route(
     "GET",
     "/me/episodes/contains",
     "check-users-saved-episodes",
+    batch_max=50,
     scopes=("user-library-read",),
     dev_status="removed",
     replacement="GET /me/library/contains",
 )
-GET_USERS_SAVED_SHOWS = Route("GET", "/me/shows", "get-users-saved-shows", scopes=("user-library-read",))
+GET_USERS_SAVED_SHOWS = Route("GET", "/me/shows", "get-users-saved-shows", page_limit=50, scopes=("user-library-read",))
 SAVE_SHOWS_USER = Route(
     "PUT",
     "/me/shows",
     "save-shows-user",
+    batch_max=50,
     scopes=("user-library-modify",),
     dev_status="removed",
     replacement="PUT /me/library",
@@ -374,6 +446,7 @@ REMOVE_SHOWS_USER = Route(
     "DELETE",
     "/me/shows",
     "remove-shows-user",
+    batch_max=50,
     scopes=("user-library-modify",),
     dev_status="removed",
     replacement="DELETE /me/library",
@@ -382,6 +455,7 @@ CHECK_USERS_SAVED_SHOWS = Route(
     "GET",
     "/me/shows/contains",
     "check-users-saved-shows",
+    batch_max=50,
     scopes=("user-library-read",),
     dev_status="removed",
     replacement="GET /me/library/contains",
@@ -397,6 +471,7 @@ GET_LIST_USERS_PLAYLISTS = Route(
     "GET",
     "/users/{user_id}/playlists",
     "get-list-users-playlists",
+    page_limit=50,
     scopes=("playlist-read-private", "playlist-read-collaborative"),
     dev_status="removed",
     replacement="none (GET /me/playlists for current user)",
@@ -429,14 +504,16 @@ GET_FEATURED_PLAYLISTS = Route(
     "GET",
     "/browse/featured-playlists",
     "get-featured-playlists",
+    page_limit=50,
     dev_status="restricted",
 )
-GET_CATEGORIES = Route("GET", "/browse/categories", "get-categories", dev_status="removed")
+GET_CATEGORIES = Route("GET", "/browse/categories", "get-categories", page_limit=50, dev_status="removed")
 GET_A_CATEGORY = Route("GET", "/browse/categories/{category_id}", "get-a-category", dev_status="removed")
 GET_A_CATEGORIES_PLAYLISTS = Route(
     "GET",
     "/browse/categories/{category_id}/playlists",
     "get-a-categories-playlists",
+    page_limit=50,
     dev_status="restricted",
 )
 GET_PLAYLIST_COVER = Route("GET", "/playlists/{playlist_id}/images", "get-playlist-cover")
@@ -446,12 +523,13 @@ UPLOAD_CUSTOM_PLAYLIST_COVER = Route(
     "upload-custom-playlist-cover",
     scopes=("ugc-image-upload", "playlist-modify-public", "playlist-modify-private"),
 )
-GET_NEW_RELEASES = Route("GET", "/browse/new-releases", "get-new-releases", dev_status="removed")
-GET_FOLLOWED = Route("GET", "/me/following", "get-followed", scopes=("user-follow-read",))
+GET_NEW_RELEASES = Route("GET", "/browse/new-releases", "get-new-releases", page_limit=50, dev_status="removed")
+GET_FOLLOWED = Route("GET", "/me/following", "get-followed", page_limit=50, scopes=("user-follow-read",))
 FOLLOW_ARTISTS_USERS = Route(
     "PUT",
     "/me/following",
     "follow-artists-users",
+    batch_max=50,
     scopes=("user-follow-modify",),
     dev_status="removed",
     replacement="PUT /me/library",
@@ -460,6 +538,7 @@ UNFOLLOW_ARTISTS_USERS = Route(
     "DELETE",
     "/me/following",
     "unfollow-artists-users",
+    batch_max=50,
     scopes=("user-follow-modify",),
     dev_status="removed",
     replacement="DELETE /me/library",
@@ -468,6 +547,7 @@ CHECK_CURRENT_USER_FOLLOWS = Route(
     "GET",
     "/me/following/contains",
     "check-current-user-follows",
+    batch_max=50,
     scopes=("user-follow-read",),
     dev_status="removed",
     replacement="GET /me/library/contains",
@@ -483,11 +563,12 @@ GET_SEVERAL_AUDIO_FEATURES = Route(
     "GET",
     "/audio-features",
     "get-several-audio-features",
+    batch_max=100,
     dev_status="restricted",
 )
 GET_AUDIO_FEATURES = Route("GET", "/audio-features/{id}", "get-audio-features", dev_status="restricted")
 GET_AUDIO_ANALYSIS = Route("GET", "/audio-analysis/{id}", "get-audio-analysis", dev_status="restricted")
-GET_RECOMMENDATIONS = Route("GET", "/recommendations", "get-recommendations", dev_status="restricted")
+GET_RECOMMENDATIONS = Route("GET", "/recommendations", "get-recommendations", page_limit=100, dev_status="restricted")
 GET_RECOMMENDATION_GENRES = Route(
     "GET",
     "/recommendations/available-genre-seeds",
@@ -570,6 +651,7 @@ GET_RECENTLY_PLAYED = Route(
     "GET",
     "/me/player/recently-played",
     "get-recently-played",
+    page_limit=50,
     scopes=("user-read-recently-played",),
 )
 GET_QUEUE = Route(
@@ -580,8 +662,10 @@ GET_QUEUE = Route(
 )
 ADD_TO_QUEUE = Route("POST", "/me/player/queue", "add-to-queue", scopes=("user-modify-playback-state",))
 GET_AVAILABLE_MARKETS = Route("GET", "/markets", "get-available-markets", dev_status="removed")
-GET_USERS_TOP_ARTISTS = Route("GET", "/me/top/artists", "get-users-top-artists", scopes=("user-top-read",))
-GET_USERS_TOP_TRACKS = Route("GET", "/me/top/tracks", "get-users-top-tracks", scopes=("user-top-read",))
+GET_USERS_TOP_ARTISTS = Route(
+    "GET", "/me/top/artists", "get-users-top-artists", page_limit=50, scopes=("user-top-read",)
+)
+GET_USERS_TOP_TRACKS = Route("GET", "/me/top/tracks", "get-users-top-tracks", page_limit=50, scopes=("user-top-read",))
 
 #: every route, keyed by operationId
 ALL_ROUTES: dict[str, Route] = {

@@ -155,6 +155,11 @@ def _alias_factory(attribute: str, old_key: str, *, strict: bool, detailed: bool
     return factory
 
 
+#: simplified classes the spec wraps in a saved-item object that the live API leaves out: (class, wrapper key). Both
+#: arrive at ``GET /me/audiobooks``: the spec's ``{"added_at", "audiobook"}`` and, live, the plain audiobook.
+_WRAPPED: dict[type[Any], str] = {SimplifiedAudiobook: "audiobook"}
+
+
 def _upgrade_factory(full: type[Any], key: str, *, strict: bool, detailed: bool) -> HookFactory:
     """Structure a simplified class as its full subclass when the body carries the full one's ``key``.
 
@@ -168,8 +173,14 @@ def _upgrade_factory(full: type[Any], key: str, *, strict: bool, detailed: bool)
     def factory(base: Any, conv: cattrs.Converter) -> Callable[[Any, Any], Any]:
         base_fn = gen_structure_fn(base, conv, strict=strict, detailed=detailed, extra_allowed=frozenset({key}))
         full_fn = conv.get_structure_hook(full)
+        wrapper = _WRAPPED.get(base)
 
         def structure_upgrading(data: Any, _: Any) -> Any:
+            if wrapper is not None and data.__class__ is dict and wrapper in data and "name" not in data:
+                # the spec's saved-item wrapper around the object (its added_at is not kept)
+                data = data[wrapper]
+                if data is None:
+                    return None
             value = data.get(key) if data.__class__ is dict else None
             if value.__class__ is dict and value.get("href", "") is not None:
                 return full_fn(data, full)
@@ -192,6 +203,9 @@ def _playable_factory(tp: Any, conv: cattrs.Converter) -> Callable[[Any, Any], A
         if kind == "track":
             return track_fn(data, Track)
         if kind == "episode":
+            # the spec calls chapters "episode" (live says "chapter"): a chapter is recognised by its own keys
+            if "chapter_number" in data or "audiobook" in data:
+                return chapter_fn(data, Chapter)
             # Spotify has served episodes in track shape (album, artists, `track: true`), and husks of episodes it
             # can no longer resolve (everything null): neither is an Episode.
             if "album" in data or _is_husk(data):

@@ -568,11 +568,17 @@ def strict_scalar_list_hook(tp: Any) -> StructureHook:
 
 
 def list_hook_factory(*, detailed: bool) -> Callable[[Any, cattrs.Converter], StructureHook]:
-    """Lists of models (and of ``X | None``): one comprehension, or an error-collecting loop when ``detailed``."""
+    """Lists of models: one comprehension, or an error-collecting loop when ``detailed``.
+
+    Every list of objects keeps ``null`` entries at their positions, whatever its element type says: Spotify answers
+    ``null`` for an item it cannot resolve (saved audiobooks, playlist entries, ``"images": [null]`` on old
+    playlists), and failing the whole answer for one entry would lose the rest. The models' annotations say so
+    (``list[Image | None]``).
+    """
 
     def factory(tp: Any, conv: cattrs.Converter) -> StructureHook:
         (element_type,) = typing.get_args(tp) or (Any,)
-        inner, nullable = _strip_none(element_type)
+        inner, _ = _strip_none(element_type)
         handler = conv.get_structure_hook(inner)
 
         if detailed:
@@ -584,10 +590,7 @@ def list_hook_factory(*, detailed: bool) -> Callable[[Any, cattrs.Converter], St
                 errors: list[Exception] = []
                 for index, element in enumerate(value):
                     try:
-                        if element is None and nullable:
-                            result.append(None)
-                        else:
-                            result.append(handler(element, inner))
+                        result.append(None if element is None else handler(element, inner))
                     except Exception as exc:
                         note = IterableValidationNote(f"Structuring {tp} @ index {index}", index, element_type)
                         exc.__notes__ = [*getattr(exc, "__notes__", []), note]  # type: ignore[attr-defined]
@@ -598,19 +601,10 @@ def list_hook_factory(*, detailed: bool) -> Callable[[Any, cattrs.Converter], St
 
             return structure_list_detailed
 
-        if nullable:
-
-            def structure_list_nullable(value: Any, _: Any) -> Any:
-                if value.__class__ is not list:
-                    raise InvalidValue(f"expected a list, got {_json_kind(value)}")
-                return [None if e is None else handler(e, inner) for e in value]
-
-            return structure_list_nullable
-
         def structure_list(value: Any, _: Any) -> Any:
             if value.__class__ is not list:
                 raise InvalidValue(f"expected a list, got {_json_kind(value)}")
-            return [handler(e, inner) for e in value]
+            return [None if e is None else handler(e, inner) for e in value]
 
         return structure_list
 

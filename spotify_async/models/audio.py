@@ -134,8 +134,8 @@ class AudioAnalysis:
 
     meta: AudioAnalysisMeta | None = None
     track: AudioAnalysisTrack | None = None
-    bars: list[TimeInterval] = attrs.Factory(list)
-    beats: list[TimeInterval] = attrs.Factory(list)
-    sections: list[Section] = attrs.Factory(list)
-    segments: list[Segment] = attrs.Factory(list)
-    tatums: list[TimeInterval] = attrs.Factory(list)
+    bars: list[TimeInterval | None] = attrs.Factory(list)
+    beats: list[TimeInterval | None] = attrs.Factory(list)
+    sections: list[Section | None] = attrs.Factory(list)
+    segments: list[Segment | None] = attrs.Factory(list)
+    tatums: list[TimeInterval | None] = attrs.Factory(list)

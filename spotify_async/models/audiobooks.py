@@ -24,14 +24,14 @@ class SimplifiedAudiobook:
     href: str | None = None
     type: str = "audiobook"
     external_urls: ExternalUrls | None = None
-    authors: list[Author] = attrs.Factory(list)
-    narrators: list[Narrator] = attrs.Factory(list)
-    copyrights: list[Copyright] = attrs.Factory(list)
+    authors: list[Author | None] = attrs.Factory(list)
+    narrators: list[Narrator | None] = attrs.Factory(list)
+    copyrights: list[Copyright | None] = attrs.Factory(list)
     description: str = ""
     html_description: str | None = None
     edition: str | None = None
     explicit: bool = False
-    images: list[Image] = attrs.Factory(list)
+    images: list[Image | None] = attrs.Factory(list)
     languages: list[str | None] = attrs.Factory(list)
     media_type: str | None = None
     total_chapters: int | None = None
@@ -46,7 +46,8 @@ class SimplifiedChapter:
     """A chapter without its audiobook."""
 
     name: str
-    type: Literal["chapter"] = "chapter"
+    #: ``"chapter"`` live; the spec's enum says ``"episode"`` (both accepted: see SPEC_DIVERGENCES.md)
+    type: Literal["chapter", "episode"] = "chapter"
     id: str | None = None
     uri: str | None = None
     href: str | None = None
@@ -56,7 +57,7 @@ class SimplifiedChapter:
     html_description: str | None = None
     duration_ms: int = 0
     explicit: bool = False
-    images: list[Image] = attrs.Factory(list)
+    images: list[Image | None] = attrs.Factory(list)
     is_playable: bool | None = None
     languages: list[str | None] = attrs.Factory(list)
     release_date: str | None = None

@@ -19,7 +19,7 @@ class Category:
     id: str
     name: str
     href: str | None = None
-    icons: list[Image] = attrs.Factory(list)
+    icons: list[Image | None] = attrs.Factory(list)
 
 
 @attrs.define(slots=True, kw_only=True)
@@ -38,5 +38,5 @@ class RecommendationSeed:
 class Recommendations:
     """``GET /recommendations``."""
 
-    seeds: list[RecommendationSeed]
-    tracks: list[Track]
+    seeds: list[RecommendationSeed | None]
+    tracks: list[Track | None]

@@ -95,14 +95,14 @@ class SeveralAudioFeatures:
 class ArtistTopTracks:
     """``GET /artists/{id}/top-tracks``."""
 
-    tracks: list[Track]
+    tracks: list[Track | None]
 
 
 @attrs.define(slots=True, kw_only=True)
 class RelatedArtists:
     """``GET /artists/{id}/related-artists``."""
 
-    artists: list[Artist]
+    artists: list[Artist | None]
 
 
 @attrs.define(slots=True, kw_only=True)

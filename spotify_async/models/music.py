@@ -42,7 +42,7 @@ class SimplifiedArtist:
 class Artist(SimplifiedArtist):
     """A full artist. ``genres`` became ``[]`` in 2026; ``followers``/``popularity`` are gone in development mode."""
 
-    images: list[Image] = attrs.Factory(list)
+    images: list[Image | None] = attrs.Factory(list)
     genres: list[str] = attrs.Factory(list)
     followers: Followers | None = None
     popularity: int | None = None
@@ -63,8 +63,8 @@ class SimplifiedAlbum:
     uri: str | None = None
     href: str | None = None
     external_urls: ExternalUrls | None = None
-    artists: list[SimplifiedArtist] = attrs.Factory(list)
-    images: list[Image] = attrs.Factory(list)
+    artists: list[SimplifiedArtist | None] = attrs.Factory(list)
+    images: list[Image | None] = attrs.Factory(list)
     release_date: str | None = None
     release_date_precision: str | None = None
     total_tracks: int | None = None
@@ -96,12 +96,13 @@ class SimplifiedTrack:
     """A track without its album (album tracks, recommendations in old recordings)."""
 
     name: str
-    type: Literal["track"] = "track"
+    #: ``"track"`` live; the spec's SimplifiedTrackObject allows any string, so any string is accepted here
+    type: str = "track"
     id: str | None = None
     uri: str | None = None
     href: str | None = None
     external_urls: ExternalUrls | None = None
-    artists: list[SimplifiedArtist] = attrs.Factory(list)
+    artists: list[SimplifiedArtist | None] = attrs.Factory(list)
     duration_ms: int = 0
     explicit: bool = False
     disc_number: int = 1
@@ -123,6 +124,8 @@ class Track(SimplifiedTrack):
     """
 
     album: SimplifiedAlbum
+    #: the spec's TrackObject (unlike the simplified one) says ``"track"`` and nothing else
+    type: Literal["track"] = "track"
     external_ids: ExternalIds | None = None
     popularity: int | None = None
     episode: bool | None = None
@@ -134,7 +137,7 @@ class Album(SimplifiedAlbum):
     """A full album with its first page of tracks. ``label`` and ``popularity`` are gone in development mode."""
 
     tracks: Page[SimplifiedTrack]
-    copyrights: list[Copyright] = attrs.Factory(list)
+    copyrights: list[Copyright | None] = attrs.Factory(list)
     external_ids: ExternalIds | None = None
     genres: list[str] = attrs.Factory(list)
     label: str | None = None

@@ -18,7 +18,7 @@ class Page(Generic[T]):
     """An offset page. ``next``/``previous`` are full URLs or ``None`` at either end."""
 
     href: str
-    items: list[T]
+    items: list[T | None]
     limit: int
     offset: int
     total: int
@@ -40,7 +40,7 @@ class CursorPage(Generic[T]):
     """A cursor page (followed artists, recently played). ``total`` is absent for recently played."""
 
     href: str
-    items: list[T]
+    items: list[T | None]
     limit: int
     next: str | None
     cursors: Cursors | None

@@ -42,7 +42,7 @@ class Device:
 class Devices:
     """``GET /me/player/devices``."""
 
-    devices: list[Device]
+    devices: list[Device | None]
 
 
 @attrs.define(slots=True, kw_only=True)
@@ -99,7 +99,7 @@ class Queue:
     """``GET /me/player/queue``."""
 
     currently_playing: PlayableItem | None = None
-    queue: list[PlayableItem] = attrs.Factory(list)
+    queue: list[PlayableItem | None] = attrs.Factory(list)
 
 
 @attrs.define(slots=True, kw_only=True)

@@ -66,7 +66,7 @@ class SimplifiedPlaylist:
     owner: PlaylistOwner | None = None
     collaborative: bool = False
     description: str | None = None
-    images: list[Image] | None = None
+    images: list[Image | None] | None = None
     public: bool | None = None
     snapshot_id: str | None = None
     primary_color: str | None = None
@@ -93,7 +93,7 @@ class Playlist:
     owner: PlaylistOwner | None = None
     collaborative: bool = False
     description: str | None = None
-    images: list[Image] | None = None
+    images: list[Image | None] | None = None
     public: bool | None = None
     snapshot_id: str | None = None
     primary_color: str | None = None

@@ -28,12 +28,12 @@ class SimplifiedShow:
     description: str = ""
     html_description: str | None = None
     explicit: bool = False
-    images: list[Image] = attrs.Factory(list)
+    images: list[Image | None] = attrs.Factory(list)
     is_externally_hosted: bool | None = None
     languages: list[str | None] = attrs.Factory(list)
     media_type: str | None = None
     total_episodes: int | None = None
-    copyrights: list[Copyright] = attrs.Factory(list)
+    copyrights: list[Copyright | None] = attrs.Factory(list)
     publisher: str | None = None
     # Up to 185 country codes: kept out of repr() so a printed track stays readable.
     available_markets: list[str] | None = attrs.field(default=None, repr=False)
@@ -56,7 +56,7 @@ class SimplifiedEpisode:
     html_description: str | None = None
     duration_ms: int = 0
     explicit: bool = False
-    images: list[Image] = attrs.Factory(list)
+    images: list[Image | None] = attrs.Factory(list)
     is_externally_hosted: bool | None = None
     is_playable: bool | None = None
     language: str | None = None

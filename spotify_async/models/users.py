@@ -22,7 +22,7 @@ class PublicUser:
     uri: str | None = None
     href: str | None = None
     external_urls: ExternalUrls | None = None
-    images: list[Image] = attrs.Factory(list)
+    images: list[Image | None] = attrs.Factory(list)
     followers: Followers | None = None
 
 

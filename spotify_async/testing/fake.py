@@ -3,8 +3,11 @@
 One catch-all aiohttp route feeds :meth:`FakeSpotify._handle`, which does what Spotify's edge does before any
 endpoint runs, in this order: count the request, apply an injected fault if one matches, sleep the simulated
 latency, check the bearer token, apply the app's hidden rolling-window rate limit, refuse operations the app's mode
-lacks, then dispatch to the area handler in :mod:`._routes`. Handlers raise :class:`._util.ApiError` for Spotify's
-error bodies. Everything runs on the event loop; nothing blocks.
+lacks, refuse a page size or an id list over the spec's maximum (the Route's ``page_limit``/``batch_max``: the fake
+is never more lenient than the spec), then dispatch to the area handler in :mod:`._routes`. Handlers raise
+:class:`._util.ApiError` for Spotify's error bodies; faults that rewrite an answer (wrong totals, ``null`` entries,
+cursors that do not advance...) apply to the handler's JSON afterwards. Everything runs on the event loop; nothing
+blocks.
 
 Counting conventions (:class:`Stats`): ``requests`` counts every request to the API and the accounts service
 (``/_fake/*`` introspection excluded); ``api_requests`` only ``/v1``; ``token_requests`` only ``POST /api/token``;
@@ -24,6 +27,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import orjson
 from aiohttp import web
@@ -32,7 +36,7 @@ from ..http.routes import ALL_ROUTES
 from ._accounts import SCOPES, Accounts
 from ._catalog import Catalog
 from ._routes import REGISTRY, Call, Router
-from ._util import ApiError, error_body, error_response, json_response
+from ._util import ApiError, error_body, error_response, json_response, parse_limit, raw_json_response
 from ._world import World
 
 __all__ = ["Fault", "FakeSpotify", "Stats"]
@@ -49,7 +53,25 @@ _DEFAULT_MESSAGES = {
     503: "Service unavailable",
     504: "Gateway timeout.",
 }
-FAULT_KINDS = ("status", "reset", "stall", "malformed")
+#: faults that replace the answer before any endpoint runs, and faults that rewrite the endpoint's JSON answer
+FAULT_KINDS = (
+    "status",
+    "reset",
+    "stall",
+    "malformed",
+    "error_shape",
+    "not_modified",
+    "total",
+    "empty_page",
+    "next_null",
+    "null_entry",
+    "cursor_repeat",
+    "next_drops_params",
+    "spec_shape",
+)
+_REWRITES = frozenset(
+    {"total", "empty_page", "next_null", "null_entry", "cursor_repeat", "next_drops_params", "spec_shape"}
+)
 _RESTRICTED_404 = frozenset(
     {
         "get-recommendations",
@@ -116,6 +138,9 @@ class Fault:
     body: Any = None
     seconds: float | None = None
     reason: str | None = None
+    #: the parameter of the JSON-rewriting kinds (``total``: the total to claim; ``null_entry``: the positions;
+    #: ``error_shape``: ``"legacy"`` or ``"problem"``)
+    value: Any = None
     applied: int = field(default=0)
 
     def matches(self, method: str, path: str, api_path: str | None) -> bool:
@@ -338,18 +363,50 @@ class FakeSpotify:
         body: Any = None,
         seconds: float | None = None,
         reason: str | None = None,
+        value: Any = None,
     ) -> Fault:
         """Queue a fault for the next ``times`` requests matching ``method`` and the ``path`` prefix (matched
         against the full path and the path below ``/v1``). Faults are consumed in the order injected.
 
-        kinds: ``"status"`` (answer ``status`` with Spotify's error body, or ``body``/``headers``; ``reason``
-        adds e.g. ``QUOTA_EXCEEDED``), ``"reset"`` (drop the connection without answering), ``"stall"`` (wait
-        ``seconds`` first, then answer normally or with ``status``), ``"malformed"`` (200 with truncated JSON)."""
+        Answers replaced before any endpoint runs:
+
+        * ``"status"``: answer ``status`` with Spotify's error body, or ``body``/``headers``; ``reason`` adds e.g.
+          ``QUOTA_EXCEEDED``.
+        * ``"reset"``: drop the connection without answering. To the client this is also what a kept-alive
+          connection the server has already closed looks like.
+        * ``"stall"``: wait ``seconds`` first, then answer normally or with ``status``.
+        * ``"error_shape"``: answer ``status`` (default 500) with a JSON error body of another shape:
+          ``value="legacy"`` (default) ``{"error": {"type", "description"}}``, or ``value="problem"`` an
+          ``application/problem+json`` body (``type``, ``title``, ``status``, ``detail``).
+        * ``"not_modified"``: ``304 Not Modified`` with an empty body, whatever the request asked.
+
+        Answers the endpoint gives, then rewritten (the first offset or cursor page found in the JSON: the body
+        itself, or one of its values such as ``tracks`` in a search answer or ``artists`` in followed artists):
+
+        * ``"malformed"``: 200 with truncated JSON.
+        * ``"total"``: the page claims ``total=value`` (default 30,000,000) and a ``next`` as long as that total
+          says there are more; an offset beyond the real end answers an empty page (search totals are estimates).
+        * ``"empty_page"``: the page's ``items`` are ``[]``; ``total`` and ``next`` are left as they were.
+        * ``"next_null"``: the page's ``next`` is ``null`` although ``total`` says there are more.
+        * ``"null_entry"``: the entries at positions ``value`` (an int or a list; default 0) become ``null``, as
+          Spotify answers an item it cannot resolve. On a body without a page, the first list of objects found
+          (``images`` of a playlist, say) gets them.
+        * ``"cursor_repeat"``: a cursor page's ``next`` names the cursor the request was sent with (the server
+          does not advance).
+        * ``"next_drops_params"``: a page's ``next`` keeps only its cursor, ``offset`` and ``limit``: every other
+          query parameter of the request (``type=artist``...) is gone from it.
+        * ``"spec_shape"``: the answer takes the spec's shape where the live API (and the fake) differ
+          (``SPEC_DIVERGENCES.md``): chapters say ``"type": "episode"``, saved audiobooks come wrapped in
+          ``{"added_at", "audiobook"}``."""
         if kind not in FAULT_KINDS:
             raise ValueError(f"fault kind must be one of {FAULT_KINDS}")
         if kind == "stall" and seconds is None:
             raise ValueError("a stall needs seconds=")
-        fault = Fault(kind, times, method, path, status, dict(headers) if headers else None, body, seconds, reason)
+        if kind == "error_shape" and value not in (None, "legacy", "problem"):
+            raise ValueError("error_shape takes value='legacy' or value='problem'")
+        fault = Fault(
+            kind, times, method, path, status, dict(headers) if headers else None, body, seconds, reason, value
+        )
         self._faults.append(fault)
         return fault
 
@@ -471,6 +528,10 @@ class FakeSpotify:
             await asyncio.sleep(fault.seconds or 0.0)
             if fault.status is not None:
                 return self._fault_response(fault, accounts)
+        if fault.kind == "error_shape":
+            return _odd_error(fault)
+        if fault.kind == "not_modified":
+            return web.Response(status=304)
         return None
 
     def _malform(self, fault: Fault, resp: web.StreamResponse) -> web.StreamResponse:
@@ -515,6 +576,8 @@ class FakeSpotify:
                 resp.headers.update(exc.headers)
         if fault is not None and fault.kind == "malformed":
             resp = self._malform(fault, resp)
+        elif fault is not None and fault.kind in _REWRITES:
+            resp = _rewrite(fault, request, resp)
         elif self.validate_responses and self._validator is not None and route is not None:
             await self._validator.check_response(request, api_path, resp, self.response_violations)
         return self._count(resp)
@@ -552,6 +615,9 @@ class FakeSpotify:
             spec_route = ALL_ROUTES.get(route.operation_id)
             if spec_route is not None and not spec_route.dev_mode_available:
                 self._refuse_dev(route.operation_id, spec_route.dev_status)
+        spec_route = ALL_ROUTES.get(route.operation_id)
+        if spec_route is not None:
+            _check_spec_maxima(spec_route, request.query)
         if self._validator is not None and self.validate_requests:
             await self._validator.check(request, api_path, self.spec_violations)
         call = Call(world, request, request.query, params, token, route.operation_id)
@@ -566,3 +632,116 @@ class FakeSpotify:
         if dev_status == "restricted" and operation_id in _RESTRICTED_404:
             raise ApiError(404, "Resource not found")
         raise ApiError(403, "Forbidden")
+
+
+def _check_spec_maxima(route: Any, query: Mapping[str, str]) -> None:
+    """Spotify's answer to a page size or an id list over the spec's maximum (the Route's figures, which a test
+    compares with openapi.yml): the fake is never more lenient than the spec, so an SDK that drifts fails here."""
+    if route.page_limit is not None and "limit" in query:
+        parse_limit(query, 1, route.page_limit)
+    if route.batch_max is not None:
+        for key in ("ids", "uris"):
+            value = query.get(key)
+            if value and len(value.split(",")) > route.batch_max:
+                raise ApiError(400, "Too many ids requested")
+
+
+# ---- JSON-rewriting faults ----------------------------------------------------------------------------------------
+
+
+def _odd_error(fault: Fault) -> web.Response:
+    status = fault.status or 500
+    message = _DEFAULT_MESSAGES.get(status, "Error")
+    if fault.value == "problem":
+        problem = {
+            "type": "https://developer.spotify.com/problems/server-error",
+            "title": message,
+            "status": status,
+            "detail": f"{message} (a problem+json body)",
+        }
+        return raw_json_response(orjson.dumps(problem), status, {"Content-Type": "application/problem+json"})
+    legacy = {"error": {"type": "server_error", "description": f"{message} (a legacy error body)"}}
+    return raw_json_response(orjson.dumps(legacy), status)
+
+
+def _find_page(data: Any) -> dict[str, Any] | None:
+    """The offset or cursor page in an answer: the body itself, or the first of its values that is one."""
+    candidates = [data, *data.values()] if isinstance(data, dict) else []
+    for candidate in candidates:
+        if isinstance(candidate, dict) and isinstance(candidate.get("items"), list) and "limit" in candidate:
+            return candidate
+    return None
+
+
+def _first_object_list(data: Any) -> list[Any] | None:
+    if isinstance(data, list):
+        if data and all(isinstance(e, dict) for e in data):
+            return data
+        candidates: list[Any] = data
+    elif isinstance(data, dict):
+        candidates = list(data.values())
+    else:
+        return None
+    for value in candidates:
+        found = _first_object_list(value)
+        if found is not None:
+            return found
+    return None
+
+
+def _spec_types(data: Any) -> None:
+    """Chapters as the spec types them: ``"episode"`` (live says ``"chapter"``)."""
+    if isinstance(data, dict):
+        if data.get("type") == "chapter":
+            data["type"] = "episode"
+        for value in data.values():
+            _spec_types(value)
+    elif isinstance(data, list):
+        for value in data:
+            _spec_types(value)
+
+
+def _with_query(url: str, updates: Mapping[str, str], *, keep: frozenset[str] | None = None) -> str:
+    split = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(split.query, keep_blank_values=True) if keep is None or k in keep]
+    query = [(k, v) for k, v in query if k not in updates] + list(updates.items())
+    return urlunsplit(split._replace(query=urlencode(query, safe=",:")))
+
+
+def _rewrite(fault: Fault, request: web.Request, resp: web.StreamResponse) -> web.StreamResponse:
+    if not isinstance(resp, web.Response) or not isinstance(resp.body, bytes) or resp.status != 200:
+        return resp
+    try:
+        data = orjson.loads(resp.body)
+    except orjson.JSONDecodeError:
+        return resp
+    page = _find_page(data)
+    kind = fault.kind
+    if kind == "null_entry":
+        positions = fault.value if isinstance(fault.value, list) else [0 if fault.value is None else fault.value]
+        target = page["items"] if page is not None else _first_object_list(data)
+        for position in positions:
+            if target is not None and 0 <= position < len(target):
+                target[position] = None
+    elif kind == "spec_shape":
+        _spec_types(data)
+        if page is not None and request.path.rstrip("/").endswith("/me/audiobooks"):
+            page["items"] = [{"added_at": "2026-02-01T00:00:00Z", "audiobook": item} for item in page["items"]]
+    elif page is not None:
+        if kind == "total":
+            claimed = 30_000_000 if fault.value is None else int(fault.value)
+            page["total"] = claimed
+            offset, limit = int(page.get("offset") or 0), int(page.get("limit") or 20)
+            if offset + limit < claimed and page.get("href"):
+                page["next"] = _with_query(page["href"], {"offset": str(offset + limit), "limit": str(limit)})
+        elif kind == "empty_page":
+            page["items"] = []
+        elif kind == "next_null":
+            page["next"] = None
+        elif kind == "cursor_repeat" and page.get("next"):
+            sent = {k: v for k, v in request.query.items() if k in ("after", "before")}
+            if sent:
+                page["next"] = _with_query(page["next"], sent)
+        elif kind == "next_drops_params" and page.get("next"):
+            page["next"] = _with_query(page["next"], {}, keep=frozenset({"after", "before", "offset", "limit"}))
+    return raw_json_response(orjson.dumps(data), resp.status)

@@ -231,12 +231,12 @@ async def test_large_pages_pause_the_collector_only_while_structuring() -> None:
 
     async with FakeSpotify(seed=1, big_playlist_size=300) as fake, connect(fake, mode="extended") as sp:
         assert gc.isenabled()
-        page = await sp.playlists.items(fake.catalog.big_playlist_id, limit=100)
+        page = await sp.playlists.items(fake.catalog.big_playlist_id, limit=100, legacy_tracks_endpoint=True)
         assert len(page.items) == 100
         assert gc.isenabled()
         gc.disable()
         try:
-            await sp.playlists.items(fake.catalog.big_playlist_id, limit=100)
+            await sp.playlists.items(fake.catalog.big_playlist_id, limit=100, legacy_tracks_endpoint=True)
             assert not gc.isenabled()  # a caller's choice is left alone
         finally:
             gc.enable()

@@ -110,7 +110,7 @@ async def test_reorder_sends_the_range_and_snapshot() -> None:
     ]
 
 
-async def test_remove_uses_the_items_key_and_positions() -> None:
+async def test_remove_uses_the_items_key_and_only_uri() -> None:
     track, episode = _uris(10)[0], _uris(10)[9]
     with aioresponses() as m:
         api = MockedApi(m)
@@ -118,20 +118,15 @@ async def test_remove_uses_the_items_key_and_positions() -> None:
         async with user_client() as sp:
             snapshot = await sp.playlists.remove_items(
                 PID,
-                [
-                    track,
-                    {
-                        "uri": episode.replace("spotify:episode:", "https://open.spotify.com/episode/"),
-                        "positions": [3, 7],
-                    },
-                ],
+                [track, {"uri": episode.replace("spotify:episode:", "https://open.spotify.com/episode/")}],
                 snapshot_id="snap-9",
             )
+            # the reference declares only `uri` in items[]: positions are refused before anything is sent
+            with pytest.raises(InvalidInput, match=r"positions.*replace_items"):
+                sp.playlists.remove_items(PID, [{"uri": track, "positions": [3, 7]}])
     assert snapshot == "removed"
-    assert api.sent[0].json == {
-        "items": [{"uri": track}, {"uri": episode, "positions": [3, 7]}],
-        "snapshot_id": "snap-9",
-    }
+    assert len(api.sent) == 1
+    assert api.sent[0].json == {"items": [{"uri": track}, {"uri": episode}], "snapshot_id": "snap-9"}
 
 
 async def test_remove_chunks_in_order_against_one_snapshot() -> None:

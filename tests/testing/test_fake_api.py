@@ -138,7 +138,11 @@ async def test_limit_validation(fake: FakeSpotify, dev_fake: FakeSpotify, http: 
     assert page["artists"]["limit"] == 5
     await get_json(http, f"{dev_fake.api_base}/artists/{artist}/albums", dh, 400, limit="11")
     assert (await get_json(http, f"{dev_fake.api_base}/artists/{artist}/albums", dh))["limit"] == 5
-    assert (await get_json(http, f"{fake.api_base}/artists/{artist}/albums", h, limit="48"))["limit"] == 48
+    # extended mode too: the spec's maxima hold for every app (the fake is never more lenient than the spec)
+    await get_json(http, f"{fake.api_base}/artists/{artist}/albums", h, 400, limit="11")
+    assert (await get_json(http, f"{fake.api_base}/artists/{artist}/albums", h, limit="10"))["limit"] == 10
+    await get_json(http, f"{fake.api_base}/playlists/{fake.catalog.big_playlist_id}/items", h, 400, limit="51")
+    await get_json(http, f"{fake.api_base}/albums", h, 400, ids=",".join(fake.catalog.albums[:21]))
 
 
 async def test_artist_albums_groups(fake: FakeSpotify, http: aiohttp.ClientSession) -> None:
@@ -199,10 +203,13 @@ async def test_playlist_and_items(fake: FakeSpotify, http: aiohttp.ClientSession
     entry = pl["items"]["items"][0]
     assert entry["item"] == entry["track"]
     assert entry["item"]["type"] == "track"
-    page = await get_json(http, f"{fake.api_base}/playlists/{pid}/items", h, limit="100", offset="9950")
-    assert len(page["items"]) == 50
+    page = await get_json(http, f"{fake.api_base}/playlists/{pid}/items", h, limit="50", offset="9970")
+    assert len(page["items"]) == 30
     assert page["next"] is None
-    await get_json(http, f"{fake.api_base}/playlists/{pid}/items", h, 400, limit="101")
+    # the spec's maxima: 50 for /items, 100 for the legacy /tracks
+    await get_json(http, f"{fake.api_base}/playlists/{pid}/items", h, 400, limit="51")
+    legacy = await get_json(http, f"{fake.api_base}/playlists/{pid}/tracks", h, limit="100")
+    assert len(legacy["items"]) == 100
     old = await get_json(http, f"{fake.api_base}/playlists/{pid}/tracks", h, limit="5")
     assert old["href"].startswith(f"{fake.api_base}/playlists/{pid}/tracks?")
     await get_json(http, f"{fake.api_base}/playlists/{'0' * 22}", h, 404)

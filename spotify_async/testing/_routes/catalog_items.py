@@ -92,8 +92,8 @@ async def get_artist_albums(call: Call) -> web.StreamResponse:
         extra = f"&include_groups={q(raw_groups)}"
     else:
         groups = list(_GROUP_ORDER)
-    # development-mode apps: max 10, default 5 (February 2026); extended apps keep 50 / 20
-    limit = parse_limit(call.query, 20, 50) if call.world.extended else parse_limit(call.query, 5, 10)
+    # max 10, default 5 since February 2026, as the spec says (for extended apps too: the spec describes them)
+    limit = parse_limit(call.query, 5, 10)
     offset = parse_offset(call.query)
     entries: list[tuple[str, str]] = []
     for group in _GROUP_ORDER:

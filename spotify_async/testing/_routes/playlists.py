@@ -50,7 +50,8 @@ async def _items(call: Call, path: str) -> web.StreamResponse:
     w = call.world
     if not w.extended and not w.can_edit(pl, call.token.user_id):
         raise ApiError(403, "Forbidden")
-    limit = parse_limit(call.query, 100, 100) if w.extended else parse_limit(call.query, 20, 50)
+    # the spec's maxima: 100 for the legacy /tracks, 50 for /items (in either mode)
+    limit = parse_limit(call.query, 100, 100) if path == "tracks" else parse_limit(call.query, 20, 50)
     offset = parse_offset(call.query)
     shape = w.render.playlist_shape
     if path == "tracks" and shape == "new":

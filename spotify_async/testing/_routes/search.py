@@ -155,8 +155,8 @@ async def search(call: Call) -> web.StreamResponse:
         if t not in TYPES:
             raise ApiError(400, f"Bad search type field {t}")
     w = call.world
-    # development-mode apps: max 10, default 5 (February 2026); extended apps keep 50 / 20
-    limit = parse_limit(call.query, 20, 50) if w.extended else parse_limit(call.query, 5, 10)
+    # max 10, default 5 since February 2026, as the spec says (for extended apps too: the spec describes them)
+    limit = parse_limit(call.query, 5, 10)
     offset = parse_offset(call.query, 1000)
     if w.search_index is None:
         w.search_index = _build(w)
