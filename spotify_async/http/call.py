@@ -10,31 +10,50 @@ A :class:`Paged` is what paged endpoints return. Awaiting it gives the first :cl
 ``Config.page_prefetch`` ahead of the consumer) once the first page has told the total; ``paged.pages()`` yields the pages
 themselves; ``max_items`` caps how many items are yielded. Leaving the loop early cancels the pages still in flight.
 :class:`CursorPaged` walks cursor pages (recently played, followed artists) by following ``next``.
+
+What these need from above (sending a request through the session's checks and pipeline, structuring, the config) is
+the small :class:`Client` protocol, which the session satisfies: nothing in ``http/`` imports the session. Calls that
+shared one coalesced request structure its body once: the first to parse it leaves the result in the answer's memo
+for the others, so a structured result may be shared (read it; copy before changing it).
 """
 
 from __future__ import annotations
 
 import asyncio
+import copy
 import gc
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Generator
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
 import orjson
 
+from ..config import Config
 from ..errors import ModelError
 from ..models import CursorPage, Page
 from .response import Request, Response
 
-if TYPE_CHECKING:
-    from ..session import Spotify
-
-__all__ = ["Call", "CursorPaged", "Paged"]
+__all__ = ["Call", "Client", "CursorPaged", "Paged"]
 
 T = TypeVar("T")
 P = TypeVar("P")
 R = TypeVar("R")
+
+
+class Client(Protocol):
+    """What calls need from the session above them (``Spotify`` is one)."""
+
+    @property
+    def config(self) -> Config: ...
+
+    async def _send(self, request: Request) -> Response:
+        """Send through the session's checks (mode, scopes) and the request pipeline."""
+        ...
+
+    def _structure(self, data: Any, model: Any) -> Any:
+        """Structure decoded JSON into ``model`` under the session's strictness."""
+        ...
 
 
 def decode(response: Response) -> Any:
@@ -52,7 +71,26 @@ def decode(response: Response) -> Any:
 GC_PAUSE_BYTES = 64 * 1024
 
 
-def parse_body(client: Spotify, response: Response, model: Any, key: str | None) -> Any:
+_MISSING = object()
+
+
+def parse_body(client: Client, response: Response, model: Any, key: str | None) -> Any:
+    """Decode a body, pick ``key`` from it, and structure it into ``model`` (``Any``: the raw JSON); a coalesced
+    answer is structured once per (model, key) and the result shared through its memo.
+    """
+    memo = response.memo
+    if memo is None:
+        return _parse_body(client, response, model, key)
+    try:
+        value = memo.get((model, key), _MISSING)
+    except TypeError:  # an unhashable model spec: structure this caller's own copy
+        return _parse_body(client, response, model, key)
+    if value is _MISSING:
+        value = memo[(model, key)] = _parse_body(client, response, model, key)
+    return value
+
+
+def _parse_body(client: Client, response: Response, model: Any, key: str | None) -> Any:
     """Decode a body, pick ``key`` from it, and structure it into ``model`` (``Any``: the raw JSON).
 
     A large page (a 100-item playlist page is ~800 KiB) allocates tens of thousands of objects at once; CPython's
@@ -79,7 +117,7 @@ class Call(Generic[T]):
 
     def __init__(
         self,
-        client: Spotify,
+        client: Client,
         request: Request,
         model: Any,
         *,
@@ -123,7 +161,7 @@ class _Pages(Generic[P, T]):
     _page_model: Any = None
 
     def __init__(
-        self, client: Spotify, request: Request, item_type: Any, *, max_items: int | None = None, key: str | None = None
+        self, client: Client, request: Request, item_type: Any, *, max_items: int | None = None, key: str | None = None
     ) -> None:
         self._client = client
         self._request = request
@@ -177,7 +215,7 @@ class Paged(_Pages[Page[T], T]):
 
     def __init__(
         self,
-        client: Spotify,
+        client: Client,
         request: Request,
         item_type: Any,
         *,
@@ -208,6 +246,7 @@ class Paged(_Pages[Page[T], T]):
         budget = self._max_items
         first, _ = await self._fetch(self._first_request())
         if budget is not None and len(first.items) > budget:
+            first = copy.copy(first)  # the page may be shared with coalesced callers: trim a copy
             first.items = first.items[:budget]
         yield first
         if budget is not None:
@@ -218,7 +257,7 @@ class Paged(_Pages[Page[T], T]):
         if self._max_items is not None:
             end = min(end, self._offset + self._max_items)
         offsets = iter(range(self._offset + self._limit, end, self._limit))
-        ahead = self._client._config.page_prefetch
+        ahead = self._client.config.page_prefetch
         pending: deque[asyncio.Task[tuple[Page[T], Response]]] = deque()
 
         def schedule() -> None:
@@ -234,6 +273,7 @@ class Paged(_Pages[Page[T], T]):
                 schedule()
                 if budget is not None:
                     if len(page.items) > budget:
+                        page = copy.copy(page)
                         page.items = page.items[:budget]
                     budget -= len(page.items)
                 yield page
@@ -259,7 +299,9 @@ class CursorPaged(_Pages[CursorPage[T], T]):
         while request is not None:
             page, _ = await self._fetch(request)
             if budget is not None:
-                page.items = page.items[:budget]
+                if len(page.items) > budget:
+                    page = copy.copy(page)
+                    page.items = page.items[:budget]
                 budget -= len(page.items)
             yield page
             if not page.next or not page.items or (budget is not None and budget <= 0):

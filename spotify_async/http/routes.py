@@ -2,8 +2,17 @@
 whether development-mode apps may call it.
 
 Routes are data, not behaviour: an endpoint method compiles one (``ROUTE.compile(id=...)``) and hands it to the
-scheduler. Each constant names the spec's ``operationId`` as a string literal so coverage can be checked against
+request path. Each constant names the spec's ``operationId`` as a string literal so coverage can be checked against
 ``openapi.yml`` mechanically. The dev-mode column comes from Spotify's 2024 and 2026 changes (``endpoints.tsv``).
+
+What the cache (:mod:`spotify_async.http.cache`) may do with an operation is data here too, one place per fact:
+
+* ``catalog=True`` marks the catalog reads (tracks, albums, artists, shows, episodes, audiobooks, chapters) that an
+  opt-in ``HttpCache.catalog_ttl`` keeps whatever their ``max-age`` says.
+* ``cache_tags`` names the groups a read's cached answer belongs to, and ``invalidates`` the groups a write drops.
+  A tag is a template filled with the route's path parameters and ``{identity}`` (the caller's identity key), so
+  ``"playlist:{playlist_id}"`` is one playlist for everyone and ``"library:{identity}"`` one user's library. Adding
+  items to a playlist invalidates ``playlist:{playlist_id}``: every cached read of that playlist, whoever made it.
 """
 
 from __future__ import annotations
@@ -13,11 +22,32 @@ from urllib.parse import quote
 
 import attrs
 
-__all__ = ["ALL_ROUTES", "CompiledRoute", "DevStatus", "Route"]
+__all__ = [
+    "ALL_ROUTES",
+    "LIBRARY_TAG",
+    "MY_PLAYLISTS_TAG",
+    "PLAYER_TAG",
+    "PLAYLIST_TAG",
+    "USER_PLAYLISTS_TAG",
+    "CompiledRoute",
+    "DevStatus",
+    "Route",
+]
 
 #: available: unchanged; added: new in 2026-02 (both modes); removed: gone for dev-mode apps in 2026-02;
 #: restricted: gone for new and dev-mode apps since 2024-11-27.
 DevStatus = Literal["available", "added", "removed", "restricted"]
+
+#: every read of one playlist (details, items, cover), for every identity
+PLAYLIST_TAG = "playlist:{playlist_id}"
+#: the caller's own list of playlists
+MY_PLAYLISTS_TAG = "playlists:{identity}"
+#: a user's public playlists, as anyone reads them
+USER_PLAYLISTS_TAG = "user-playlists:{user_id}"
+#: the caller's library: saved items, follows, "contains" checks
+LIBRARY_TAG = "library:{identity}"
+#: the caller's playback state, devices, queue and history
+PLAYER_TAG = "player:{identity}"
 
 
 @attrs.define(slots=True, eq=False)
@@ -26,6 +56,8 @@ class CompiledRoute:
 
     route: Route
     path: str
+    #: the path parameters it was compiled with (the cache fills tag templates from them)
+    params: dict[str, str] | None = None
 
     @property
     def method(self) -> str:
@@ -44,6 +76,12 @@ class Route:
     dev_status: DevStatus = "available"
     #: what development-mode apps use instead, when Spotify named a replacement
     replacement: str | None = None
+    #: a catalog read (track, album, artist, show, episode, audiobook, chapter): ``HttpCache.catalog_ttl`` applies
+    catalog: bool = False
+    #: tag templates of the groups this read's cached answer belongs to (see the module docstring)
+    cache_tags: tuple[str, ...] = ()
+    #: tag templates of the cached reads this write makes stale
+    invalidates: tuple[str, ...] = ()
 
     @property
     def idempotent(self) -> bool:
@@ -59,57 +97,41 @@ class Route:
             return CompiledRoute(self, self.path)
         # base-62 ids (nearly every call) need no quoting; anything else (user ids, category ids) is percent-quoted
         values = {k: v if v.isascii() and v.isalnum() else quote(v, safe="") for k, v in params.items()}
-        return CompiledRoute(self, self.path.format_map(values))
+        return CompiledRoute(self, self.path.format_map(values), params)
 
     def __str__(self) -> str:
         return f"{self.method} {self.path} ({self.operation_id})"
 
 
-GET_AN_ALBUM = Route("GET", "/albums/{id}", "get-an-album")
+GET_AN_ALBUM = Route("GET", "/albums/{id}", "get-an-album", catalog=True)
 GET_MULTIPLE_ALBUMS = Route(
-    "GET",
-    "/albums",
-    "get-multiple-albums",
-    dev_status="removed",
-    replacement="GET /albums/{id} per item",
+    "GET", "/albums", "get-multiple-albums", dev_status="removed", replacement="GET /albums/{id} per item", catalog=True
 )
-GET_AN_ALBUMS_TRACKS = Route("GET", "/albums/{id}/tracks", "get-an-albums-tracks")
-GET_AN_ARTIST = Route("GET", "/artists/{id}", "get-an-artist")
+GET_AN_ALBUMS_TRACKS = Route("GET", "/albums/{id}/tracks", "get-an-albums-tracks", catalog=True)
+GET_AN_ARTIST = Route("GET", "/artists/{id}", "get-an-artist", catalog=True)
 GET_MULTIPLE_ARTISTS = Route(
     "GET",
     "/artists",
     "get-multiple-artists",
     dev_status="removed",
     replacement="GET /artists/{id} per item",
+    catalog=True,
 )
-GET_AN_ARTISTS_ALBUMS = Route("GET", "/artists/{id}/albums", "get-an-artists-albums")
+GET_AN_ARTISTS_ALBUMS = Route("GET", "/artists/{id}/albums", "get-an-artists-albums", catalog=True)
 GET_AN_ARTISTS_TOP_TRACKS = Route(
-    "GET",
-    "/artists/{id}/top-tracks",
-    "get-an-artists-top-tracks",
-    dev_status="removed",
+    "GET", "/artists/{id}/top-tracks", "get-an-artists-top-tracks", dev_status="removed", catalog=True
 )
 GET_AN_ARTISTS_RELATED_ARTISTS = Route(
-    "GET",
-    "/artists/{id}/related-artists",
-    "get-an-artists-related-artists",
-    dev_status="restricted",
+    "GET", "/artists/{id}/related-artists", "get-an-artists-related-artists", dev_status="restricted", catalog=True
 )
-GET_A_SHOW = Route("GET", "/shows/{id}", "get-a-show", scopes=("user-read-playback-position",))
+GET_A_SHOW = Route("GET", "/shows/{id}", "get-a-show", scopes=("user-read-playback-position",), catalog=True)
 GET_MULTIPLE_SHOWS = Route(
-    "GET",
-    "/shows",
-    "get-multiple-shows",
-    dev_status="removed",
-    replacement="GET /shows/{id} per item",
+    "GET", "/shows", "get-multiple-shows", dev_status="removed", replacement="GET /shows/{id} per item", catalog=True
 )
 GET_A_SHOWS_EPISODES = Route(
-    "GET",
-    "/shows/{id}/episodes",
-    "get-a-shows-episodes",
-    scopes=("user-read-playback-position",),
+    "GET", "/shows/{id}/episodes", "get-a-shows-episodes", scopes=("user-read-playback-position",), catalog=True
 )
-GET_AN_EPISODE = Route("GET", "/episodes/{id}", "get-an-episode", scopes=("user-read-playback-position",))
+GET_AN_EPISODE = Route("GET", "/episodes/{id}", "get-an-episode", scopes=("user-read-playback-position",), catalog=True)
 GET_MULTIPLE_EPISODES = Route(
     "GET",
     "/episodes",
@@ -117,21 +139,20 @@ GET_MULTIPLE_EPISODES = Route(
     scopes=("user-read-playback-position",),
     dev_status="removed",
     replacement="GET /episodes/{id} per item",
+    catalog=True,
 )
-GET_AN_AUDIOBOOK = Route("GET", "/audiobooks/{id}", "get-an-audiobook")
+GET_AN_AUDIOBOOK = Route("GET", "/audiobooks/{id}", "get-an-audiobook", catalog=True)
 GET_MULTIPLE_AUDIOBOOKS = Route(
     "GET",
     "/audiobooks",
     "get-multiple-audiobooks",
     dev_status="removed",
     replacement="GET /audiobooks/{id} per item",
+    catalog=True,
 )
-GET_AUDIOBOOK_CHAPTERS = Route("GET", "/audiobooks/{id}/chapters", "get-audiobook-chapters")
+GET_AUDIOBOOK_CHAPTERS = Route("GET", "/audiobooks/{id}/chapters", "get-audiobook-chapters", catalog=True)
 GET_USERS_SAVED_AUDIOBOOKS = Route(
-    "GET",
-    "/me/audiobooks",
-    "get-users-saved-audiobooks",
-    scopes=("user-library-read",),
+    "GET", "/me/audiobooks", "get-users-saved-audiobooks", scopes=("user-library-read",), cache_tags=(LIBRARY_TAG,)
 )
 SAVE_AUDIOBOOKS_USER = Route(
     "PUT",
@@ -140,6 +161,7 @@ SAVE_AUDIOBOOKS_USER = Route(
     scopes=("user-library-modify",),
     dev_status="removed",
     replacement="PUT /me/library",
+    invalidates=(LIBRARY_TAG,),
 )
 REMOVE_AUDIOBOOKS_USER = Route(
     "DELETE",
@@ -148,6 +170,7 @@ REMOVE_AUDIOBOOKS_USER = Route(
     scopes=("user-library-modify",),
     dev_status="removed",
     replacement="DELETE /me/library",
+    invalidates=(LIBRARY_TAG,),
 )
 CHECK_USERS_SAVED_AUDIOBOOKS = Route(
     "GET",
@@ -156,22 +179,20 @@ CHECK_USERS_SAVED_AUDIOBOOKS = Route(
     scopes=("user-library-read",),
     dev_status="removed",
     replacement="GET /me/library/contains",
+    cache_tags=(LIBRARY_TAG,),
 )
-GET_A_CHAPTER = Route("GET", "/chapters/{id}", "get-a-chapter")
+GET_A_CHAPTER = Route("GET", "/chapters/{id}", "get-a-chapter", catalog=True)
 GET_SEVERAL_CHAPTERS = Route(
     "GET",
     "/chapters",
     "get-several-chapters",
     dev_status="removed",
     replacement="GET /chapters/{id} per item",
+    catalog=True,
 )
-GET_TRACK = Route("GET", "/tracks/{id}", "get-track")
+GET_TRACK = Route("GET", "/tracks/{id}", "get-track", catalog=True)
 GET_SEVERAL_TRACKS = Route(
-    "GET",
-    "/tracks",
-    "get-several-tracks",
-    dev_status="removed",
-    replacement="GET /tracks/{id} per item",
+    "GET", "/tracks", "get-several-tracks", dev_status="removed", replacement="GET /tracks/{id} per item", catalog=True
 )
 SEARCH = Route("GET", "/search", "search")
 GET_CURRENT_USERS_PROFILE = Route(
@@ -180,12 +201,13 @@ GET_CURRENT_USERS_PROFILE = Route(
     "get-current-users-profile",
     scopes=("user-read-private", "user-read-email"),
 )
-GET_PLAYLIST = Route("GET", "/playlists/{playlist_id}", "get-playlist")
+GET_PLAYLIST = Route("GET", "/playlists/{playlist_id}", "get-playlist", cache_tags=(PLAYLIST_TAG,))
 CHANGE_PLAYLIST_DETAILS = Route(
     "PUT",
     "/playlists/{playlist_id}",
     "change-playlist-details",
     scopes=("playlist-modify-public", "playlist-modify-private"),
+    invalidates=(PLAYLIST_TAG, MY_PLAYLISTS_TAG),
 )
 GET_PLAYLISTS_TRACKS = Route(
     "GET",
@@ -194,6 +216,7 @@ GET_PLAYLISTS_TRACKS = Route(
     scopes=("playlist-read-private",),
     dev_status="removed",
     replacement="GET /playlists/{playlist_id}/items",
+    cache_tags=(PLAYLIST_TAG,),
 )
 ADD_TRACKS_TO_PLAYLIST = Route(
     "POST",
@@ -202,6 +225,7 @@ ADD_TRACKS_TO_PLAYLIST = Route(
     scopes=("playlist-modify-public", "playlist-modify-private"),
     dev_status="removed",
     replacement="POST /playlists/{playlist_id}/items",
+    invalidates=(PLAYLIST_TAG, MY_PLAYLISTS_TAG),
 )
 REORDER_OR_REPLACE_PLAYLISTS_TRACKS = Route(
     "PUT",
@@ -210,6 +234,7 @@ REORDER_OR_REPLACE_PLAYLISTS_TRACKS = Route(
     scopes=("playlist-modify-public", "playlist-modify-private"),
     dev_status="removed",
     replacement="PUT /playlists/{playlist_id}/items",
+    invalidates=(PLAYLIST_TAG, MY_PLAYLISTS_TAG),
 )
 REMOVE_TRACKS_PLAYLIST = Route(
     "DELETE",
@@ -218,6 +243,7 @@ REMOVE_TRACKS_PLAYLIST = Route(
     scopes=("playlist-modify-public", "playlist-modify-private"),
     dev_status="removed",
     replacement="DELETE /playlists/{playlist_id}/items",
+    invalidates=(PLAYLIST_TAG, MY_PLAYLISTS_TAG),
 )
 GET_PLAYLISTS_ITEMS = Route(
     "GET",
@@ -225,6 +251,7 @@ GET_PLAYLISTS_ITEMS = Route(
     "get-playlists-items",
     scopes=("playlist-read-private",),
     dev_status="added",
+    cache_tags=(PLAYLIST_TAG,),
 )
 ADD_ITEMS_TO_PLAYLIST = Route(
     "POST",
@@ -232,6 +259,7 @@ ADD_ITEMS_TO_PLAYLIST = Route(
     "add-items-to-playlist",
     scopes=("playlist-modify-public", "playlist-modify-private"),
     dev_status="added",
+    invalidates=(PLAYLIST_TAG, MY_PLAYLISTS_TAG),
 )
 REORDER_OR_REPLACE_PLAYLISTS_ITEMS = Route(
     "PUT",
@@ -239,6 +267,7 @@ REORDER_OR_REPLACE_PLAYLISTS_ITEMS = Route(
     "reorder-or-replace-playlists-items",
     scopes=("playlist-modify-public", "playlist-modify-private"),
     dev_status="added",
+    invalidates=(PLAYLIST_TAG, MY_PLAYLISTS_TAG),
 )
 REMOVE_ITEMS_PLAYLIST = Route(
     "DELETE",
@@ -246,12 +275,14 @@ REMOVE_ITEMS_PLAYLIST = Route(
     "remove-items-playlist",
     scopes=("playlist-modify-public", "playlist-modify-private"),
     dev_status="added",
+    invalidates=(PLAYLIST_TAG, MY_PLAYLISTS_TAG),
 )
 GET_A_LIST_OF_CURRENT_USERS_PLAYLISTS = Route(
     "GET",
     "/me/playlists",
     "get-a-list-of-current-users-playlists",
     scopes=("playlist-read-private",),
+    cache_tags=(MY_PLAYLISTS_TAG,),
 )
 CREATE_PLAYLIST = Route(
     "POST",
@@ -259,6 +290,7 @@ CREATE_PLAYLIST = Route(
     "create-playlist",
     scopes=("playlist-modify-public", "playlist-modify-private"),
     dev_status="added",
+    invalidates=(MY_PLAYLISTS_TAG, LIBRARY_TAG),
 )
 SAVE_LIBRARY_ITEMS = Route(
     "PUT",
@@ -266,6 +298,7 @@ SAVE_LIBRARY_ITEMS = Route(
     "save-library-items",
     scopes=("user-library-modify", "user-follow-modify", "playlist-modify-public"),
     dev_status="added",
+    invalidates=(LIBRARY_TAG, MY_PLAYLISTS_TAG),
 )
 REMOVE_LIBRARY_ITEMS = Route(
     "DELETE",
@@ -273,6 +306,7 @@ REMOVE_LIBRARY_ITEMS = Route(
     "remove-library-items",
     scopes=("user-library-modify", "user-follow-modify", "playlist-modify-public"),
     dev_status="added",
+    invalidates=(LIBRARY_TAG, MY_PLAYLISTS_TAG),
 )
 CHECK_LIBRARY_CONTAINS = Route(
     "GET",
@@ -280,8 +314,11 @@ CHECK_LIBRARY_CONTAINS = Route(
     "check-library-contains",
     scopes=("user-library-read", "user-follow-read", "playlist-read-private"),
     dev_status="added",
+    cache_tags=(LIBRARY_TAG,),
 )
-GET_USERS_SAVED_ALBUMS = Route("GET", "/me/albums", "get-users-saved-albums", scopes=("user-library-read",))
+GET_USERS_SAVED_ALBUMS = Route(
+    "GET", "/me/albums", "get-users-saved-albums", scopes=("user-library-read",), cache_tags=(LIBRARY_TAG,)
+)
 SAVE_ALBUMS_USER = Route(
     "PUT",
     "/me/albums",
@@ -289,6 +326,7 @@ SAVE_ALBUMS_USER = Route(
     scopes=("user-library-modify",),
     dev_status="removed",
     replacement="PUT /me/library",
+    invalidates=(LIBRARY_TAG,),
 )
 REMOVE_ALBUMS_USER = Route(
     "DELETE",
@@ -297,6 +335,7 @@ REMOVE_ALBUMS_USER = Route(
     scopes=("user-library-modify",),
     dev_status="removed",
     replacement="DELETE /me/library",
+    invalidates=(LIBRARY_TAG,),
 )
 CHECK_USERS_SAVED_ALBUMS = Route(
     "GET",
@@ -305,8 +344,11 @@ CHECK_USERS_SAVED_ALBUMS = Route(
     scopes=("user-library-read",),
     dev_status="removed",
     replacement="GET /me/library/contains",
+    cache_tags=(LIBRARY_TAG,),
 )
-GET_USERS_SAVED_TRACKS = Route("GET", "/me/tracks", "get-users-saved-tracks", scopes=("user-library-read",))
+GET_USERS_SAVED_TRACKS = Route(
+    "GET", "/me/tracks", "get-users-saved-tracks", scopes=("user-library-read",), cache_tags=(LIBRARY_TAG,)
+)
 SAVE_TRACKS_USER = Route(
     "PUT",
     "/me/tracks",
@@ -314,6 +356,7 @@ SAVE_TRACKS_USER = Route(
     scopes=("user-library-modify",),
     dev_status="removed",
     replacement="PUT /me/library",
+    invalidates=(LIBRARY_TAG,),
 )
 REMOVE_TRACKS_USER = Route(
     "DELETE",
@@ -322,6 +365,7 @@ REMOVE_TRACKS_USER = Route(
     scopes=("user-library-modify",),
     dev_status="removed",
     replacement="DELETE /me/library",
+    invalidates=(LIBRARY_TAG,),
 )
 CHECK_USERS_SAVED_TRACKS = Route(
     "GET",
@@ -330,12 +374,14 @@ CHECK_USERS_SAVED_TRACKS = Route(
     scopes=("user-library-read",),
     dev_status="removed",
     replacement="GET /me/library/contains",
+    cache_tags=(LIBRARY_TAG,),
 )
 GET_USERS_SAVED_EPISODES = Route(
     "GET",
     "/me/episodes",
     "get-users-saved-episodes",
     scopes=("user-library-read", "user-read-playback-position"),
+    cache_tags=(LIBRARY_TAG,),
 )
 SAVE_EPISODES_USER = Route(
     "PUT",
@@ -344,6 +390,7 @@ SAVE_EPISODES_USER = Route(
     scopes=("user-library-modify",),
     dev_status="removed",
     replacement="PUT /me/library",
+    invalidates=(LIBRARY_TAG,),
 )
 REMOVE_EPISODES_USER = Route(
     "DELETE",
@@ -352,6 +399,7 @@ REMOVE_EPISODES_USER = Route(
     scopes=("user-library-modify",),
     dev_status="removed",
     replacement="DELETE /me/library",
+    invalidates=(LIBRARY_TAG,),
 )
 CHECK_USERS_SAVED_EPISODES = Route(
     "GET",
@@ -360,8 +408,11 @@ CHECK_USERS_SAVED_EPISODES = Route(
     scopes=("user-library-read",),
     dev_status="removed",
     replacement="GET /me/library/contains",
+    cache_tags=(LIBRARY_TAG,),
 )
-GET_USERS_SAVED_SHOWS = Route("GET", "/me/shows", "get-users-saved-shows", scopes=("user-library-read",))
+GET_USERS_SAVED_SHOWS = Route(
+    "GET", "/me/shows", "get-users-saved-shows", scopes=("user-library-read",), cache_tags=(LIBRARY_TAG,)
+)
 SAVE_SHOWS_USER = Route(
     "PUT",
     "/me/shows",
@@ -369,6 +420,7 @@ SAVE_SHOWS_USER = Route(
     scopes=("user-library-modify",),
     dev_status="removed",
     replacement="PUT /me/library",
+    invalidates=(LIBRARY_TAG,),
 )
 REMOVE_SHOWS_USER = Route(
     "DELETE",
@@ -377,6 +429,7 @@ REMOVE_SHOWS_USER = Route(
     scopes=("user-library-modify",),
     dev_status="removed",
     replacement="DELETE /me/library",
+    invalidates=(LIBRARY_TAG,),
 )
 CHECK_USERS_SAVED_SHOWS = Route(
     "GET",
@@ -385,6 +438,7 @@ CHECK_USERS_SAVED_SHOWS = Route(
     scopes=("user-library-read",),
     dev_status="removed",
     replacement="GET /me/library/contains",
+    cache_tags=(LIBRARY_TAG,),
 )
 GET_USERS_PROFILE = Route(
     "GET",
@@ -400,6 +454,7 @@ GET_LIST_USERS_PLAYLISTS = Route(
     scopes=("playlist-read-private", "playlist-read-collaborative"),
     dev_status="removed",
     replacement="none (GET /me/playlists for current user)",
+    cache_tags=(MY_PLAYLISTS_TAG, USER_PLAYLISTS_TAG),
 )
 CREATE_PLAYLIST_FOR_USER = Route(
     "POST",
@@ -408,6 +463,7 @@ CREATE_PLAYLIST_FOR_USER = Route(
     scopes=("playlist-modify-public", "playlist-modify-private"),
     dev_status="removed",
     replacement="POST /me/playlists",
+    invalidates=(MY_PLAYLISTS_TAG, USER_PLAYLISTS_TAG, LIBRARY_TAG),
 )
 FOLLOW_PLAYLIST = Route(
     "PUT",
@@ -416,6 +472,7 @@ FOLLOW_PLAYLIST = Route(
     scopes=("playlist-modify-public", "playlist-modify-private"),
     dev_status="removed",
     replacement="PUT /me/library",
+    invalidates=(PLAYLIST_TAG, LIBRARY_TAG, MY_PLAYLISTS_TAG),
 )
 UNFOLLOW_PLAYLIST = Route(
     "DELETE",
@@ -424,6 +481,7 @@ UNFOLLOW_PLAYLIST = Route(
     scopes=("playlist-modify-public", "playlist-modify-private"),
     dev_status="removed",
     replacement="DELETE /me/library",
+    invalidates=(PLAYLIST_TAG, LIBRARY_TAG, MY_PLAYLISTS_TAG),
 )
 GET_FEATURED_PLAYLISTS = Route(
     "GET",
@@ -439,15 +497,16 @@ GET_A_CATEGORIES_PLAYLISTS = Route(
     "get-a-categories-playlists",
     dev_status="restricted",
 )
-GET_PLAYLIST_COVER = Route("GET", "/playlists/{playlist_id}/images", "get-playlist-cover")
+GET_PLAYLIST_COVER = Route("GET", "/playlists/{playlist_id}/images", "get-playlist-cover", cache_tags=(PLAYLIST_TAG,))
 UPLOAD_CUSTOM_PLAYLIST_COVER = Route(
     "PUT",
     "/playlists/{playlist_id}/images",
     "upload-custom-playlist-cover",
     scopes=("ugc-image-upload", "playlist-modify-public", "playlist-modify-private"),
+    invalidates=(PLAYLIST_TAG, MY_PLAYLISTS_TAG),
 )
 GET_NEW_RELEASES = Route("GET", "/browse/new-releases", "get-new-releases", dev_status="removed")
-GET_FOLLOWED = Route("GET", "/me/following", "get-followed", scopes=("user-follow-read",))
+GET_FOLLOWED = Route("GET", "/me/following", "get-followed", scopes=("user-follow-read",), cache_tags=(LIBRARY_TAG,))
 FOLLOW_ARTISTS_USERS = Route(
     "PUT",
     "/me/following",
@@ -455,6 +514,7 @@ FOLLOW_ARTISTS_USERS = Route(
     scopes=("user-follow-modify",),
     dev_status="removed",
     replacement="PUT /me/library",
+    invalidates=(LIBRARY_TAG,),
 )
 UNFOLLOW_ARTISTS_USERS = Route(
     "DELETE",
@@ -463,6 +523,7 @@ UNFOLLOW_ARTISTS_USERS = Route(
     scopes=("user-follow-modify",),
     dev_status="removed",
     replacement="DELETE /me/library",
+    invalidates=(LIBRARY_TAG,),
 )
 CHECK_CURRENT_USER_FOLLOWS = Route(
     "GET",
@@ -471,6 +532,7 @@ CHECK_CURRENT_USER_FOLLOWS = Route(
     scopes=("user-follow-read",),
     dev_status="removed",
     replacement="GET /me/library/contains",
+    cache_tags=(LIBRARY_TAG,),
 )
 CHECK_IF_USER_FOLLOWS_PLAYLIST = Route(
     "GET",
@@ -478,6 +540,7 @@ CHECK_IF_USER_FOLLOWS_PLAYLIST = Route(
     "check-if-user-follows-playlist",
     dev_status="removed",
     replacement="GET /me/library/contains",
+    cache_tags=(PLAYLIST_TAG, LIBRARY_TAG),
 )
 GET_SEVERAL_AUDIO_FEATURES = Route(
     "GET",
@@ -499,86 +562,98 @@ GET_INFORMATION_ABOUT_THE_USERS_CURRENT_PLAYBACK = Route(
     "/me/player",
     "get-information-about-the-users-current-playback",
     scopes=("user-read-playback-state",),
+    cache_tags=(PLAYER_TAG,),
 )
 TRANSFER_A_USERS_PLAYBACK = Route(
-    "PUT",
-    "/me/player",
-    "transfer-a-users-playback",
-    scopes=("user-modify-playback-state",),
+    "PUT", "/me/player", "transfer-a-users-playback", scopes=("user-modify-playback-state",), invalidates=(PLAYER_TAG,)
 )
 GET_A_USERS_AVAILABLE_DEVICES = Route(
     "GET",
     "/me/player/devices",
     "get-a-users-available-devices",
     scopes=("user-read-playback-state",),
+    cache_tags=(PLAYER_TAG,),
 )
 GET_THE_USERS_CURRENTLY_PLAYING_TRACK = Route(
     "GET",
     "/me/player/currently-playing",
     "get-the-users-currently-playing-track",
     scopes=("user-read-currently-playing",),
+    cache_tags=(PLAYER_TAG,),
 )
 START_A_USERS_PLAYBACK = Route(
     "PUT",
     "/me/player/play",
     "start-a-users-playback",
     scopes=("user-modify-playback-state",),
+    invalidates=(PLAYER_TAG,),
 )
 PAUSE_A_USERS_PLAYBACK = Route(
     "PUT",
     "/me/player/pause",
     "pause-a-users-playback",
     scopes=("user-modify-playback-state",),
+    invalidates=(PLAYER_TAG,),
 )
 SKIP_USERS_PLAYBACK_TO_NEXT_TRACK = Route(
     "POST",
     "/me/player/next",
     "skip-users-playback-to-next-track",
     scopes=("user-modify-playback-state",),
+    invalidates=(PLAYER_TAG,),
 )
 SKIP_USERS_PLAYBACK_TO_PREVIOUS_TRACK = Route(
     "POST",
     "/me/player/previous",
     "skip-users-playback-to-previous-track",
     scopes=("user-modify-playback-state",),
+    invalidates=(PLAYER_TAG,),
 )
 SEEK_TO_POSITION_IN_CURRENTLY_PLAYING_TRACK = Route(
     "PUT",
     "/me/player/seek",
     "seek-to-position-in-currently-playing-track",
     scopes=("user-modify-playback-state",),
+    invalidates=(PLAYER_TAG,),
 )
 SET_REPEAT_MODE_ON_USERS_PLAYBACK = Route(
     "PUT",
     "/me/player/repeat",
     "set-repeat-mode-on-users-playback",
     scopes=("user-modify-playback-state",),
+    invalidates=(PLAYER_TAG,),
 )
 SET_VOLUME_FOR_USERS_PLAYBACK = Route(
     "PUT",
     "/me/player/volume",
     "set-volume-for-users-playback",
     scopes=("user-modify-playback-state",),
+    invalidates=(PLAYER_TAG,),
 )
 TOGGLE_SHUFFLE_FOR_USERS_PLAYBACK = Route(
     "PUT",
     "/me/player/shuffle",
     "toggle-shuffle-for-users-playback",
     scopes=("user-modify-playback-state",),
+    invalidates=(PLAYER_TAG,),
 )
 GET_RECENTLY_PLAYED = Route(
     "GET",
     "/me/player/recently-played",
     "get-recently-played",
     scopes=("user-read-recently-played",),
+    cache_tags=(PLAYER_TAG,),
 )
 GET_QUEUE = Route(
     "GET",
     "/me/player/queue",
     "get-queue",
     scopes=("user-read-currently-playing", "user-read-playback-state"),
+    cache_tags=(PLAYER_TAG,),
 )
-ADD_TO_QUEUE = Route("POST", "/me/player/queue", "add-to-queue", scopes=("user-modify-playback-state",))
+ADD_TO_QUEUE = Route(
+    "POST", "/me/player/queue", "add-to-queue", scopes=("user-modify-playback-state",), invalidates=(PLAYER_TAG,)
+)
 GET_AVAILABLE_MARKETS = Route("GET", "/markets", "get-available-markets", dev_status="removed")
 GET_USERS_TOP_ARTISTS = Route("GET", "/me/top/artists", "get-users-top-artists", scopes=("user-top-read",))
 GET_USERS_TOP_TRACKS = Route("GET", "/me/top/tracks", "get-users-top-tracks", scopes=("user-top-read",))
