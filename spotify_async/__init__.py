@@ -23,7 +23,8 @@ from .auth import (
     TokenManager,
     TokenStore,
 )
-from .config import ACCOUNTS_BASE, API_BASE, Config, RateBudget, RetryPolicy, Timeouts
+from .config import ACCOUNTS_BASE, API_BASE, Config, HttpCache, RateBudget, RetryPolicy, Timeouts
+from .endpoints.playlists import PlaylistSnapshot
 from .errors import (
     AuthError,
     BadRequest,
@@ -42,6 +43,7 @@ from .errors import (
 )
 from .hooks import Hooks
 from .http import Call, CursorPaged, Paged, Response
+from .http.store import CacheStore, MemoryCacheStore
 from .session import Spotify
 
 __version__ = "0.1.0"
@@ -55,6 +57,7 @@ __all__ = [
     "AuthFlow",
     "AuthorizationCode",
     "BadRequest",
+    "CacheStore",
     "Call",
     "ClientCredentials",
     "Config",
@@ -63,10 +66,13 @@ __all__ = [
     "FileTokenStore",
     "Forbidden",
     "HTTPError",
+    "HttpCache",
     "InvalidInput",
+    "MemoryCacheStore",
     "MemoryTokenStore",
     "NotFound",
     "Paged",
+    "PlaylistSnapshot",
     "RateBudget",
     "RateLimited",
     "ReauthorizationRequired",

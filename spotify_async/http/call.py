@@ -236,19 +236,32 @@ class Paged(_Pages[Page[T], T]):
         params = dict(self._params)
         params["limit"] = str(self._limit)
         params["offset"] = str(offset)
-        return Request(self._request.route, params)
+        return Request(self._request.route, params, pin=self._request.pin)
 
     def _first_request(self) -> Request:
         return self._request_at(self._offset)
 
     async def pages(self) -> AsyncIterator[Page[T]]:
         """Every page in order; later pages are fetched concurrently once the total is known."""
+        async for page, _ in self._pages_with_responses():
+            yield page
+
+    async def _collect_with_responses(self) -> tuple[list[T], list[Response]]:
+        """Every item, and the Response of each page (the snapshot reader asks whether any came from the network)."""
+        items: list[T] = []
+        responses: list[Response] = []
+        async for page, response in self._pages_with_responses():
+            items.extend(page.items)
+            responses.append(response)
+        return items, responses
+
+    async def _pages_with_responses(self) -> AsyncIterator[tuple[Page[T], Response]]:
         budget = self._max_items
-        first, _ = await self._fetch(self._first_request())
+        first, first_response = await self._fetch(self._first_request())
         if budget is not None and len(first.items) > budget:
             first = copy.copy(first)  # the page may be shared with coalesced callers: trim a copy
             first.items = first.items[:budget]
-        yield first
+        yield first, first_response
         if budget is not None:
             budget -= len(first.items)
             if budget <= 0:
@@ -269,14 +282,14 @@ class Paged(_Pages[Page[T], T]):
             for _ in range(ahead):
                 schedule()
             while pending:
-                page, _ = await pending.popleft()
+                page, response = await pending.popleft()
                 schedule()
                 if budget is not None:
                     if len(page.items) > budget:
                         page = copy.copy(page)
                         page.items = page.items[:budget]
                     budget -= len(page.items)
-                yield page
+                yield page, response
                 if budget is not None and budget <= 0:
                     return
         finally:

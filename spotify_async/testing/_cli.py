@@ -134,6 +134,8 @@ class ProcessStats:
         self.faults_applied: int = data["faults_applied"]
         self.by_operation: Counter[str] = Counter(data["by_operation"])
         self.by_status: Counter[int] = Counter({int(k): v for k, v in data["by_status"].items()})
+        self.answered: Counter[str] = Counter(data.get("answered", {}))
+        self.not_modified: int = data.get("not_modified", 0)
         self.arrivals: list[float] = data["arrivals"]
 
     def max_in_window(self, window_s: float) -> int:
