@@ -11,6 +11,8 @@ the local ones (read :mod:`spotify_async.http.limiter` and :mod:`spotify_async.h
   pub/sub message so peers learn at once; an open gate costs no round trip while the subscription is live).
 * :class:`RedisTokenStore` (the :class:`~spotify_async.auth.stores.TokenStore` protocol) and :class:`DistributedAuth`:
   one token request per expiry for all processes (a refresh lock with an expiry and a fencing number).
+* :class:`RedisCacheStore` (the :class:`~spotify_async.http.store.CacheStore` protocol): one HTTP cache for every
+  process, ``Config(cache=HttpCache(store=RedisCacheStore(url, client_id=CLIENT_ID)))``.
 
 Usage, in every process (``pip install 'spotify_async[redis]'``)::
 
@@ -32,6 +34,7 @@ the ``[redis]`` extra.
 from __future__ import annotations
 
 from ..errors import CoordinationError
+from .cache import RedisCacheStore
 from .coordination import Coordination, connect
 from .gate import RedisGate
 from .limiter import Fallback, RedisRateLimiter
@@ -42,6 +45,7 @@ __all__ = [
     "CoordinationError",
     "DistributedAuth",
     "Fallback",
+    "RedisCacheStore",
     "RedisGate",
     "RedisRateLimiter",
     "RedisRefreshLock",
