@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
+from .errors import InvalidInput
 from .hooks import Hooks
 
 if TYPE_CHECKING:
@@ -164,4 +165,5 @@ class Config:
         if value is None:
             return
         if not isinstance(value, str) or not value.startswith(("http://", "https://")) or value[-3:] == "://":
-            raise ValueError("proxy must be an http:// or https:// URL (or None)")
+            # the value may carry a password: the message never repeats it
+            raise InvalidInput("proxy must be an http:// or https:// URL such as http://127.0.0.1:3128 (or None)")
