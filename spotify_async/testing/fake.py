@@ -214,6 +214,7 @@ class FakeSpotify:
         host: str = "127.0.0.1",
         port: int = 0,
         spec_path: str | None = None,
+        artists: int = 200,
     ) -> None:
         if mode not in ("extended", "development"):
             raise ValueError("mode must be 'extended' or 'development'")
@@ -239,7 +240,8 @@ class FakeSpotify:
         rng = random.Random(seed)
         self.client_id = f"{rng.getrandbits(128):032x}"
         self.client_secret = f"{rng.getrandbits(128):032x}"
-        self.catalog = Catalog.shared(seed, big_playlist_size=big_playlist_size)
+        #: how many artists the catalog has (200 make about 7,200 tracks; the bot benchmark asks for more)
+        self.catalog = Catalog.shared(seed, big_playlist_size=big_playlist_size, n_artists=artists)
         self.accounts = Accounts(self.client_id, self.client_secret, token_expires_in, refresh_rotation)
         self.accounts.login_user = self.catalog.users[0]
         self.stats = Stats()
