@@ -108,8 +108,14 @@ def caching_goals(results: dict[str, Any], out: dict[str, dict[str, Any]]) -> No
             met = all(ttl * 5 <= p for p in peers) and all(defaults < p for p in peers)
             out["bot"] = {"goal": GOALS["bot"], "figure": per, "met": met}
     change = _get(results, "caching", "miss_overhead", "change")
-    if change is not None:
-        out["miss_overhead"] = {"goal": GOALS["miss_overhead"], "figure": change, "met": change <= 0.03}
+    share = _get(results, "caching", "miss_overhead", "layer_cost_share")
+    if change is not None and share is not None:
+        figure = {"end_to_end_change": change, "layers_share_of_a_miss": share}
+        out["miss_overhead"] = {
+            "goal": GOALS["miss_overhead"],
+            "figure": figure,
+            "met": change <= 0.03 and share <= 0.03,
+        }
 
 
 async def _main(prof: Profile, names: list[str], table: Table) -> dict[str, Any]:

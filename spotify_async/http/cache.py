@@ -47,11 +47,27 @@ __all__ = ["CacheEntry", "HttpCacheLayer", "cache_key", "parse_cache_control"]
 _NO_FRESHNESS = 0.0
 
 
+#: parsed Cache-Control values (servers send a handful of distinct ones); cleared when full, so it stays bounded
+_PARSED: dict[str, dict[str, str]] = {}
+_PARSED_MAX = 256
+
+
 def parse_cache_control(value: str | None) -> dict[str, str]:
-    """``Cache-Control`` directives, lower-cased names mapping to their values (``""`` for bare directives)."""
-    out: dict[str, str] = {}
+    """``Cache-Control`` directives, lower-cased names mapping to their values (``""`` for bare directives).
+
+    The result is memoised per header value and shared: read it, do not change it."""
     if not value:
-        return out
+        return {}
+    parsed = _PARSED.get(value)
+    if parsed is None:
+        if len(_PARSED) >= _PARSED_MAX:
+            _PARSED.clear()
+        parsed = _PARSED[value] = _parse_cache_control(value)
+    return parsed
+
+
+def _parse_cache_control(value: str) -> dict[str, str]:
+    out: dict[str, str] = {}
     for part in value.split(","):
         name, _, arg = part.strip().partition("=")
         name = name.strip().lower()
@@ -129,7 +145,7 @@ class CacheEntry:
 class HttpCacheLayer:
     """Lookup before the send, store after it, invalidation after writes: one object over one :class:`CacheStore`."""
 
-    __slots__ = ("catalog_ttl", "clock", "keep", "store")
+    __slots__ = ("_get_nowait", "catalog_ttl", "clock", "keep", "store")
 
     def __init__(
         self,
@@ -140,16 +156,30 @@ class HttpCacheLayer:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.store = store
+        # a synchronous read when the store offers one (the memory store does): a miss then awaits nothing
+        self._get_nowait: Callable[[str], bytes | None] | None = getattr(store, "get_nowait", None)
         self.catalog_ttl = catalog_ttl
         self.keep = keep
         self.clock = clock
 
     async def lookup(self, key: str) -> CacheEntry | None:
         """The entry kept under ``key`` (fresh or not: the caller checks :meth:`is_fresh`), or ``None``."""
-        blob = await self.store.get(key)
+        get_nowait = self._get_nowait
+        blob = get_nowait(key) if get_nowait is not None else await self.store.get(key)
         if blob is None:
             return None
         return CacheEntry.decode(blob)
+
+    @property
+    def synchronous(self) -> bool:
+        """The store answers lookups without awaiting (use :meth:`lookup_nowait`)."""
+        return self._get_nowait is not None
+
+    def lookup_nowait(self, key: str) -> CacheEntry | None:
+        """:meth:`lookup` for a synchronous store."""
+        assert self._get_nowait is not None
+        blob = self._get_nowait(key)
+        return None if blob is None else CacheEntry.decode(blob)
 
     def is_fresh(self, entry: CacheEntry) -> bool:
         return entry.fresh_until > self.clock()

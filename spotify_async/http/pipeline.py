@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Coroutine
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 import attrs
@@ -90,8 +90,9 @@ class Pipeline:
         self._identities: dict[str, str] = {}
 
     # ------------------------------------------------------------------ the one call into the scheduler
-    async def _upstream(self, request: Request, tokens: TokenManager) -> Response:
-        return await self._scheduler.send(self._http(), tokens, self._api_base, request)
+    def _upstream(self, request: Request, tokens: TokenManager) -> Coroutine[Any, Any, Response]:
+        # returns the scheduler's coroutine itself: no frame of our own between the caller and the scheduler
+        return self._scheduler.send(self._http(), tokens, self._api_base, request)
 
     # ------------------------------------------------------------------ helpers
     async def _identity(self, tokens: TokenManager) -> str:
@@ -138,7 +139,7 @@ class Pipeline:
         key = cache_key(identity, request)
         entry: CacheEntry | None = None
         if cache is not None:
-            entry = await cache.lookup(key)
+            entry = cache.lookup_nowait(key) if cache.synchronous else await cache.lookup(key)
             if entry is not None and cache.is_fresh(entry):
                 self.stats.hits += 1
                 if self.hooks:
@@ -150,12 +151,11 @@ class Pipeline:
         if coalescer is None:
             return await self._fetch(request, tokens, key, entry, identity, kind)
         return await coalescer.run(
-            key,
-            lambda: self._fetch(request, tokens, key, entry, identity, kind),
-            lambda: self._joined(request, kind),
+            key, self._fetch(request, tokens, key, entry, identity, kind), self._joined, request, kind
         )
 
     def _joined(self, request: Request, kind: IdentityKind) -> None:
+        """A call joined a flight (called by the coalescer)."""
         self.stats.coalesced += 1
         if self.hooks:
             self._emit(request, kind, "coalesced")

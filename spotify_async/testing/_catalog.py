@@ -282,7 +282,7 @@ class Catalog:
         self.genres: list[str] = list(GENRES)
         self.search_terms: list[str] = self._pick_search_terms(rng)
 
-    _cache: ClassVar[dict[tuple[int, int], Catalog]] = {}
+    _cache: ClassVar[dict[tuple[int, int, int], Catalog]] = {}
 
     @classmethod
     def shared(cls, seed: int = 0, *, big_playlist_size: int = 10_000, n_artists: int = 200) -> Catalog:
