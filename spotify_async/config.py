@@ -8,6 +8,7 @@ coalesces, and the proxy it goes through.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
@@ -94,6 +95,11 @@ class RateBudget:
     max_wait: float | None = None
 
 
+def _hooks(value: Iterable[Hooks]) -> tuple[Hooks, ...]:
+    # a typed converter: with ``converter=tuple`` mypy sees ``Iterable[_T_co]`` and refuses users' ``hooks=(MyHooks(),)``
+    return tuple(value)
+
+
 def _optional_positive(_: object, attribute: attrs.Attribute[Any], value: float | None) -> None:
     if value is not None and value <= 0:
         raise ValueError(f"{attribute.name} must be > 0 seconds or None, got {value!r}")
@@ -146,7 +152,7 @@ class Config:
     strict_models: bool = False
     user_agent: str = "spotify_async"
     #: objects told of every request, response, retry, rate-limit and cache event (see :mod:`spotify_async.hooks`)
-    hooks: tuple[Hooks, ...] = attrs.field(default=(), converter=tuple)
+    hooks: tuple[Hooks, ...] = attrs.field(default=(), converter=_hooks)
     #: the HTTP cache; ``HttpCache(enabled=False)`` turns it off
     cache: HttpCache = HttpCache()
     #: identical GETs in flight at once (same path, query and identity) share one request
