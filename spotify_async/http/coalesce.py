@@ -32,7 +32,7 @@ __all__ = ["Coalescer"]
 class _Flight:
     """One request in flight and the futures of the callers waiting for it."""
 
-    __slots__ = ("coalescer", "joined", "key", "memo", "task", "waiters")
+    __slots__ = ("coalescer", "detached", "joined", "key", "memo", "task", "waiters")
 
     def __init__(self, coalescer: Coalescer, key: str) -> None:
         self.coalescer = coalescer
@@ -41,6 +41,7 @@ class _Flight:
         self.waiters: list[asyncio.Future[Response]] = []
         self.joined = 0
         self.memo: dict[Any, Any] | None = None
+        self.detached = False
 
     async def fly(self, request: Coroutine[Any, Any, Response]) -> None:
         """Run the request and hand its outcome to every caller still waiting, from inside the task (a done callback
@@ -65,7 +66,7 @@ class _Flight:
 
     def _drop(self) -> None:
         flights = self.coalescer._flights
-        if flights.get(self.key) is self:
+        if not self.detached and flights.get(self.key) is self:
             del flights[self.key]
 
 
@@ -80,6 +81,12 @@ class Coalescer:
     def __len__(self) -> int:
         """How many distinct requests are in flight through the coalescer."""
         return len(self._flights)
+
+    def detach(self) -> None:
+        """Let the flights in progress finish for their callers, but let no new caller join them (after a write)."""
+        for flight in self._flights.values():
+            flight.detached = True
+        self._flights.clear()
 
     async def run(
         self,

@@ -12,7 +12,8 @@ For a GET, the pipeline builds the identity key (``"app"`` for an app token; oth
 memoised, so a token never appears in a key, a log or an event), then the cache key; a fresh cache entry answers at
 once; otherwise the call joins or starts a flight in the coalescer, whose single request carries ``If-None-Match``
 when a stale entry has an ETag; the answer (or the 304's refresh) is stored for the next caller. Other methods go
-straight to the scheduler and then drop the cache tags their route invalidates.
+straight to the scheduler and then drop the cache tags their route invalidates; a read that was in flight across such
+a write is not stored, and reads arriving after it do not join flights that began before it.
 
 With the cache off and coalescing off (``Config(cache=HttpCache(enabled=False), coalesce=False)``) a GET goes to the
 scheduler directly: the benchmarks' "before" figure. Cache events go to the session's hooks only when it has some.
@@ -65,7 +66,7 @@ class CacheStats:
 class Pipeline:
     """Cache, coalescer and scheduler for one app, in that order (see the module docstring)."""
 
-    __slots__ = ("_api_base", "_http", "_identities", "_scheduler", "cache", "coalescer", "hooks", "stats")
+    __slots__ = ("_api_base", "_epoch", "_http", "_identities", "_scheduler", "cache", "coalescer", "hooks", "stats")
 
     def __init__(
         self,
@@ -88,6 +89,8 @@ class Pipeline:
         self.hooks = HookSet(config.hooks)
         self.stats = CacheStats()
         self._identities: dict[str, str] = {}
+        #: bumped by every invalidating write: a read that was in flight across one is not stored (it may predate it)
+        self._epoch = 0
 
     # ------------------------------------------------------------------ the one call into the scheduler
     def _upstream(self, request: Request, tokens: TokenManager) -> Coroutine[Any, Any, Response]:
@@ -127,6 +130,9 @@ class Pipeline:
                 return await self._upstream(request, tokens)
             finally:
                 # answered or failed, the server may have acted: what it changes is stale either way
+                self._epoch += 1
+                if self.coalescer is not None:
+                    self.coalescer.detach()  # reads from now on start flights of their own, after the write
                 identity = "app" if kind == "app" else await self._identity(tokens)
                 dropped = await cache.invalidate(cache.tags(route.invalidates, request, identity))
                 self.stats.invalidated += dropped
@@ -169,6 +175,7 @@ class Pipeline:
         identity: str,
         kind: IdentityKind,
     ) -> Response:
+        epoch = self._epoch
         sent = request
         if entry is not None and entry.etag is not None:
             sent = attrs.evolve(request, headers={**(request.headers or {}), "If-None-Match": entry.etag})
@@ -177,6 +184,12 @@ class Pipeline:
         if cache is None:
             return response
         route = request.route.route
+        if epoch != self._epoch:
+            # a write was made while this read was in flight: its answer may be from before the write, so it is
+            # handed to its callers but not kept (a 304 still gives the kept body, which the write has dropped)
+            if response.status == 304 and sent is not request and entry is not None:
+                return entry.response(request, response.url, revalidated=True, attempts=response.attempts)
+            return response
         if response.status == 304 and sent is not request and entry is not None:
             fresh, ttl = cache.refreshed(request, entry, response.headers)
             tags = cache.tags(route.cache_tags, request, identity) if route.cache_tags else []

@@ -369,3 +369,34 @@ async def test_cache_off_and_coalescing_off_send_straight_to_the_scheduler() -> 
             await sp.tracks.get(TRACK_ID)
             await sp.tracks.get(TRACK_ID)
         assert count(m, "GET", f"{API}/tracks/") == 2
+
+
+async def test_a_read_in_flight_across_a_write_is_not_kept_and_later_reads_do_not_join_it() -> None:
+    from aioresponses import CallbackResult
+
+    release = asyncio.Event()
+    served = []
+
+    async def slow_page(url: Any, **kwargs: Any) -> CallbackResult:
+        served.append(len(served))
+        number = len(served)
+        if number == 1:
+            await asyncio.wait_for(release.wait(), 5)
+        return CallbackResult(payload=page(number), headers={"Cache-Control": "private, max-age=600"})
+
+    with aioresponses() as m:
+        m.post(TOKEN_URL, payload=token_payload(), repeat=True)
+        m.get(playlist_items_url(), callback=slow_page, repeat=True)
+        m.post(playlist_items_url(), payload={"snapshot_id": "s2"}, status=201, repeat=True)
+        async with client() as sp:
+            before = asyncio.ensure_future(sp.playlists.items(PLAYLIST_ID))
+            await asyncio.sleep(0.05)
+            await sp.playlists.add_items(PLAYLIST_ID, [f"spotify:track:{TRACK_ID}"])
+            after = asyncio.ensure_future(sp.playlists.items(PLAYLIST_ID))  # must not join the old flight
+            await asyncio.sleep(0.05)
+            release.set()
+            old, new = await asyncio.wait_for(asyncio.gather(before, after), 5)
+            assert (old.total, new.total) == (1, 2)
+            again = await sp.playlists.items(PLAYLIST_ID)  # the post-write answer was kept; the old one was not
+            assert again.total == 2
+            assert len(served) == 2
