@@ -16,7 +16,10 @@ straight to the scheduler and then drop the cache tags their route invalidates; 
 a write is not stored, and reads arriving after it do not join flights that began before it.
 
 With the cache off and coalescing off (``Config(cache=HttpCache(enabled=False), coalesce=False)``) a GET goes to the
-scheduler directly: the benchmarks' "before" figure. Cache events go to the session's hooks only when it has some.
+scheduler directly: the benchmarks' "before" figure. Cache events go to the session's hooks only when it has some:
+``miss`` whenever a GET could not be answered without asking (a stale entry that is then revalidated reports ``miss``,
+then ``revalidated``), ``stored`` when an answer is kept, ``coalesced`` for each call that joined a flight, ``hit``,
+and ``invalidated`` once per invalidating write.
 """
 
 from __future__ import annotations
