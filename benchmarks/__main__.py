@@ -2,7 +2,7 @@
 
 Usage::
 
-    python -m benchmarks [--quick | --smoke] [--json PATH] [--scenarios overhead,structuring,pagination,crawl,memory]
+    python -m benchmarks [--quick | --smoke] [--json PATH] [--scenarios overhead,structuring,pagination,crawl,memory,caching]
 
 The full run takes about ten minutes on a 2-core machine, ``--quick`` under two, ``--smoke`` (the harness's own test)
 a few seconds with tiny sizes. Run it from the repository root in a virtualenv with ``.[bench]`` installed; peers that
@@ -22,7 +22,7 @@ from typing import Any
 
 import orjson
 
-from . import crawl, memory, overhead, pagination, structuring_peers
+from . import caching, crawl, memory, overhead, pagination, structuring_peers
 from ._common import Profile, Table, machine, missing_peers, profile, settings, versions
 
 SCENARIOS: dict[str, Callable[[Profile, Table], Awaitable[dict[str, Any]]]] = {
@@ -31,6 +31,7 @@ SCENARIOS: dict[str, Callable[[Profile, Table], Awaitable[dict[str, Any]]]] = {
     "pagination": pagination.run,
     "crawl": crawl.run,
     "memory": memory.run,
+    "caching": caching.run,
 }
 #: the scenario's key in the results file
 RESULT_KEYS = {
@@ -39,6 +40,7 @@ RESULT_KEYS = {
     "pagination": "pagination",
     "crawl": "rate_limited_crawl",
     "memory": "memory",
+    "caching": "caching",
 }
 
 GOALS = {
@@ -47,6 +49,8 @@ GOALS = {
     "pagination": "spotify_async <= 1.2x the raw concurrent aiohttp fetch",
     "crawl": ">= 95 % of the limit used, <= 1 % 429s, zero failed calls",
     "memory": "< 60 MiB over baseline, flat in N",
+    "bot": "bot workload: requests per answer, catalog TTL >= 5x fewer than every peer, defaults fewer",
+    "miss_overhead": "cache layers cost <= 3 % CPU per request on a cache miss",
 }
 
 
@@ -89,7 +93,29 @@ def check_goals(results: dict[str, Any]) -> dict[str, dict[str, Any]]:
             "figure": {"peak_mib_over_baseline": peak, "by_items": _get(mem, "by_items", "spotify_async")},
             "met": peak is not None and peak < 60 and bool(mem["flat"]),
         }
+    caching_goals(results, out)
     return out
+
+
+def caching_goals(results: dict[str, Any], out: dict[str, dict[str, Any]]) -> None:
+    """The caching scenario's two goals (see benchmarks/caching.py)."""
+    bot = _get(results, "caching", "bot", "clients")
+    if isinstance(bot, dict):
+        per = {name: v["requests_per_1000_answers"] for name, v in bot.items() if isinstance(v, dict)}
+        peers = [v for name, v in per.items() if not name.startswith("spotify_async") and v]
+        ttl, defaults = per.get("spotify_async_catalog_ttl"), per.get("spotify_async")
+        if peers and ttl and defaults:
+            met = all(ttl * 5 <= p for p in peers) and all(defaults < p for p in peers)
+            out["bot"] = {"goal": GOALS["bot"], "figure": per, "met": met}
+    change = _get(results, "caching", "miss_overhead", "change")
+    share = _get(results, "caching", "miss_overhead", "layer_cost_share")
+    if change is not None and share is not None:
+        figure = {"end_to_end_change": change, "layers_share_of_a_miss": share}
+        out["miss_overhead"] = {
+            "goal": GOALS["miss_overhead"],
+            "figure": figure,
+            "met": change <= 0.03 and share <= 0.03,
+        }
 
 
 async def _main(prof: Profile, names: list[str], table: Table) -> dict[str, Any]:

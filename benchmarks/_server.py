@@ -26,10 +26,15 @@ async def fake_process(
     latency: float = 0.0,
     rate_limit: tuple[int, float] | None = None,
     big_playlist_size: int = 10_000,
+    artists: int = 200,
 ) -> AsyncIterator[FakeSpotifyProcess]:
     """A running FakeSpotify child in extended mode (100-item pages, batch endpoints), stopped on exit."""
     server = FakeSpotifyProcess(
-        latency=latency, rate_limit=rate_limit, big_playlist_size=big_playlist_size, start_timeout=60.0
+        latency=latency,
+        rate_limit=rate_limit,
+        big_playlist_size=big_playlist_size,
+        artists=artists,
+        start_timeout=60.0,
     )
     async with server:
         yield server

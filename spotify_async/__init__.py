@@ -28,7 +28,8 @@ from .auth import (
     TokenStore,
     TokenSwap,
 )
-from .config import ACCOUNTS_BASE, API_BASE, Config, RateBudget, RetryPolicy, Timeouts
+from .config import ACCOUNTS_BASE, API_BASE, Config, HttpCache, RateBudget, RetryPolicy, Timeouts
+from .endpoints.playlists import PlaylistSnapshot
 from .errors import (
     AuthError,
     BadRequest,
@@ -48,6 +49,7 @@ from .errors import (
 )
 from .hooks import Hooks
 from .http import Call, CursorPaged, Paged, Response
+from .http.store import CacheStore, MemoryCacheStore
 from .session import Spotify
 
 __version__ = "0.1.0"
@@ -61,6 +63,7 @@ __all__ = [
     "AuthFlow",
     "AuthorizationCode",
     "BadRequest",
+    "CacheStore",
     "Call",
     "ClientCredentials",
     "Config",
@@ -69,13 +72,16 @@ __all__ = [
     "FileTokenStore",
     "Forbidden",
     "HTTPError",
+    "HttpCache",
     "InvalidInput",
     "MemoryStateStore",
+    "MemoryCacheStore",
     "MemoryTokenStore",
     "NotFound",
     "NotModified",
     "Paged",
     "PendingLogin",
+    "PlaylistSnapshot",
     "RateBudget",
     "RateLimited",
     "ReauthorizationRequired",

@@ -2,18 +2,24 @@
 
 Everything a user may want to tune without forking the client lives here: where requests go, how long anything may
 take, how many requests may be in flight, how retries back off, the client-side rate budget, how long a caller accepts
-to wait at the 429 gate, and which tier of app (development or extended) the client speaks for.
+to wait at the 429 gate, which tier of app (development or extended) the client speaks for, what it caches and
+coalesces, and the proxy it goes through.
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
+from .errors import InvalidInput
 from .hooks import Hooks
 
-__all__ = ["API_BASE", "ACCOUNTS_BASE", "Config", "Mode", "RateBudget", "RetryPolicy", "Timeouts"]
+if TYPE_CHECKING:
+    from .http.store import CacheStore
+
+__all__ = ["API_BASE", "ACCOUNTS_BASE", "Config", "HttpCache", "Mode", "RateBudget", "RetryPolicy", "Timeouts"]
 
 API_BASE = "https://api.spotify.com/v1"
 ACCOUNTS_BASE = "https://accounts.spotify.com"
@@ -89,6 +95,42 @@ class RateBudget:
     max_wait: float | None = None
 
 
+def _hooks(value: Iterable[Hooks]) -> tuple[Hooks, ...]:
+    # a typed converter: with ``converter=tuple`` mypy sees ``Iterable[_T_co]`` and refuses users' ``hooks=(MyHooks(),)``
+    return tuple(value)
+
+
+def _optional_positive(_: object, attribute: attrs.Attribute[Any], value: float | None) -> None:
+    if value is not None and value <= 0:
+        raise ValueError(f"{attribute.name} must be > 0 seconds or None, got {value!r}")
+
+
+@attrs.frozen
+class HttpCache:
+    """The HTTP cache (see :mod:`spotify_async.http.cache`): on by default, in memory, bounded in bytes.
+
+    It honours what Spotify sends (``Cache-Control``: ``max-age``, ``no-store``, ``no-cache``, ``private``; ETags,
+    revalidated with ``If-None-Match``), keys every answer by the caller's identity, and drops what a write changes.
+
+    ``catalog_ttl`` (seconds; off by default) keeps catalog objects (tracks, albums, artists, shows, episodes,
+    audiobooks, chapters) that long *whatever their max-age says* (Spotify sends ``max-age=0`` on most of them).
+    Setting it is your decision: catalog data changes rarely but does change (a track becomes unplayable in a market,
+    an album gains a cover), and Spotify's Developer Terms govern how long you may keep its content: check them for
+    your use before choosing a long time. ``no-store`` is still honoured.
+    """
+
+    enabled: bool = True
+    #: the in-memory store's bound in bytes (ignored when ``store`` is given)
+    max_bytes: int = attrs.field(default=32 * 1024 * 1024, validator=_non_negative)
+    #: where entries live; ``None``: a :class:`~spotify_async.http.store.MemoryCacheStore` of ``max_bytes``
+    store: CacheStore | None = attrs.field(default=None, eq=False)
+    #: keep catalog objects this many seconds whatever their max-age (opt-in; read the class docstring)
+    catalog_ttl: float | None = attrs.field(default=None, validator=_optional_positive)
+    #: how long an answer that must be revalidated (it has an ETag but no freshness left) is kept for revalidation,
+    #: and how long a pinned answer (a playlist page under its snapshot id) is kept
+    keep: float = attrs.field(default=3600.0, validator=_positive)
+
+
 @attrs.frozen
 class Config:
     """The policies of one session. Frozen: build a new one with ``attrs.evolve(config, ...)``."""
@@ -110,9 +152,24 @@ class Config:
     strict_models: bool = False
     user_agent: str = "spotify_async"
     #: objects told of every request, response, retry, rate-limit and cache event (see :mod:`spotify_async.hooks`)
-    hooks: tuple[Hooks, ...] = attrs.field(default=(), converter=tuple)
+    hooks: tuple[Hooks, ...] = attrs.field(default=(), converter=_hooks)
+    #: the HTTP cache; ``HttpCache(enabled=False)`` turns it off
+    cache: HttpCache = HttpCache()
+    #: identical GETs in flight at once (same path, query and identity) share one request
+    coalesce: bool = True
+    #: an HTTP proxy URL (``http://user:pass@host:3128``) for every request, token requests included, when the
+    #: session makes its own aiohttp session (bring your own ``aiohttp.ClientSession`` to configure it yourself)
+    proxy: str | None = attrs.field(default=None, repr=False)
 
     @mode.validator
     def _check_mode(self, attribute: attrs.Attribute[str], value: str) -> None:
         if value not in ("development", "extended"):
             raise ValueError(f"mode must be 'development' or 'extended', got {value!r}")
+
+    @proxy.validator
+    def _check_proxy(self, attribute: attrs.Attribute[str | None], value: str | None) -> None:
+        if value is None:
+            return
+        if not isinstance(value, str) or not value.startswith(("http://", "https://")) or value[-3:] == "://":
+            # the value may carry a password: the message never repeats it
+            raise InvalidInput("proxy must be an http:// or https:// URL such as http://127.0.0.1:3128 (or None)")

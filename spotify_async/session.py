@@ -17,7 +17,7 @@ import attrs
 
 from .auth.accounts import AccountsClient
 from .auth.base import AuthFlow
-from .auth.credentials import StaticToken
+from .auth.credentials import ClientCredentials, StaticToken
 from .auth.manager import TokenManager
 from .auth.scopes import REQUIREMENTS, scope_error
 from .auth.token import Token
@@ -39,8 +39,10 @@ from .endpoints.shows import ShowsEndpoints
 from .endpoints.tracks import TracksEndpoints
 from .endpoints.users import UsersEndpoints
 from .errors import EndpointUnavailable, InvalidInput, SpotifyError
+from .hooks import IdentityKind
 from .http.gate import Gate
 from .http.limiter import RateLimiter
+from .http.pipeline import Pipeline
 from .http.response import Request, Response
 from .http.scheduler import Scheduler
 from .models import _converter
@@ -67,6 +69,8 @@ class _AppCore:
         self.owns_http = session is None
         self.closed = False
         self.scheduler = Scheduler(config, limiter=limiter, gate=gate)
+        #: cache lookup, coalescing, the scheduler, cache store: the layers every request of the app goes through
+        self.pipeline = Pipeline(config, self.scheduler, self.http, self.api_base)
         self.accounts = AccountsClient(self.http, self.accounts_base, config)
         #: the Redis coordination made for ``Spotify(..., redis=url)``, closed with the session
         self.coordination: Any = None
@@ -78,7 +82,10 @@ class _AppCore:
                 raise SpotifyError("this Spotify session is closed")
             connector = aiohttp.TCPConnector(limit=self.config.max_concurrency, ttl_dns_cache=300)
             http = self._http = aiohttp.ClientSession(
-                connector=connector, headers={"User-Agent": self.config.user_agent}, timeout=self.scheduler.timeout
+                connector=connector,
+                headers={"User-Agent": self.config.user_agent},
+                timeout=self.scheduler.timeout,
+                proxy=self.config.proxy,
             )
             # the session carries the timeouts, so requests need not pass them one by one (a few us each)
             self.scheduler.session_has_timeout = True
@@ -101,6 +108,18 @@ class _AppCore:
         if self.coordination is not None:
             coordination, self.coordination = self.coordination, None
             await coordination.aclose()
+
+
+def _identity_kind(flow: AuthFlow) -> IdentityKind:
+    """What kind of identity a flow's tokens carry (a distributed flow speaks for the flow it wraps)."""
+    inner = getattr(flow, "flow", None)
+    if isinstance(inner, AuthFlow):
+        flow = inner
+    if isinstance(flow, ClientCredentials):
+        return "app"
+    if isinstance(flow, UserFlow):
+        return "user"
+    return "token"
 
 
 def _flow(auth: AuthFlow | Token | str) -> AuthFlow:
@@ -187,6 +206,8 @@ class Spotify:
         self._development = core.config.mode == "development"
         self._strict = core.config.strict_models
         self.auth = flow
+        #: app token, a user's, or a fixed token of unknown owner: what the cache keys answers by
+        self._identity_kind = _identity_kind(flow)
         self.tokens = TokenManager(flow, core.accounts, margin=core.config.token_refresh_margin)
         self.albums = AlbumsEndpoints(self)
         self.artists = ArtistsEndpoints(self)
@@ -258,10 +279,16 @@ class Spotify:
         return self._core.scheduler
 
     @property
+    def pipeline(self) -> Pipeline:
+        """The request pipeline (cache, coalescer, scheduler) this app's clients share."""
+        return self._core.pipeline
+
+    @property
     def stats(self) -> dict[str, float]:
         """Counters of the app's scheduler (requests, retries, 429s met, seconds waited) and token requests."""
         out = self._core.scheduler.stats.as_dict()
         out["token_requests"] = self._core.accounts.requests_sent
+        out.update(self._core.pipeline.stats.as_dict())
         return out
 
     # ----------------------------------------------------------------- the one request path
@@ -275,8 +302,7 @@ class Spotify:
             need = REQUIREMENTS.get(route.operation_id)
             if need is not None and not need.satisfied_by(token.scopes):
                 raise scope_error(route.operation_id, need, token.scopes)
-        core = self._core
-        return await core.scheduler.send(core.http(), self.tokens, core.api_base, request)
+        return await self._core.pipeline.send(request, self.tokens, self._identity_kind)
 
     def _structure(self, data: Any, model: Any) -> Any:
         return _converter.structure(data, model, strict=self._strict)

@@ -14,6 +14,8 @@ the local ones (read :mod:`spotify_async.http.limiter` and :mod:`spotify_async.h
   token and for each user's (rotating refresh tokens stored before use, ``invalid_grant`` seen by every process).
 * :class:`RedisStateStore` (the :class:`~spotify_async.auth.state.StateStore` protocol): pending logins shared by
   every worker, so a login started on one completes on another, and a state is taken once.
+* :class:`RedisCacheStore` (the :class:`~spotify_async.http.store.CacheStore` protocol): one HTTP cache for every
+  process, ``Config(cache=HttpCache(store=RedisCacheStore(url, client_id=CLIENT_ID)))``.
 
 Usage, in every process (``pip install 'spotify_async[redis]'``)::
 
@@ -35,6 +37,7 @@ the ``[redis]`` extra.
 from __future__ import annotations
 
 from ..errors import CoordinationError
+from .cache import RedisCacheStore
 from .coordination import Coordination, connect
 from .gate import RedisGate
 from .limiter import Fallback, RedisRateLimiter
@@ -46,6 +49,7 @@ __all__ = [
     "CoordinationError",
     "DistributedAuth",
     "Fallback",
+    "RedisCacheStore",
     "RedisGate",
     "RedisRateLimiter",
     "RedisRefreshLock",

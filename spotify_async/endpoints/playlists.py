@@ -10,6 +10,14 @@ instead of ``tracks``).
 Item writes take at most 100 URIs per request. Longer lists are split and sent *in order, one after the other*, since
 each write changes the positions the next one refers to; :meth:`PlaylistsEndpoints.add_items` advances ``position``
 by the size of each chunk so the items land contiguously, and the last snapshot id is returned.
+
+Snapshot-aware reading: :meth:`PlaylistsEndpoints.snapshot` returns a :class:`PlaylistSnapshot` (the snapshot id and
+every item). Its first request asks only for the playlist's ``snapshot_id`` (``fields=snapshot_id``: a few bytes, or a
+304 when the ETag still matches). When that is the snapshot of the ``known`` one you pass, ``known`` itself comes back
+and nothing else is sent. Otherwise the item pages are read *pinned* to that snapshot id (``Request.pin``): the cache
+keeps them under it, so reading the same snapshot again (another process with the Redis store, or after ``known`` was
+lost) serves every page from the cache. The snapshot id is read again after pages came over the network; if it moved
+while they were read the pages are read again (up to three times), so the items returned are the snapshot named.
 """
 
 from __future__ import annotations
@@ -18,8 +26,10 @@ import base64
 from collections.abc import Awaitable, Iterable, Mapping, Sequence
 from typing import Any
 
+import attrs
+
 from .. import ids
-from ..errors import EndpointUnavailable, InvalidInput
+from ..errors import EndpointUnavailable, InvalidInput, ModelError
 from ..http import routes
 from ..http.call import Call, Paged
 from ..http.response import Request
@@ -27,7 +37,7 @@ from ..http.routes import Route
 from ..models import Image, Playlist, PlaylistTrack, SnapshotId
 from ._base import EndpointGroup, batch_max, check_limit, check_market, check_max_items, check_offset, chunked, query
 
-__all__ = ["COVER_IMAGE_MAX_BYTES", "PLAYLIST_WRITE_BATCH", "PlaylistsEndpoints"]
+__all__ = ["COVER_IMAGE_MAX_BYTES", "PLAYLIST_WRITE_BATCH", "PlaylistSnapshot", "PlaylistsEndpoints"]
 
 _ADDITIONAL = frozenset({"track", "episode"})
 #: what a playlist holds: item writes take track and episode URIs
@@ -124,6 +134,20 @@ def _removal(entry: str | Mapping[str, Any], index: int) -> dict[str, Any]:
         raise InvalidInput(f"items: item {index}: {exc}") from None
 
 
+#: how many times :meth:`PlaylistsEndpoints.snapshot` reads the items again when the snapshot moves under it
+SNAPSHOT_READS = 3
+
+
+@attrs.frozen
+class PlaylistSnapshot:
+    """Every item of a playlist as of one ``snapshot_id`` (from :meth:`PlaylistsEndpoints.snapshot`)."""
+
+    playlist_id: str
+    snapshot_id: str
+    #: the entries in playlist order; ``None`` where Spotify could no longer resolve one (positions are kept)
+    items: list[PlaylistTrack | None] = attrs.field(repr=lambda items: f"<{len(items)} items>")
+
+
 async def _in_order(calls: Sequence[Call[str]]) -> str:
     snapshot = ""
     for call in calls:
@@ -187,6 +211,44 @@ class PlaylistsEndpoints(EndpointGroup):
             offset=check_offset(offset),
             max_items=check_max_items(max_items),
         )
+
+    async def snapshot(
+        self,
+        playlist_id: str,
+        *,
+        known: PlaylistSnapshot | None = None,
+        market: str | None = None,
+        additional_types: Sequence[str] | None = None,
+    ) -> PlaylistSnapshot:
+        """Every item of a playlist with its ``snapshot_id``; ``known`` itself when the snapshot has not changed
+        since it (one small request). See the module docstring for how unchanged pages come from the cache."""
+        pid = ids.to_id(playlist_id, "playlist", arg="playlist_id")
+        if known is not None and not isinstance(known, PlaylistSnapshot):
+            raise InvalidInput(f"known must be a PlaylistSnapshot or None, not {type(known).__name__}")
+        check = query(fields="snapshot_id")
+        probe: Call[Any] = Call(
+            self._client, Request(routes.GET_PLAYLIST.compile(playlist_id=pid), check), Any, key="snapshot_id"
+        )
+        params = query(market=check_market(market), additional_types=_additional_types(additional_types))
+        compiled = routes.GET_PLAYLISTS_ITEMS.compile(playlist_id=pid)
+        maximum = compiled.route.page_limit or 50
+        items: list[PlaylistTrack | None] = []
+        current = ""
+        for _ in range(SNAPSHOT_READS):
+            current = await probe
+            if not isinstance(current, str) or not current:
+                raise ModelError(f"GET /playlists/{pid}?fields=snapshot_id answered no snapshot_id")
+            if known is not None and known.playlist_id == pid and known.snapshot_id == current:
+                return known
+            paged: Paged[PlaylistTrack] = Paged(
+                self._client, Request(compiled, params, pin=current), PlaylistTrack, limit=maximum
+            )
+            items, responses = await paged._collect_with_responses()
+            if all(r.from_cache for r in responses):
+                break  # every page was kept under this very snapshot: consistent by construction
+            if await probe == current:
+                break
+        return PlaylistSnapshot(pid, current, items)
 
     def cover_image(self, playlist_id: str) -> Call[list[Image | None]]:
         """``GET /playlists/{playlist_id}/images``: the cover in its sizes (empty when the playlist has none)."""

@@ -32,34 +32,53 @@ warning.
 Spotify answers ``null`` for an item it can no longer resolve (still counted in ``total``). Pages keep those entries
 at their positions (``Page.items`` is ``list[T | None]``, so offsets still line up); ``async for`` over a paged call
 skips them and yields only items, and ``max_items`` counts entries read, ``null`` ones included.
+
+What these need from above (sending a request through the session's checks and pipeline, structuring, the config) is
+the small :class:`Client` protocol, which the session satisfies: nothing in ``http/`` imports the session. Calls that
+shared one coalesced request structure its body once: the first to parse it leaves the result in the answer's memo
+for the others, so a structured result may be shared (read it; copy before changing it).
 """
 
 from __future__ import annotations
 
 import asyncio
+import copy
 import gc
 import logging
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Generator
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
 import orjson
 
+from ..config import Config
 from ..errors import ModelError, NotModified
 from ..models import CursorPage, Page
 from .response import Request, Response
 
-if TYPE_CHECKING:
-    from ..session import Spotify
-
-__all__ = ["Call", "CursorPaged", "Paged"]
+__all__ = ["Call", "Client", "CursorPaged", "Paged"]
 
 log = logging.getLogger("spotify_async.http")
 
 T = TypeVar("T")
 P = TypeVar("P")
 R = TypeVar("R")
+
+
+class Client(Protocol):
+    """What calls need from the session above them (``Spotify`` is one)."""
+
+    @property
+    def config(self) -> Config: ...
+
+    async def _send(self, request: Request) -> Response:
+        """Send through the session's checks (mode, scopes) and the request pipeline."""
+        ...
+
+    def _structure(self, data: Any, model: Any) -> Any:
+        """Structure decoded JSON into ``model`` under the session's strictness."""
+        ...
 
 
 def decode(response: Response) -> Any:
@@ -77,7 +96,26 @@ def decode(response: Response) -> Any:
 GC_PAUSE_BYTES = 64 * 1024
 
 
-def parse_body(client: Spotify, response: Response, model: Any, key: str | None) -> Any:
+_MISSING = object()
+
+
+def parse_body(client: Client, response: Response, model: Any, key: str | None) -> Any:
+    """Decode a body, pick ``key`` from it, and structure it into ``model`` (``Any``: the raw JSON); a coalesced
+    answer is structured once per (model, key) and the result shared through its memo.
+    """
+    memo = response.memo
+    if memo is None:
+        return _parse_body(client, response, model, key)
+    try:
+        value = memo.get((model, key), _MISSING)
+    except TypeError:  # an unhashable model spec: structure this caller's own copy
+        return _parse_body(client, response, model, key)
+    if value is _MISSING:
+        value = memo[(model, key)] = _parse_body(client, response, model, key)
+    return value
+
+
+def _parse_body(client: Client, response: Response, model: Any, key: str | None) -> Any:
     """Decode a body, pick ``key`` from it, and structure it into ``model`` (``Any``: the raw JSON).
 
     A large page (a 100-item playlist page is ~800 KiB) allocates tens of thousands of objects at once; CPython's
@@ -114,7 +152,7 @@ class Call(Generic[T]):
 
     def __init__(
         self,
-        client: Spotify,
+        client: Client,
         request: Request,
         model: Any,
         *,
@@ -158,7 +196,7 @@ class _Pages(Generic[P, T]):
     _page_model: Any = None
 
     def __init__(
-        self, client: Spotify, request: Request, item_type: Any, *, max_items: int | None = None, key: str | None = None
+        self, client: Client, request: Request, item_type: Any, *, max_items: int | None = None, key: str | None = None
     ) -> None:
         self._client = client
         self._request = request
@@ -213,7 +251,7 @@ class Paged(_Pages[Page[T], T]):
 
     def __init__(
         self,
-        client: Spotify,
+        client: Client,
         request: Request,
         item_type: Any,
         *,
@@ -244,7 +282,7 @@ class Paged(_Pages[Page[T], T]):
         params = dict(self._params)
         params["limit"] = str(self._limit)
         params["offset"] = str(offset)
-        return Request(self._request.route, params)
+        return Request(self._request.route, params, pin=self._request.pin)
 
     def _first_request(self) -> Request:
         return self._request_at(self._offset)
@@ -252,18 +290,32 @@ class Paged(_Pages[Page[T], T]):
     async def pages(self) -> AsyncIterator[Page[T]]:
         """Every page in order; later pages are fetched concurrently while ``total`` says there are more, and paging
         stops at the first page whose ``next`` is ``null`` or whose ``items`` are empty (see the module docstring)."""
+        async for page, _ in self._pages_with_responses():
+            yield page
+
+    async def _collect_with_responses(self) -> tuple[list[T | None], list[Response]]:
+        """Every entry, and the Response of each page (the snapshot reader asks whether any came from the network)."""
+        items: list[T | None] = []
+        responses: list[Response] = []
+        async for page, response in self._pages_with_responses():
+            items.extend(page.items)
+            responses.append(response)
+        return items, responses
+
+    async def _pages_with_responses(self) -> AsyncIterator[tuple[Page[T], Response]]:
         budget = self._max_items
         limit = self._limit
-        first, _ = await self._fetch(self._first_request())
+        first, first_response = await self._fetch(self._first_request())
         if budget is not None:
             if len(first.items) > budget:
+                first = copy.copy(first)  # the page may be shared with coalesced callers: trim a copy
                 first.items = first.items[:budget]
             budget -= len(first.items)
-        yield first
+        yield first, first_response
         if self._last_page(first) or (budget is not None and budget <= 0):
             return
         cap = self._offset + self._max_items if self._max_items is not None else None
-        ahead = max(1, self._client._config.page_prefetch)
+        ahead = max(1, self._client.config.page_prefetch)
         # the step is what the server's `next` says when it says one: a server that serves fewer items than asked
         # (a silently clamped limit) would otherwise have whole stretches skipped
         step = _step(first, self._offset) or limit
@@ -285,14 +337,15 @@ class Paged(_Pages[Page[T], T]):
                     if cap is not None and next_offset >= cap:
                         return
                     schedule()
-                page, _ = await pending.popleft()
+                page, response = await pending.popleft()
                 if budget is not None:
                     if len(page.items) > budget:
+                        page = copy.copy(page)
                         page.items = page.items[:budget]
                     budget -= len(page.items)
                 if not page.items:
                     return  # an empty page ends the list whatever `total` says; not yielded
-                yield page
+                yield page, response
                 if self._last_page(page) or (budget is not None and budget <= 0):
                     return
                 last = page
@@ -327,7 +380,9 @@ class CursorPaged(_Pages[CursorPage[T], T]):
         while True:
             page, _ = await self._fetch(request)
             if budget is not None:
-                page.items = page.items[:budget]
+                if len(page.items) > budget:
+                    page = copy.copy(page)
+                    page.items = page.items[:budget]
                 budget -= len(page.items)
             yield page
             if not page.next or not page.items or (budget is not None and budget <= 0):

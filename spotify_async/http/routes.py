@@ -4,7 +4,17 @@ whether development-mode apps may call it.
 Routes are data, not behaviour: an endpoint method compiles one (``ROUTE.compile(id=...)``) and hands it to the
 scheduler. Routes also carry the spec's page-size maximum (``page_limit``) and id-list maximum (``batch_max``), which
 endpoints read and ``tests/endpoints/test_route_limits.py`` compares with ``openapi.yml``. Each constant names the
-spec's ``operationId`` as a string literal so coverage can be checked against ``openapi.yml`` mechanically. The dev-mode column comes from Spotify's 2024 and 2026 changes (``endpoints.tsv``).
+spec's ``operationId`` as a string literal so coverage can be checked against ``openapi.yml`` mechanically. The
+dev-mode column comes from Spotify's 2024 and 2026 changes (``endpoints.tsv``).
+
+What the cache (:mod:`spotify_async.http.cache`) may do with an operation is data here too, one place per fact:
+
+* ``catalog=True`` marks the catalog reads (tracks, albums, artists, shows, episodes, audiobooks, chapters) that an
+  opt-in ``HttpCache.catalog_ttl`` keeps whatever their ``max-age`` says.
+* ``cache_tags`` names the groups a read's cached answer belongs to, and ``invalidates`` the groups a write drops.
+  A tag is a template filled with the route's path parameters and ``{identity}`` (the caller's identity key), so
+  ``"playlist:{playlist_id}"`` is one playlist for everyone and ``"library:{identity}"`` one user's library. Adding
+  items to a playlist invalidates ``playlist:{playlist_id}``: every cached read of that playlist, whoever made it.
 """
 
 from __future__ import annotations
@@ -17,12 +27,33 @@ import attrs
 
 from ..errors import InvalidInput
 
-__all__ = ["ALL_ROUTES", "CompiledRoute", "DevStatus", "Route"]
+__all__ = [
+    "ALL_ROUTES",
+    "LIBRARY_TAG",
+    "MY_PLAYLISTS_TAG",
+    "PLAYER_TAG",
+    "PLAYLIST_TAG",
+    "USER_PLAYLISTS_TAG",
+    "CompiledRoute",
+    "DevStatus",
+    "Route",
+]
 
 #: available: unchanged; added: new in 2026-02 (both modes); removed: gone for dev-mode apps in 2026-02;
 #: restricted: gone for new and dev-mode apps since 2024-11-27.
 DevStatus = Literal["available", "added", "removed", "restricted"]
 _PARAMETER = re.compile(r"\{(\w+)\}")
+
+#: every read of one playlist (details, items, cover), for every identity
+PLAYLIST_TAG = "playlist:{playlist_id}"
+#: the caller's own list of playlists
+MY_PLAYLISTS_TAG = "playlists:{identity}"
+#: a user's public playlists, as anyone reads them
+USER_PLAYLISTS_TAG = "user-playlists:{user_id}"
+#: the caller's library: saved items, follows, "contains" checks
+LIBRARY_TAG = "library:{identity}"
+#: the caller's playback state, devices, queue and history
+PLAYER_TAG = "player:{identity}"
 
 
 @attrs.define(slots=True, eq=False)
@@ -31,6 +62,8 @@ class CompiledRoute:
 
     route: Route
     path: str
+    #: the path parameters it was compiled with (the cache fills tag templates from them)
+    params: dict[str, str] | None = None
 
     @property
     def method(self) -> str:
@@ -53,6 +86,12 @@ class Route:
     page_limit: int | None = None
     #: the spec's maximum number of ids or URIs in one request (query or body); ``None`` when it takes no list
     batch_max: int | None = None
+    #: a catalog read (track, album, artist, show, episode, audiobook, chapter): ``HttpCache.catalog_ttl`` applies
+    catalog: bool = False
+    #: tag templates of the groups this read's cached answer belongs to (see the module docstring)
+    cache_tags: tuple[str, ...] = ()
+    #: tag templates of the cached reads this write makes stale
+    invalidates: tuple[str, ...] = ()
 
     @property
     def idempotent(self) -> bool:
@@ -87,7 +126,7 @@ class Route:
                 )
             else:
                 values[name] = quote(value, safe="")
-        return CompiledRoute(self, self.path.format_map(values))
+        return CompiledRoute(self, self.path.format_map(values), params)
 
     @property
     def path_parameters(self) -> tuple[str, ...]:
@@ -98,7 +137,7 @@ class Route:
         return f"{self.method} {self.path} ({self.operation_id})"
 
 
-GET_AN_ALBUM = Route("GET", "/albums/{id}", "get-an-album")
+GET_AN_ALBUM = Route("GET", "/albums/{id}", "get-an-album", catalog=True)
 GET_MULTIPLE_ALBUMS = Route(
     "GET",
     "/albums",
@@ -106,9 +145,10 @@ GET_MULTIPLE_ALBUMS = Route(
     batch_max=20,
     dev_status="removed",
     replacement="GET /albums/{id} per item",
+    catalog=True,
 )
-GET_AN_ALBUMS_TRACKS = Route("GET", "/albums/{id}/tracks", "get-an-albums-tracks", page_limit=50)
-GET_AN_ARTIST = Route("GET", "/artists/{id}", "get-an-artist")
+GET_AN_ALBUMS_TRACKS = Route("GET", "/albums/{id}/tracks", "get-an-albums-tracks", page_limit=50, catalog=True)
+GET_AN_ARTIST = Route("GET", "/artists/{id}", "get-an-artist", catalog=True)
 GET_MULTIPLE_ARTISTS = Route(
     "GET",
     "/artists",
@@ -116,21 +156,24 @@ GET_MULTIPLE_ARTISTS = Route(
     batch_max=50,
     dev_status="removed",
     replacement="GET /artists/{id} per item",
+    catalog=True,
 )
-GET_AN_ARTISTS_ALBUMS = Route("GET", "/artists/{id}/albums", "get-an-artists-albums", page_limit=10)
+GET_AN_ARTISTS_ALBUMS = Route("GET", "/artists/{id}/albums", "get-an-artists-albums", page_limit=10, catalog=True)
 GET_AN_ARTISTS_TOP_TRACKS = Route(
     "GET",
     "/artists/{id}/top-tracks",
     "get-an-artists-top-tracks",
     dev_status="removed",
+    catalog=True,
 )
 GET_AN_ARTISTS_RELATED_ARTISTS = Route(
     "GET",
     "/artists/{id}/related-artists",
     "get-an-artists-related-artists",
     dev_status="restricted",
+    catalog=True,
 )
-GET_A_SHOW = Route("GET", "/shows/{id}", "get-a-show", scopes=("user-read-playback-position",))
+GET_A_SHOW = Route("GET", "/shows/{id}", "get-a-show", scopes=("user-read-playback-position",), catalog=True)
 GET_MULTIPLE_SHOWS = Route(
     "GET",
     "/shows",
@@ -138,6 +181,7 @@ GET_MULTIPLE_SHOWS = Route(
     batch_max=50,
     dev_status="removed",
     replacement="GET /shows/{id} per item",
+    catalog=True,
 )
 GET_A_SHOWS_EPISODES = Route(
     "GET",
@@ -145,8 +189,9 @@ GET_A_SHOWS_EPISODES = Route(
     "get-a-shows-episodes",
     page_limit=50,
     scopes=("user-read-playback-position",),
+    catalog=True,
 )
-GET_AN_EPISODE = Route("GET", "/episodes/{id}", "get-an-episode", scopes=("user-read-playback-position",))
+GET_AN_EPISODE = Route("GET", "/episodes/{id}", "get-an-episode", scopes=("user-read-playback-position",), catalog=True)
 GET_MULTIPLE_EPISODES = Route(
     "GET",
     "/episodes",
@@ -155,8 +200,9 @@ GET_MULTIPLE_EPISODES = Route(
     scopes=("user-read-playback-position",),
     dev_status="removed",
     replacement="GET /episodes/{id} per item",
+    catalog=True,
 )
-GET_AN_AUDIOBOOK = Route("GET", "/audiobooks/{id}", "get-an-audiobook")
+GET_AN_AUDIOBOOK = Route("GET", "/audiobooks/{id}", "get-an-audiobook", catalog=True)
 GET_MULTIPLE_AUDIOBOOKS = Route(
     "GET",
     "/audiobooks",
@@ -164,14 +210,18 @@ GET_MULTIPLE_AUDIOBOOKS = Route(
     batch_max=50,
     dev_status="removed",
     replacement="GET /audiobooks/{id} per item",
+    catalog=True,
 )
-GET_AUDIOBOOK_CHAPTERS = Route("GET", "/audiobooks/{id}/chapters", "get-audiobook-chapters", page_limit=50)
+GET_AUDIOBOOK_CHAPTERS = Route(
+    "GET", "/audiobooks/{id}/chapters", "get-audiobook-chapters", page_limit=50, catalog=True
+)
 GET_USERS_SAVED_AUDIOBOOKS = Route(
     "GET",
     "/me/audiobooks",
     "get-users-saved-audiobooks",
     page_limit=50,
     scopes=("user-library-read",),
+    cache_tags=(LIBRARY_TAG,),
 )
 SAVE_AUDIOBOOKS_USER = Route(
     "PUT",
@@ -181,6 +231,7 @@ SAVE_AUDIOBOOKS_USER = Route(
     scopes=("user-library-modify",),
     dev_status="removed",
     replacement="PUT /me/library",
+    invalidates=(LIBRARY_TAG,),
 )
 REMOVE_AUDIOBOOKS_USER = Route(
     "DELETE",
@@ -190,6 +241,7 @@ REMOVE_AUDIOBOOKS_USER = Route(
     scopes=("user-library-modify",),
     dev_status="removed",
     replacement="DELETE /me/library",
+    invalidates=(LIBRARY_TAG,),
 )
 CHECK_USERS_SAVED_AUDIOBOOKS = Route(
     "GET",
@@ -199,8 +251,9 @@ CHECK_USERS_SAVED_AUDIOBOOKS = Route(
     scopes=("user-library-read",),
     dev_status="removed",
     replacement="GET /me/library/contains",
+    cache_tags=(LIBRARY_TAG,),
 )
-GET_A_CHAPTER = Route("GET", "/chapters/{id}", "get-a-chapter")
+GET_A_CHAPTER = Route("GET", "/chapters/{id}", "get-a-chapter", catalog=True)
 GET_SEVERAL_CHAPTERS = Route(
     "GET",
     "/chapters",
@@ -208,8 +261,9 @@ GET_SEVERAL_CHAPTERS = Route(
     batch_max=50,
     dev_status="removed",
     replacement="GET /chapters/{id} per item",
+    catalog=True,
 )
-GET_TRACK = Route("GET", "/tracks/{id}", "get-track")
+GET_TRACK = Route("GET", "/tracks/{id}", "get-track", catalog=True)
 GET_SEVERAL_TRACKS = Route(
     "GET",
     "/tracks",
@@ -217,6 +271,7 @@ GET_SEVERAL_TRACKS = Route(
     batch_max=50,
     dev_status="removed",
     replacement="GET /tracks/{id} per item",
+    catalog=True,
 )
 SEARCH = Route("GET", "/search", "search", page_limit=10)
 GET_CURRENT_USERS_PROFILE = Route(
@@ -225,12 +280,13 @@ GET_CURRENT_USERS_PROFILE = Route(
     "get-current-users-profile",
     scopes=("user-read-private", "user-read-email"),
 )
-GET_PLAYLIST = Route("GET", "/playlists/{playlist_id}", "get-playlist")
+GET_PLAYLIST = Route("GET", "/playlists/{playlist_id}", "get-playlist", cache_tags=(PLAYLIST_TAG,))
 CHANGE_PLAYLIST_DETAILS = Route(
     "PUT",
     "/playlists/{playlist_id}",
     "change-playlist-details",
     scopes=("playlist-modify-public", "playlist-modify-private"),
+    invalidates=(PLAYLIST_TAG, MY_PLAYLISTS_TAG),
 )
 GET_PLAYLISTS_TRACKS = Route(
     "GET",
@@ -240,6 +296,7 @@ GET_PLAYLISTS_TRACKS = Route(
     scopes=("playlist-read-private",),
     dev_status="removed",
     replacement="GET /playlists/{playlist_id}/items",
+    cache_tags=(PLAYLIST_TAG,),
 )
 ADD_TRACKS_TO_PLAYLIST = Route(
     "POST",
@@ -249,6 +306,7 @@ ADD_TRACKS_TO_PLAYLIST = Route(
     scopes=("playlist-modify-public", "playlist-modify-private"),
     dev_status="removed",
     replacement="POST /playlists/{playlist_id}/items",
+    invalidates=(PLAYLIST_TAG, MY_PLAYLISTS_TAG),
 )
 REORDER_OR_REPLACE_PLAYLISTS_TRACKS = Route(
     "PUT",
@@ -258,6 +316,7 @@ REORDER_OR_REPLACE_PLAYLISTS_TRACKS = Route(
     scopes=("playlist-modify-public", "playlist-modify-private"),
     dev_status="removed",
     replacement="PUT /playlists/{playlist_id}/items",
+    invalidates=(PLAYLIST_TAG, MY_PLAYLISTS_TAG),
 )
 REMOVE_TRACKS_PLAYLIST = Route(
     "DELETE",
@@ -267,6 +326,7 @@ REMOVE_TRACKS_PLAYLIST = Route(
     scopes=("playlist-modify-public", "playlist-modify-private"),
     dev_status="removed",
     replacement="DELETE /playlists/{playlist_id}/items",
+    invalidates=(PLAYLIST_TAG, MY_PLAYLISTS_TAG),
 )
 GET_PLAYLISTS_ITEMS = Route(
     "GET",
@@ -275,6 +335,7 @@ GET_PLAYLISTS_ITEMS = Route(
     page_limit=50,
     scopes=("playlist-read-private",),
     dev_status="added",
+    cache_tags=(PLAYLIST_TAG,),
 )
 ADD_ITEMS_TO_PLAYLIST = Route(
     "POST",
@@ -283,6 +344,7 @@ ADD_ITEMS_TO_PLAYLIST = Route(
     batch_max=100,
     scopes=("playlist-modify-public", "playlist-modify-private"),
     dev_status="added",
+    invalidates=(PLAYLIST_TAG, MY_PLAYLISTS_TAG),
 )
 REORDER_OR_REPLACE_PLAYLISTS_ITEMS = Route(
     "PUT",
@@ -291,6 +353,7 @@ REORDER_OR_REPLACE_PLAYLISTS_ITEMS = Route(
     batch_max=100,
     scopes=("playlist-modify-public", "playlist-modify-private"),
     dev_status="added",
+    invalidates=(PLAYLIST_TAG, MY_PLAYLISTS_TAG),
 )
 REMOVE_ITEMS_PLAYLIST = Route(
     "DELETE",
@@ -299,6 +362,7 @@ REMOVE_ITEMS_PLAYLIST = Route(
     batch_max=100,
     scopes=("playlist-modify-public", "playlist-modify-private"),
     dev_status="added",
+    invalidates=(PLAYLIST_TAG, MY_PLAYLISTS_TAG),
 )
 GET_A_LIST_OF_CURRENT_USERS_PLAYLISTS = Route(
     "GET",
@@ -306,6 +370,7 @@ GET_A_LIST_OF_CURRENT_USERS_PLAYLISTS = Route(
     "get-a-list-of-current-users-playlists",
     page_limit=50,
     scopes=("playlist-read-private",),
+    cache_tags=(MY_PLAYLISTS_TAG,),
 )
 CREATE_PLAYLIST = Route(
     "POST",
@@ -313,6 +378,7 @@ CREATE_PLAYLIST = Route(
     "create-playlist",
     scopes=("playlist-modify-public", "playlist-modify-private"),
     dev_status="added",
+    invalidates=(MY_PLAYLISTS_TAG, LIBRARY_TAG),
 )
 SAVE_LIBRARY_ITEMS = Route(
     "PUT",
@@ -321,6 +387,7 @@ SAVE_LIBRARY_ITEMS = Route(
     batch_max=40,
     scopes=("user-library-modify", "user-follow-modify", "playlist-modify-public"),
     dev_status="added",
+    invalidates=(LIBRARY_TAG, MY_PLAYLISTS_TAG),
 )
 REMOVE_LIBRARY_ITEMS = Route(
     "DELETE",
@@ -329,6 +396,7 @@ REMOVE_LIBRARY_ITEMS = Route(
     batch_max=40,
     scopes=("user-library-modify", "user-follow-modify", "playlist-modify-public"),
     dev_status="added",
+    invalidates=(LIBRARY_TAG, MY_PLAYLISTS_TAG),
 )
 CHECK_LIBRARY_CONTAINS = Route(
     "GET",
@@ -337,9 +405,15 @@ CHECK_LIBRARY_CONTAINS = Route(
     batch_max=40,
     scopes=("user-library-read", "user-follow-read", "playlist-read-private"),
     dev_status="added",
+    cache_tags=(LIBRARY_TAG,),
 )
 GET_USERS_SAVED_ALBUMS = Route(
-    "GET", "/me/albums", "get-users-saved-albums", page_limit=50, scopes=("user-library-read",)
+    "GET",
+    "/me/albums",
+    "get-users-saved-albums",
+    page_limit=50,
+    scopes=("user-library-read",),
+    cache_tags=(LIBRARY_TAG,),
 )
 SAVE_ALBUMS_USER = Route(
     "PUT",
@@ -349,6 +423,7 @@ SAVE_ALBUMS_USER = Route(
     scopes=("user-library-modify",),
     dev_status="removed",
     replacement="PUT /me/library",
+    invalidates=(LIBRARY_TAG,),
 )
 REMOVE_ALBUMS_USER = Route(
     "DELETE",
@@ -358,6 +433,7 @@ REMOVE_ALBUMS_USER = Route(
     scopes=("user-library-modify",),
     dev_status="removed",
     replacement="DELETE /me/library",
+    invalidates=(LIBRARY_TAG,),
 )
 CHECK_USERS_SAVED_ALBUMS = Route(
     "GET",
@@ -367,9 +443,15 @@ CHECK_USERS_SAVED_ALBUMS = Route(
     scopes=("user-library-read",),
     dev_status="removed",
     replacement="GET /me/library/contains",
+    cache_tags=(LIBRARY_TAG,),
 )
 GET_USERS_SAVED_TRACKS = Route(
-    "GET", "/me/tracks", "get-users-saved-tracks", page_limit=50, scopes=("user-library-read",)
+    "GET",
+    "/me/tracks",
+    "get-users-saved-tracks",
+    page_limit=50,
+    scopes=("user-library-read",),
+    cache_tags=(LIBRARY_TAG,),
 )
 SAVE_TRACKS_USER = Route(
     "PUT",
@@ -379,6 +461,7 @@ SAVE_TRACKS_USER = Route(
     scopes=("user-library-modify",),
     dev_status="removed",
     replacement="PUT /me/library",
+    invalidates=(LIBRARY_TAG,),
 )
 REMOVE_TRACKS_USER = Route(
     "DELETE",
@@ -388,6 +471,7 @@ REMOVE_TRACKS_USER = Route(
     scopes=("user-library-modify",),
     dev_status="removed",
     replacement="DELETE /me/library",
+    invalidates=(LIBRARY_TAG,),
 )
 CHECK_USERS_SAVED_TRACKS = Route(
     "GET",
@@ -397,6 +481,7 @@ CHECK_USERS_SAVED_TRACKS = Route(
     scopes=("user-library-read",),
     dev_status="removed",
     replacement="GET /me/library/contains",
+    cache_tags=(LIBRARY_TAG,),
 )
 GET_USERS_SAVED_EPISODES = Route(
     "GET",
@@ -404,6 +489,7 @@ GET_USERS_SAVED_EPISODES = Route(
     "get-users-saved-episodes",
     page_limit=50,
     scopes=("user-library-read", "user-read-playback-position"),
+    cache_tags=(LIBRARY_TAG,),
 )
 SAVE_EPISODES_USER = Route(
     "PUT",
@@ -413,6 +499,7 @@ SAVE_EPISODES_USER = Route(
     scopes=("user-library-modify",),
     dev_status="removed",
     replacement="PUT /me/library",
+    invalidates=(LIBRARY_TAG,),
 )
 REMOVE_EPISODES_USER = Route(
     "DELETE",
@@ -422,6 +509,7 @@ REMOVE_EPISODES_USER = Route(
     scopes=("user-library-modify",),
     dev_status="removed",
     replacement="DELETE /me/library",
+    invalidates=(LIBRARY_TAG,),
 )
 CHECK_USERS_SAVED_EPISODES = Route(
     "GET",
@@ -431,8 +519,11 @@ CHECK_USERS_SAVED_EPISODES = Route(
     scopes=("user-library-read",),
     dev_status="removed",
     replacement="GET /me/library/contains",
+    cache_tags=(LIBRARY_TAG,),
 )
-GET_USERS_SAVED_SHOWS = Route("GET", "/me/shows", "get-users-saved-shows", page_limit=50, scopes=("user-library-read",))
+GET_USERS_SAVED_SHOWS = Route(
+    "GET", "/me/shows", "get-users-saved-shows", page_limit=50, scopes=("user-library-read",), cache_tags=(LIBRARY_TAG,)
+)
 SAVE_SHOWS_USER = Route(
     "PUT",
     "/me/shows",
@@ -441,6 +532,7 @@ SAVE_SHOWS_USER = Route(
     scopes=("user-library-modify",),
     dev_status="removed",
     replacement="PUT /me/library",
+    invalidates=(LIBRARY_TAG,),
 )
 REMOVE_SHOWS_USER = Route(
     "DELETE",
@@ -450,6 +542,7 @@ REMOVE_SHOWS_USER = Route(
     scopes=("user-library-modify",),
     dev_status="removed",
     replacement="DELETE /me/library",
+    invalidates=(LIBRARY_TAG,),
 )
 CHECK_USERS_SAVED_SHOWS = Route(
     "GET",
@@ -459,6 +552,7 @@ CHECK_USERS_SAVED_SHOWS = Route(
     scopes=("user-library-read",),
     dev_status="removed",
     replacement="GET /me/library/contains",
+    cache_tags=(LIBRARY_TAG,),
 )
 GET_USERS_PROFILE = Route(
     "GET",
@@ -475,6 +569,7 @@ GET_LIST_USERS_PLAYLISTS = Route(
     scopes=("playlist-read-private", "playlist-read-collaborative"),
     dev_status="removed",
     replacement="none (GET /me/playlists for current user)",
+    cache_tags=(MY_PLAYLISTS_TAG, USER_PLAYLISTS_TAG),
 )
 CREATE_PLAYLIST_FOR_USER = Route(
     "POST",
@@ -483,6 +578,7 @@ CREATE_PLAYLIST_FOR_USER = Route(
     scopes=("playlist-modify-public", "playlist-modify-private"),
     dev_status="removed",
     replacement="POST /me/playlists",
+    invalidates=(MY_PLAYLISTS_TAG, USER_PLAYLISTS_TAG, LIBRARY_TAG),
 )
 FOLLOW_PLAYLIST = Route(
     "PUT",
@@ -491,6 +587,7 @@ FOLLOW_PLAYLIST = Route(
     scopes=("playlist-modify-public", "playlist-modify-private"),
     dev_status="removed",
     replacement="PUT /me/library",
+    invalidates=(PLAYLIST_TAG, LIBRARY_TAG, MY_PLAYLISTS_TAG),
 )
 UNFOLLOW_PLAYLIST = Route(
     "DELETE",
@@ -499,6 +596,7 @@ UNFOLLOW_PLAYLIST = Route(
     scopes=("playlist-modify-public", "playlist-modify-private"),
     dev_status="removed",
     replacement="DELETE /me/library",
+    invalidates=(PLAYLIST_TAG, LIBRARY_TAG, MY_PLAYLISTS_TAG),
 )
 GET_FEATURED_PLAYLISTS = Route(
     "GET",
@@ -516,15 +614,18 @@ GET_A_CATEGORIES_PLAYLISTS = Route(
     page_limit=50,
     dev_status="restricted",
 )
-GET_PLAYLIST_COVER = Route("GET", "/playlists/{playlist_id}/images", "get-playlist-cover")
+GET_PLAYLIST_COVER = Route("GET", "/playlists/{playlist_id}/images", "get-playlist-cover", cache_tags=(PLAYLIST_TAG,))
 UPLOAD_CUSTOM_PLAYLIST_COVER = Route(
     "PUT",
     "/playlists/{playlist_id}/images",
     "upload-custom-playlist-cover",
     scopes=("ugc-image-upload", "playlist-modify-public", "playlist-modify-private"),
+    invalidates=(PLAYLIST_TAG, MY_PLAYLISTS_TAG),
 )
 GET_NEW_RELEASES = Route("GET", "/browse/new-releases", "get-new-releases", page_limit=50, dev_status="removed")
-GET_FOLLOWED = Route("GET", "/me/following", "get-followed", page_limit=50, scopes=("user-follow-read",))
+GET_FOLLOWED = Route(
+    "GET", "/me/following", "get-followed", page_limit=50, scopes=("user-follow-read",), cache_tags=(LIBRARY_TAG,)
+)
 FOLLOW_ARTISTS_USERS = Route(
     "PUT",
     "/me/following",
@@ -533,6 +634,7 @@ FOLLOW_ARTISTS_USERS = Route(
     scopes=("user-follow-modify",),
     dev_status="removed",
     replacement="PUT /me/library",
+    invalidates=(LIBRARY_TAG,),
 )
 UNFOLLOW_ARTISTS_USERS = Route(
     "DELETE",
@@ -542,6 +644,7 @@ UNFOLLOW_ARTISTS_USERS = Route(
     scopes=("user-follow-modify",),
     dev_status="removed",
     replacement="DELETE /me/library",
+    invalidates=(LIBRARY_TAG,),
 )
 CHECK_CURRENT_USER_FOLLOWS = Route(
     "GET",
@@ -551,6 +654,7 @@ CHECK_CURRENT_USER_FOLLOWS = Route(
     scopes=("user-follow-read",),
     dev_status="removed",
     replacement="GET /me/library/contains",
+    cache_tags=(LIBRARY_TAG,),
 )
 CHECK_IF_USER_FOLLOWS_PLAYLIST = Route(
     "GET",
@@ -558,6 +662,7 @@ CHECK_IF_USER_FOLLOWS_PLAYLIST = Route(
     "check-if-user-follows-playlist",
     dev_status="removed",
     replacement="GET /me/library/contains",
+    cache_tags=(PLAYLIST_TAG, LIBRARY_TAG),
 )
 GET_SEVERAL_AUDIO_FEATURES = Route(
     "GET",
@@ -580,72 +685,84 @@ GET_INFORMATION_ABOUT_THE_USERS_CURRENT_PLAYBACK = Route(
     "/me/player",
     "get-information-about-the-users-current-playback",
     scopes=("user-read-playback-state",),
+    cache_tags=(PLAYER_TAG,),
 )
 TRANSFER_A_USERS_PLAYBACK = Route(
     "PUT",
     "/me/player",
     "transfer-a-users-playback",
     scopes=("user-modify-playback-state",),
+    invalidates=(PLAYER_TAG,),
 )
 GET_A_USERS_AVAILABLE_DEVICES = Route(
     "GET",
     "/me/player/devices",
     "get-a-users-available-devices",
     scopes=("user-read-playback-state",),
+    cache_tags=(PLAYER_TAG,),
 )
 GET_THE_USERS_CURRENTLY_PLAYING_TRACK = Route(
     "GET",
     "/me/player/currently-playing",
     "get-the-users-currently-playing-track",
     scopes=("user-read-currently-playing",),
+    cache_tags=(PLAYER_TAG,),
 )
 START_A_USERS_PLAYBACK = Route(
     "PUT",
     "/me/player/play",
     "start-a-users-playback",
     scopes=("user-modify-playback-state",),
+    invalidates=(PLAYER_TAG,),
 )
 PAUSE_A_USERS_PLAYBACK = Route(
     "PUT",
     "/me/player/pause",
     "pause-a-users-playback",
     scopes=("user-modify-playback-state",),
+    invalidates=(PLAYER_TAG,),
 )
 SKIP_USERS_PLAYBACK_TO_NEXT_TRACK = Route(
     "POST",
     "/me/player/next",
     "skip-users-playback-to-next-track",
     scopes=("user-modify-playback-state",),
+    invalidates=(PLAYER_TAG,),
 )
 SKIP_USERS_PLAYBACK_TO_PREVIOUS_TRACK = Route(
     "POST",
     "/me/player/previous",
     "skip-users-playback-to-previous-track",
     scopes=("user-modify-playback-state",),
+    invalidates=(PLAYER_TAG,),
 )
 SEEK_TO_POSITION_IN_CURRENTLY_PLAYING_TRACK = Route(
     "PUT",
     "/me/player/seek",
     "seek-to-position-in-currently-playing-track",
     scopes=("user-modify-playback-state",),
+    invalidates=(PLAYER_TAG,),
 )
 SET_REPEAT_MODE_ON_USERS_PLAYBACK = Route(
     "PUT",
     "/me/player/repeat",
     "set-repeat-mode-on-users-playback",
     scopes=("user-modify-playback-state",),
+    invalidates=(PLAYER_TAG,),
 )
 SET_VOLUME_FOR_USERS_PLAYBACK = Route(
     "PUT",
     "/me/player/volume",
     "set-volume-for-users-playback",
     scopes=("user-modify-playback-state",),
+    invalidates=(PLAYER_TAG,),
 )
 TOGGLE_SHUFFLE_FOR_USERS_PLAYBACK = Route(
     "PUT",
     "/me/player/shuffle",
     "toggle-shuffle-for-users-playback",
     scopes=("user-modify-playback-state",),
+    invalidates=(PLAYER_TAG,),
 )
 GET_RECENTLY_PLAYED = Route(
     "GET",
@@ -653,14 +770,18 @@ GET_RECENTLY_PLAYED = Route(
     "get-recently-played",
     page_limit=50,
     scopes=("user-read-recently-played",),
+    cache_tags=(PLAYER_TAG,),
 )
 GET_QUEUE = Route(
     "GET",
     "/me/player/queue",
     "get-queue",
     scopes=("user-read-currently-playing", "user-read-playback-state"),
+    cache_tags=(PLAYER_TAG,),
 )
-ADD_TO_QUEUE = Route("POST", "/me/player/queue", "add-to-queue", scopes=("user-modify-playback-state",))
+ADD_TO_QUEUE = Route(
+    "POST", "/me/player/queue", "add-to-queue", scopes=("user-modify-playback-state",), invalidates=(PLAYER_TAG,)
+)
 GET_AVAILABLE_MARKETS = Route("GET", "/markets", "get-available-markets", dev_status="removed")
 GET_USERS_TOP_ARTISTS = Route(
     "GET", "/me/top/artists", "get-users-top-artists", page_limit=50, scopes=("user-top-read",)

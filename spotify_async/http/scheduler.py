@@ -226,7 +226,7 @@ class Scheduler:
         failures = 0  # retryable failures so far (5xx, network)
         rate_limits = 0
         reauthorized = False
-        headers: dict[str, str] = {}
+        headers: dict[str, str] = {**request.headers} if request.headers else {}
         data: bytes | None = request.data
         if request.json is not None:
             data = orjson.dumps(request.json)

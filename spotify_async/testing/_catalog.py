@@ -282,16 +282,17 @@ class Catalog:
         self.genres: list[str] = list(GENRES)
         self.search_terms: list[str] = self._pick_search_terms(rng)
 
-    _cache: ClassVar[dict[tuple[int, int], Catalog]] = {}
+    _cache: ClassVar[dict[tuple[int, int, int], Catalog]] = {}
 
     @classmethod
-    def shared(cls, seed: int = 0, *, big_playlist_size: int = 10_000) -> Catalog:
+    def shared(cls, seed: int = 0, *, big_playlist_size: int = 10_000, n_artists: int = 200) -> Catalog:
         """A private copy of the catalog for ``seed``: generated once per process, then cloned (cheap), so a
-        test suite that starts hundreds of fakes pays for generation once."""
-        key = (seed, big_playlist_size)
+        test suite that starts hundreds of fakes pays for generation once. ``n_artists`` scales the catalog (200
+        artists make about 7,200 tracks)."""
+        key = (seed, big_playlist_size, n_artists)
         base = cls._cache.get(key)
         if base is None:
-            base = cls._cache[key] = cls(seed, big_playlist_size=big_playlist_size)
+            base = cls._cache[key] = cls(seed, big_playlist_size=big_playlist_size, n_artists=n_artists)
         return base.clone()
 
     def clone(self) -> Catalog:

@@ -54,6 +54,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--latency", type=float, default=0.0, help="seconds added to every API request")
     p.add_argument("--rate-limit", default=None, metavar="LIMIT/WINDOW", help="e.g. 100/30: 100 requests per 30 s")
     p.add_argument("--big-playlist-size", type=int, default=10_000)
+    p.add_argument("--artists", type=int, default=200, help="catalog size: 200 artists make about 7,200 tracks")
     p.add_argument("--mode", choices=("extended", "development"), default="extended")
     p.add_argument("--token-expires-in", type=float, default=3600)
     p.add_argument("--refresh-rotation", choices=("none", "rotate", "single-use"), default="none")
@@ -95,6 +96,7 @@ async def _serve(args: argparse.Namespace) -> int:
         token_expires_in=args.token_expires_in,
         mode=args.mode,
         big_playlist_size=args.big_playlist_size,
+        artists=args.artists,
         refresh_rotation=args.refresh_rotation,
         host=args.host,
         port=args.port,
@@ -134,6 +136,8 @@ class ProcessStats:
         self.faults_applied: int = data["faults_applied"]
         self.by_operation: Counter[str] = Counter(data["by_operation"])
         self.by_status: Counter[int] = Counter({int(k): v for k, v in data["by_status"].items()})
+        self.answered: Counter[str] = Counter(data.get("answered", {}))
+        self.not_modified: int = data.get("not_modified", 0)
         self.arrivals: list[float] = data["arrivals"]
 
     def max_in_window(self, window_s: float) -> int:
@@ -163,6 +167,7 @@ class FakeSpotifyProcess:
         refresh_rotation: str = "none",
         host: str = "127.0.0.1",
         port: int = 0,
+        artists: int = 200,
         start_timeout: float = 30.0,
         stop_timeout: float = 5.0,
         python: str | None = None,
@@ -187,6 +192,8 @@ class FakeSpotifyProcess:
             str(token_expires_in),
             "--refresh-rotation",
             refresh_rotation,
+            "--artists",
+            str(artists),
         ]
         if rate_limit is not None:
             self._argv += ["--rate-limit", f"{rate_limit[0]}/{rate_limit[1]}"]

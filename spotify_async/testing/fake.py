@@ -12,12 +12,19 @@ blocks.
 Counting conventions (:class:`Stats`): ``requests`` counts every request to the API and the accounts service
 (``/_fake/*`` introspection excluded); ``api_requests`` only ``/v1``; ``token_requests`` only ``POST /api/token``;
 ``arrivals`` holds the arrival times (``time.monotonic()``) of ``/v1`` requests, 429s included; ``by_operation``
-counts the spec's operationId (or ``"METHOD /path"`` for the accounts service and unknown paths).
+counts the spec's operationId (or ``"METHOD /path"`` for the accounts service and unknown paths); ``answered`` counts,
+per operationId, the requests the fake answered with a success (2xx or 304), and ``not_modified`` the 304s.
+
+Caching headers follow the live API as reported publicly: successful GETs carry ``Cache-Control`` (search
+``public, max-age=120``; catalog reads ``public, max-age=0``; everything else ``private, max-age=0``), and the
+playlist reads (a playlist, its items, the current user's and a user's playlists) carry an ``ETag`` (a digest of the
+body) and answer ``304 Not Modified`` with no body to a matching ``If-None-Match``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import math
 import random
 import secrets
@@ -83,6 +90,36 @@ _RESTRICTED_404 = frozenset(
 )
 
 
+#: operations whose answers carry an ETag and answer 304 to a matching If-None-Match (as the live API's do)
+ETAG_OPERATIONS = frozenset(
+    {
+        "get-playlist",
+        "get-playlists-items",
+        "get-playlists-tracks",
+        "get-a-list-of-current-users-playlists",
+        "get-list-users-playlists",
+    }
+)
+_SEARCH_CACHE_CONTROL = "public, max-age=120"
+_CATALOG_CACHE_CONTROL = "public, max-age=0"
+_PRIVATE_CACHE_CONTROL = "private, max-age=0"
+
+
+def cache_control_for(operation_id: str) -> str:
+    """The ``Cache-Control`` the fake sends on a successful GET of this operation."""
+    if operation_id == "search":
+        return _SEARCH_CACHE_CONTROL
+    route = ALL_ROUTES.get(operation_id)
+    return _CATALOG_CACHE_CONTROL if route is not None and route.catalog else _PRIVATE_CACHE_CONTROL
+
+
+def _etag_matches(header: str | None, etag: str) -> bool:
+    if not header:
+        return False
+    candidates = [c.strip() for c in header.split(",")]
+    return "*" in candidates or etag in candidates or f"W/{etag}" in candidates
+
+
 class Stats:
     """Counters of what the fake received. Plain attributes: read them, or call :meth:`reset`."""
 
@@ -98,6 +135,10 @@ class Stats:
         self.faults_applied = 0
         self.by_operation: Counter[str] = Counter()
         self.by_status: Counter[int] = Counter()
+        #: requests answered with a success (2xx or 304), per operationId
+        self.answered: Counter[str] = Counter()
+        #: 304 Not Modified answers (revalidations that saved a body)
+        self.not_modified = 0
         #: arrival times (time.monotonic()) of /v1 requests, bounded
         self.arrivals: deque[float] = deque(maxlen=self._max_arrivals)
 
@@ -121,6 +162,8 @@ class Stats:
             "faults_applied": self.faults_applied,
             "by_operation": dict(self.by_operation),
             "by_status": {str(k): v for k, v in self.by_status.items()},
+            "answered": dict(self.answered),
+            "not_modified": self.not_modified,
             "arrivals": list(self.arrivals),
         }
 
@@ -196,6 +239,7 @@ class FakeSpotify:
         host: str = "127.0.0.1",
         port: int = 0,
         spec_path: str | None = None,
+        artists: int = 200,
     ) -> None:
         if mode not in ("extended", "development"):
             raise ValueError("mode must be 'extended' or 'development'")
@@ -221,7 +265,8 @@ class FakeSpotify:
         rng = random.Random(seed)
         self.client_id = f"{rng.getrandbits(128):032x}"
         self.client_secret = f"{rng.getrandbits(128):032x}"
-        self.catalog = Catalog.shared(seed, big_playlist_size=big_playlist_size)
+        #: how many artists the catalog has (200 make about 7,200 tracks; the bot benchmark asks for more)
+        self.catalog = Catalog.shared(seed, big_playlist_size=big_playlist_size, n_artists=artists)
         self.accounts = Accounts(self.client_id, self.client_secret, token_expires_in, refresh_rotation)
         self.accounts.login_user = self.catalog.users[0]
         self.stats = Stats()
@@ -574,6 +619,12 @@ class FakeSpotify:
             resp.headers["Content-Type"] = "application/json; charset=utf-8"
             if exc.headers:
                 resp.headers.update(exc.headers)
+        if method == "GET" and route is not None and resp.status == 200 and isinstance(resp, web.Response):
+            resp = self._cache_headers(request, route.operation_id, resp)
+        if resp.status < 300 or resp.status == 304:
+            stats.answered[op] += 1
+            if resp.status == 304:
+                stats.not_modified += 1
         if fault is not None and fault.kind == "malformed":
             resp = self._malform(fault, resp)
         elif fault is not None and fault.kind in _REWRITES:
@@ -581,6 +632,19 @@ class FakeSpotify:
         elif self.validate_responses and self._validator is not None and route is not None:
             await self._validator.check_response(request, api_path, resp, self.response_violations)
         return self._count(resp)
+
+    @staticmethod
+    def _cache_headers(request: web.Request, operation_id: str, resp: web.Response) -> web.Response:
+        """Cache-Control on every successful GET; an ETag (and 304 when it matches) on the playlist reads."""
+        cache_control = cache_control_for(operation_id)
+        resp.headers["Cache-Control"] = cache_control
+        if operation_id not in ETAG_OPERATIONS or not isinstance(resp.body, bytes):
+            return resp
+        etag = '"' + hashlib.blake2b(resp.body, digest_size=10).hexdigest() + '"'
+        if _etag_matches(request.headers.get("If-None-Match"), etag):
+            return web.Response(status=304, headers={"ETag": etag, "Cache-Control": cache_control})
+        resp.headers["ETag"] = etag
+        return resp
 
     async def _dispatch(
         self,

@@ -16,7 +16,8 @@ from .support import expired, user_token
 async def test_user_clients_share_one_pool_and_one_budget(fake_spotify: FakeSpotify) -> None:
     fake = fake_spotify
     window = 0.25
-    config = Config(budget=RateBudget(limit=5, window=window))
+    # coalescing off: each user's six identical GETs would otherwise share one request
+    config = Config(budget=RateBudget(limit=5, window=window), coalesce=False)
     users = fake.catalog.users[:3]
     async with Spotify(
         ClientCredentials(fake.client_id, fake.client_secret),

@@ -36,8 +36,9 @@ def pkce(fake: FakeSpotify, token: Token, store: MemoryTokenStore | None = None)
 
 
 def client(fake: FakeSpotify, flow: PKCE | AuthorizationCode) -> Spotify:
-    # 128 slots: all hundred calls are in flight at once, so all of them meet the stale token together
-    config = Config(max_concurrency=128)
+    # 128 slots: all hundred calls are in flight at once, so all of them meet the stale token together (coalescing
+    # off, or the hundred identical GETs would share one request)
+    config = Config(max_concurrency=128, coalesce=False)
     return Spotify(flow, api_base=fake.api_base, accounts_base=fake.accounts_base, config=config)
 
 

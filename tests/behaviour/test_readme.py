@@ -21,3 +21,11 @@ async def test_the_fakespotify_example_runs() -> None:
     namespace: dict[str, Any] = {}
     exec(compile(_block_after("## Testing your own code with FakeSpotify"), "README.md", "exec"), namespace)
     await namespace["test_my_feature"]()
+
+
+def test_the_caching_example_runs(capsys: Any) -> None:
+    """Sync on purpose: the block ends in asyncio.run(main()), as a user's script would."""
+    exec(compile(_block_after("## Caching: fewer requests per answer"), "README.md", "exec"), {"__name__": "readme"})
+    hits, coalesced = map(int, capsys.readouterr().out.split())
+    assert hits == 1
+    assert coalesced == 99

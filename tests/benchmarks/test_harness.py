@@ -103,7 +103,24 @@ def test_missing_peers_are_null_not_errors(smoke: tuple[dict[str, Any], str]) ->
         else:
             assert value > 0
     assert "goals:" in stdout
-    assert set(data["goals"]) <= {"overhead", "structuring", "pagination", "crawl", "memory"}
+    assert set(data["goals"]) <= {"overhead", "structuring", "pagination", "crawl", "memory", "bot", "miss_overhead"}
+
+
+def test_the_caching_scenario_counts_requests_per_answer(smoke: tuple[dict[str, Any], str]) -> None:
+    data, _ = smoke
+    bot = data["caching"]["bot"]
+    assert bot["ids"] == 10_000
+    defaults = bot["clients"]["spotify_async"]
+    ttl = bot["clients"]["spotify_async_catalog_ttl"]
+    for figures in (defaults, ttl):
+        assert figures["failed"] == 0
+        assert figures["answers"] == figures["lookups"]
+        assert 0 < figures["requests"] <= figures["lookups"]
+    # with a TTL each distinct id is fetched at most once (coalescing shares the ones in flight)
+    assert ttl["requests"] <= bot["distinct_ids_drawn"]
+    overhead = data["caching"]["miss_overhead"]
+    assert set(overhead["us_per_request"]) == {"without_cache_layers", "with_cache_layers"}
+    assert all(v > 0 for v in overhead["us_per_request"].values())
 
 
 def test_unknown_scenario_is_refused() -> None:

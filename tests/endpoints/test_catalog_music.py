@@ -68,7 +68,7 @@ async def test_albums_get_several_chunks_or_fans_out(
                 assert isinstance(album, Album)
                 assert album.id == ident
         assert fake.stats.by_operation[batch_op] == expected_batch
-        assert fake.stats.by_operation[single_op] == expected_single
+        assert fake.stats.by_operation[single_op] == (len(set(wanted)) if expected_single else 0)  # coalesced
 
 
 @pytest.mark.parametrize(("mode", "batches", "singles"), [("extended", 3, 0), ("development", 0, 120)])
@@ -79,13 +79,14 @@ async def test_tracks_and_artists_get_several(mode: Mode, batches: int, singles:
         assert [t.id if t else None for t in tracks] == [None if i in UNKNOWN_IDS else i for i in track_ids]
         assert all(isinstance(t, Track) for t in tracks if t is not None)
         assert fake.stats.by_operation["get-several-tracks"] == batches
-        assert fake.stats.by_operation["get-track"] == singles
+        # the repeated unknown id is one request: identical GETs in flight at once are coalesced
+        assert fake.stats.by_operation["get-track"] == (len(set(track_ids)) if singles else 0)
 
         artist_ids = _mix(fake.catalog.artists, 120)
         artists = await sp.artists.get_several(f"spotify:artist:{a}" for a in artist_ids)
         assert [a.id if a else None for a in artists] == [None if i in UNKNOWN_IDS else i for i in artist_ids]
         assert fake.stats.by_operation["get-multiple-artists"] == batches
-        assert fake.stats.by_operation["get-an-artist"] == singles
+        assert fake.stats.by_operation["get-an-artist"] == (len(set(artist_ids)) if singles else 0)
 
         assert await sp.tracks.get_several([]) == []
 

@@ -6,6 +6,7 @@ import asyncio
 import time
 from typing import Any
 
+import attrs
 import pytest
 from aioresponses import CallbackResult, aioresponses
 
@@ -37,7 +38,8 @@ async def test_a_thousand_concurrent_calls_make_one_token_request() -> None:
     with aioresponses() as m:
         m.post(TOKEN_URL, payload=token_payload(), repeat=True)
         m.get(track_url(), payload=track_json(), repeat=True)
-        async with client() as sp:
+        # coalescing off: a thousand identical GETs would otherwise share one request
+        async with client(config=attrs.evolve(FAST, coalesce=False)) as sp:
             tracks = await asyncio.gather(*(sp.tracks.get(TRACK_ID) for _ in range(1000)))
         assert {t.id for t in tracks} == {TRACK_ID}
         assert count(m, "POST", TOKEN_URL) == 1
