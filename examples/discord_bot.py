@@ -225,7 +225,9 @@ class SpotifyBot(discord.Client):
         page = await self.sp.search.tracks(query, limit=3)
         lines = []
         for t in page.items:
-            artists = ", ".join(a.name for a in t.artists if a.name) or "unknown artist"
+            if t is None:  # an entry Spotify could not resolve: any list of objects may hold one
+                continue
+            artists = ", ".join(a.name for a in t.artists if a is not None and a.name) or "unknown artist"
             url = t.external_urls.spotify if t.external_urls else None
             lines.append(f"**{t.name}** by {artists}" + (f" <{url}>" if url else ""))
         return "\n".join(lines) or f"Nothing on Spotify matches {query!r}."
@@ -243,7 +245,7 @@ class SpotifyBot(discord.Client):
             return "Nothing is playing on your Spotify right now."
         item, state = playing.item, "Playing" if playing.is_playing else "Paused"
         if isinstance(item, Track):
-            artists = ", ".join(a.name for a in item.artists if a.name)
+            artists = ", ".join(a.name for a in item.artists if a is not None and a.name)
             return f"{state}: **{item.name}** by {artists or 'unknown artist'}"
         if isinstance(item, Episode):
             show = f" ({item.show.name})" if item.show else ""

@@ -306,7 +306,7 @@ class TrackOut(BaseModel):
 
     @classmethod
     def of(cls, track: Track) -> TrackOut:
-        artists = [a.name for a in track.artists if a.name]
+        artists = [a.name for a in track.artists if a is not None and a.name]
         return cls(id=track.id, name=track.name, artists=artists, album=track.album.name, uri=track.uri)
 
 
@@ -395,7 +395,7 @@ async def me(sp: UserSpotify) -> UserOut:
 @router.get("/me/top-tracks")
 async def top_tracks(sp: UserSpotify, limit: Annotated[int, Query(ge=1, le=50)] = 5) -> list[TrackOut]:
     page = await sp.users.top_tracks(limit=limit)
-    return [TrackOut.of(t) for t in page.items]
+    return [TrackOut.of(t) for t in page.items if t is not None]  # null entries: items Spotify cannot resolve
 
 
 @router.get("/tracks/{track_id}")
@@ -408,7 +408,7 @@ async def search(
     sp: AppSpotify, q: Annotated[str, Query(min_length=1)], limit: Annotated[int, Query(ge=1, le=10)] = 5
 ) -> list[TrackOut]:
     page = await sp.search.tracks(q, limit=limit)
-    return [TrackOut.of(t) for t in page.items]
+    return [TrackOut.of(t) for t in page.items if t is not None]  # null entries: items Spotify cannot resolve
 
 
 # ---------------------------------------------------------------------------------------------- errors

@@ -284,20 +284,20 @@ async def test_against_a_rude_server(example: ModuleType) -> None:
         # a fresh app (a fresh gate) for the rest
         app = example.create_app(settings_for(example, rude))
         async with running(app) as client:
-            rude.behaviour = rude.null_entries  # null inside a page does not fit the model: a clear 502
-            broken = await client.get("/search", params={"q": "x"})
-            assert broken.status_code == 502
-            assert "items[1]" in broken.json()["message"]
+            rude.behaviour = rude.null_entries  # a null entry (an item Spotify cannot resolve) is skipped
+            found = await client.get("/search", params={"q": "x"})
+            assert found.status_code == 200
+            assert [t["name"] for t in found.json()] == ["Song 1", "Song 2"]
             rude.behaviour = rude.drop
             hits = rude.hits
             started = time.monotonic()
             dropped = await client.get("/search", params={"q": "x"})
             assert 0 <= time.monotonic() - started < 4.0
             assert dropped.status_code == 504
-            # the GET was tried 3 times (max_retries=2), then given up; aiohttp itself may resend a request once when
-            # a kept-alive connection dies under it, so the server may count up to twice that
+            # the GET was tried 3 times (max_retries=2), then given up; the scheduler owns every retry (aiohttp's
+            # own silent resend is off), so the server saw exactly those 3
             assert "after 3 attempt(s)" in dropped.json()["message"]
-            assert 3 <= rude.hits - hits <= 6
+            assert rude.hits - hits == 3
 
 
 def test_settings_keep_secrets_out_of_repr(example: ModuleType) -> None:
