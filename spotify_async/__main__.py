@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
         from .auth.login import login_main
 
         return login_main(rest)
-    from ._demo import run_demo
+    from .cli.demo import run_demo
 
     parser = argparse.ArgumentParser(prog="python -m spotify_async demo", description=run_demo.__doc__)
     parser.add_argument("--fake", action="store_true", help="use FakeSpotify even when credentials are set")

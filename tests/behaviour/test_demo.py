@@ -8,7 +8,7 @@ import re
 import pytest
 
 from spotify_async.__main__ import main
-from spotify_async._demo import run_demo
+from spotify_async.cli.demo import run_demo
 
 
 async def test_the_demo_crawls_the_fake_and_summarises(monkeypatch: pytest.MonkeyPatch) -> None:

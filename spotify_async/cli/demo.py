@@ -19,9 +19,9 @@ import time
 from collections.abc import AsyncIterator
 from typing import TextIO
 
-from .auth.credentials import ClientCredentials
-from .config import Config, RateBudget
-from .session import Spotify
+from ..auth.credentials import ClientCredentials
+from ..config import Config, RateBudget
+from ..session import Spotify
 
 __all__ = ["run_demo"]
 
@@ -168,7 +168,7 @@ async def run_demo(*, force_fake: bool = False, seed: int = 0, quiet: bool = Fal
             _summary(out, sp, found, time.monotonic() - started, {})
         return 0
 
-    from .testing import FakeSpotify
+    from ..testing import FakeSpotify
 
     limit, window = FAKE_LIMIT
     out.write(
