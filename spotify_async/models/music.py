@@ -42,6 +42,9 @@ class SimplifiedArtist:
 class Artist(SimplifiedArtist):
     """A full artist. ``genres`` became ``[]`` in 2026; ``followers``/``popularity`` are gone in development mode."""
 
+    #: always sent for an artist fetched by id (only the simplified objects of local files lack them)
+    id: str
+    uri: str
     images: list[Image] = attrs.Factory(list)
     genres: list[str] = attrs.Factory(list)
     followers: Followers | None = None
@@ -133,6 +136,9 @@ class Track(SimplifiedTrack):
 class Album(SimplifiedAlbum):
     """A full album with its first page of tracks. ``label`` and ``popularity`` are gone in development mode."""
 
+    #: always sent for an album fetched by id (only the simplified objects of local files lack them)
+    id: str
+    uri: str
     tracks: Page[SimplifiedTrack]
     copyrights: list[Copyright] = attrs.Factory(list)
     external_ids: ExternalIds | None = None

@@ -40,10 +40,14 @@ def test_missing_shared_resources_skip_with_the_reason(tmp_path: Path) -> None:
     run = _pytest_elsewhere(tmp_path, ci=None)
     assert run.returncode == 0, run.stdout + run.stderr
     last = run.stdout.strip().splitlines()[-1]
-    assert "skipped" in last and "failed" not in last and "error" not in last, last
+    assert "skipped" in last, last
+    assert "failed" not in last, last
+    assert "error" not in last, last
     assert "SKIPPED" in run.stdout
-    assert "Spotify's OpenAPI description not found" in run.stdout and "SPOTIFY_OPENAPI=" in run.stdout
-    assert "recorded Spotify responses not found" in run.stdout and "SPOTIFY_FIXTURES=" in run.stdout
+    assert "Spotify's OpenAPI description not found" in run.stdout
+    assert "SPOTIFY_OPENAPI=" in run.stdout
+    assert "recorded Spotify responses not found" in run.stdout
+    assert "SPOTIFY_FIXTURES=" in run.stdout
     # and a note before the summary says what was missing, in one place
     assert "not found: openapi.yml (set SPOTIFY_OPENAPI); recorded responses (set SPOTIFY_FIXTURES)" in run.stdout
 
