@@ -45,6 +45,7 @@ class Artist(SimplifiedArtist):
     #: always sent for an artist fetched by id (only the simplified objects of local files lack them)
     id: str
     uri: str
+    name: str
     images: list[Image] = attrs.Factory(list)
     genres: list[str] = attrs.Factory(list)
     followers: Followers | None = None
@@ -139,6 +140,9 @@ class Album(SimplifiedAlbum):
     #: always sent for an album fetched by id (only the simplified objects of local files lack them)
     id: str
     uri: str
+    album_type: str
+    release_date: str
+    release_date_precision: str
     tracks: Page[SimplifiedTrack]
     copyrights: list[Copyright] = attrs.Factory(list)
     external_ids: ExternalIds | None = None
