@@ -72,11 +72,11 @@ def waiting_for(sp: Spotify, sent_before: int) -> tuple[Waiting | None, str]:
     scheduler = sp.scheduler
     closed_for = float(getattr(scheduler.gate, "closed_for", 0.0) or 0.0)
     if closed_for > 0:
-        return "gate", f"waiting at the 429 gate, {closed_for:.1f} s left"
+        return "gate", f"waiting: 429 gate, {closed_for:.1f} s left"
     limit = scheduler.limiter.current_limit
     if limit is not None and int(sp.stats["requests"]) == sent_before:
         window = sp.config.budget.window
-        return "budget", f"waiting for rate budget, {limit:.0f} per {window:g} s"
+        return "budget", f"waiting: rate budget, {limit:.0f}/{window:g} s"
     return None, ""
 
 

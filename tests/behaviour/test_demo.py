@@ -42,7 +42,11 @@ async def test_the_demo_fits_the_terminal_says_why_it_waits_and_sums_up(monkeypa
     assert len(frames) > 5
     assert all(len(frame) < 80 for frame in frames), max(frames, key=len)
     # calls waited at the gate (the fake's hidden limit) and the line said so while they did
-    assert "waiting at the 429 gate" in progress or "waiting for rate budget" in progress
+    assert "| waiting: 429 gate, " in progress
+    # and the whole line, the waiting note included, fits in 80 columns without being cut
+    waiting = [frame for frame in frames if "waiting:" in frame]
+    assert waiting
+    assert not any(frame.endswith("…") for frame in waiting), waiting
     rows = _rows(summary)
     assert rows["playlist items"] == "10000"
     assert rows["token requests"] == "1"
