@@ -1,9 +1,9 @@
-"""Loopback login for people at a terminal: ``python -m spotify_async login --client-id ... --scopes ...``.
+"""Loopback login for people at a terminal: :func:`login` (the ``login`` command of :mod:`spotify_async.cli`).
 
 It runs the PKCE flow end to end: prints the authorize URL (and opens it in a browser where one exists), serves the
 redirect on a small aiohttp.web server bound to the loopback address of the redirect URI, checks the ``state``,
 exchanges the code, and saves the token in a :class:`~spotify_async.auth.FileTokenStore` (mode 0600). Nothing waits
-forever: without a callback within ``--timeout`` seconds it stops with a clear message and saves nothing.
+forever: without a callback within ``timeout`` seconds it stops with a clear message and saves nothing.
 
 Programs then use the saved token with the same client id::
 
@@ -17,14 +17,13 @@ free port, which only an emulator accepts (tests use it with FakeSpotify's ``--a
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import inspect
 import os
 import sys
 import threading
 import webbrowser
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
 from typing import TextIO
 from urllib.parse import urlsplit, urlunsplit
@@ -32,14 +31,14 @@ from urllib.parse import urlsplit, urlunsplit
 import attrs
 from aiohttp import web
 
-from ..config import ACCOUNTS_BASE, API_BASE
+from ..config import ACCOUNTS_BASE
 from ..errors import AuthError, InvalidInput, SpotifyError
-from .scopes import Scope, normalize_scopes
+from .scopes import Scope
 from .stores import FileTokenStore, TokenStore
 from .token import Token
 from .user import PKCE, StateMismatch, check_redirect_uri
 
-__all__ = ["DEFAULT_REDIRECT_URI", "LoginResult", "LoginTimeout", "default_store_path", "login", "login_main"]
+__all__ = ["DEFAULT_REDIRECT_URI", "DEFAULT_USER_KEY", "LoginResult", "LoginTimeout", "default_store_path", "login"]
 
 DEFAULT_REDIRECT_URI = "http://127.0.0.1:8888/callback"
 DEFAULT_USER_KEY = "default"
@@ -189,91 +188,3 @@ async def login(
             done.cancel()
         await runner.cleanup()
     return LoginResult(flow=flow, token=token, redirect_uri=actual_redirect, store=store, user_key=user_key)
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m spotify_async login",
-        description="Log in to Spotify with PKCE through a loopback redirect and save the token in a file (0600).",
-    )
-    parser.add_argument(
-        "--client-id", default=os.environ.get("SPOTIFY_CLIENT_ID"), help="the app's client id ($SPOTIFY_CLIENT_ID)"
-    )
-    parser.add_argument(
-        "--scopes",
-        action="append",
-        default=[],
-        help="scopes, space- or comma-separated (repeatable), e.g. 'user-read-private user-top-read'",
-    )
-    parser.add_argument(
-        "--redirect-uri",
-        default=DEFAULT_REDIRECT_URI,
-        help=f"loopback redirect registered for the app (default {DEFAULT_REDIRECT_URI}; 'localhost' is refused)",
-    )
-    parser.add_argument("--store", default=None, help=f"token file (default {default_store_path()})")
-    parser.add_argument("--user-key", default=DEFAULT_USER_KEY, help="key of the token in the file (default 'default')")
-    parser.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for the login (default 300)")
-    parser.add_argument("--accounts-base", default=ACCOUNTS_BASE, help="accounts service (tests: FakeSpotify's)")
-    parser.add_argument(
-        "--api-base", default=API_BASE, help="Web API base, to greet the user by name (tests: FakeSpotify's)"
-    )
-    parser.add_argument("--no-profile", action="store_true", help="do not call GET /me after logging in")
-    parser.add_argument("--no-browser", action="store_true", help="only print the URL")
-    parser.add_argument("--show-dialog", action="store_true", help="show the consent screen again (switch account)")
-    return parser
-
-
-async def _greet(result: LoginResult, api_base: str, accounts_base: str, out: TextIO) -> None:
-    from ..session import Spotify  # the session imports auth; import it only when the command runs
-
-    try:
-        async with Spotify(result.flow, api_base=api_base, accounts_base=accounts_base) as sp:
-            me = await sp.users.me()
-    except SpotifyError as exc:
-        print(f"(logged in, but GET /me failed: {exc})", file=out)
-        return
-    name = getattr(me, "display_name", None) or me.id
-    print(f"Logged in as {name} ({me.id}).", file=out)
-
-
-async def _run(args: argparse.Namespace, path: Path, out: TextIO) -> int:
-    result = await login(
-        args.client_id,
-        scopes=" ".join(args.scopes),
-        redirect_uri=args.redirect_uri,
-        store=FileTokenStore(path),
-        user_key=args.user_key,
-        timeout=args.timeout,
-        accounts_base=args.accounts_base,
-        show_dialog=args.show_dialog,
-        open_browser=not args.no_browser,
-        out=out,
-    )
-    scopes = " ".join(sorted(result.token.scopes)) or "(none)"
-    print(f"Token saved to {path} under key {result.user_key!r} (scopes: {scopes}).", file=out)
-    if not args.no_profile:
-        await _greet(result, args.api_base, args.accounts_base, out)
-    return 0
-
-
-def login_main(argv: Sequence[str] | None = None) -> int:
-    """``python -m spotify_async login ...``: returns the exit status (0 logged in, 1 failed, 2 usage)."""
-    parser = _parser()
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:  # --help or a usage error: argparse already printed why
-        return exc.code if isinstance(exc.code, int) else 2
-    if not args.client_id:
-        parser.print_usage(sys.stderr)
-        print("error: --client-id is required (or set SPOTIFY_CLIENT_ID)", file=sys.stderr)
-        return 2
-    try:
-        normalize_scopes(" ".join(args.scopes))
-        path = Path(args.store).expanduser() if args.store else default_store_path()
-        return asyncio.run(_run(args, path, sys.stdout))
-    except (SpotifyError, OSError) as exc:
-        print(f"login failed: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("login cancelled", file=sys.stderr)
-        return 130

@@ -73,6 +73,9 @@ class SimplifiedChapter:
 class Chapter(SimplifiedChapter):
     """A full chapter with its audiobook."""
 
+    #: always sent for a chapter fetched by id (only the simplified objects of local files lack them)
+    id: str
+    uri: str
     audiobook: SimplifiedAudiobook | None = None
 
 
@@ -80,4 +83,7 @@ class Chapter(SimplifiedChapter):
 class Audiobook(SimplifiedAudiobook):
     """A full audiobook with its first page of chapters."""
 
+    #: always sent for an audiobook fetched by id (only the simplified objects of local files lack them)
+    id: str
+    uri: str
     chapters: Page[SimplifiedChapter]

@@ -42,6 +42,10 @@ class SimplifiedArtist:
 class Artist(SimplifiedArtist):
     """A full artist. ``genres`` became ``[]`` in 2026; ``followers``/``popularity`` are gone in development mode."""
 
+    #: always sent for an artist fetched by id (only the simplified objects of local files lack them)
+    id: str
+    uri: str
+    name: str
     images: list[Image | None] = attrs.Factory(list)
     genres: list[str] = attrs.Factory(list)
     followers: Followers | None = None
@@ -136,6 +140,12 @@ class Track(SimplifiedTrack):
 class Album(SimplifiedAlbum):
     """A full album with its first page of tracks. ``label`` and ``popularity`` are gone in development mode."""
 
+    #: always sent for an album fetched by id (only the simplified objects of local files lack them)
+    id: str
+    uri: str
+    album_type: str
+    release_date: str
+    release_date_precision: str
     tracks: Page[SimplifiedTrack]
     copyrights: list[Copyright | None] = attrs.Factory(list)
     external_ids: ExternalIds | None = None

@@ -74,6 +74,9 @@ class SimplifiedEpisode:
 class Episode(SimplifiedEpisode):
     """A full episode with its show. ``episode``/``track`` are flags Spotify adds inside playlist entries."""
 
+    #: always sent for an episode fetched by id (only the simplified objects of local files lack them)
+    id: str
+    uri: str
     show: SimplifiedShow | None = None
     episode: bool | None = None
     track: bool | None = None
@@ -83,4 +86,7 @@ class Episode(SimplifiedEpisode):
 class Show(SimplifiedShow):
     """A full show with its first page of episodes."""
 
+    #: always sent for a show fetched by id (only the simplified objects of local files lack them)
+    id: str
+    uri: str
     episodes: Page[SimplifiedEpisode]

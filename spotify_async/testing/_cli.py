@@ -1,8 +1,9 @@
-"""Running FakeSpotify in its own process: ``serve_fake_main`` (the ``serve-fake`` command) and
-:class:`FakeSpotifyProcess`, a context manager that starts one, reads its address line and stops it.
+"""Running FakeSpotify in its own process: :class:`FakeSpotifyProcess`, a context manager that starts
+``python -m spotify_async serve-fake --json`` (the command lives in :mod:`spotify_async.cli.serve_fake`), reads its
+address line and stops it.
 
 A separate process lets benchmarks measure the client's cost alone and lets several client processes share one
-fake (and its rate limit). The child prints exactly one JSON line on stdout once it listens::
+fake (and its rate limit). The child prints exactly one JSON line on stdout once it listens (:func:`announcement`)::
 
     {"api_base": ..., "accounts_base": ..., "client_id": ..., "client_secret": ..., "pid": ..., "catalog": {...}}
 
@@ -12,9 +13,7 @@ its knobs (see :meth:`FakeSpotifyProcess.control`).
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import contextlib
 import os
 import selectors
 import signal
@@ -28,7 +27,7 @@ from typing import IO, Any
 
 import orjson
 
-__all__ = ["FakeSpotifyProcess", "ProcessStats", "serve_fake_main"]
+__all__ = ["FakeSpotifyProcess", "ProcessStats", "announcement", "serve_fake_main"]
 
 _CATALOG_KEYS = (
     "artists",
@@ -46,29 +45,8 @@ _CATALOG_KEYS = (
 )
 
 
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="spotify_async serve-fake", description="Run FakeSpotify until SIGTERM/SIGINT.")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=0)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--latency", type=float, default=0.0, help="seconds added to every API request")
-    p.add_argument("--rate-limit", default=None, metavar="LIMIT/WINDOW", help="e.g. 100/30: 100 requests per 30 s")
-    p.add_argument("--big-playlist-size", type=int, default=10_000)
-    p.add_argument("--artists", type=int, default=200, help="catalog size: 200 artists make about 7,200 tracks")
-    p.add_argument("--mode", choices=("extended", "development"), default="extended")
-    p.add_argument("--token-expires-in", type=float, default=3600)
-    p.add_argument("--refresh-rotation", choices=("none", "rotate", "single-use"), default="none")
-    return p
-
-
-def _parse_rate(value: str | None) -> tuple[int, float] | None:
-    if not value:
-        return None
-    limit, _, window = value.partition("/")
-    return int(limit), float(window or 30)
-
-
-def _announce(fake: Any) -> dict[str, Any]:
+def announcement(fake: Any) -> dict[str, Any]:
+    """The line ``serve-fake --json`` prints once it listens (what :class:`FakeSpotifyProcess` reads)."""
     cat = fake.catalog
     catalog = {key: list(getattr(cat, key)) for key in _CATALOG_KEYS}
     catalog["big_playlist_id"] = cat.big_playlist_id
@@ -86,43 +64,11 @@ def _announce(fake: Any) -> dict[str, Any]:
     }
 
 
-async def _serve(args: argparse.Namespace) -> int:
-    from .fake import FakeSpotify
-
-    fake = FakeSpotify(
-        args.seed,
-        latency=args.latency,
-        rate_limit=_parse_rate(args.rate_limit),
-        token_expires_in=args.token_expires_in,
-        mode=args.mode,
-        big_playlist_size=args.big_playlist_size,
-        artists=args.artists,
-        refresh_rotation=args.refresh_rotation,
-        host=args.host,
-        port=args.port,
-    )
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, stop.set)
-    await fake.start()
-    try:
-        sys.stdout.buffer.write(orjson.dumps(_announce(fake)) + b"\n")
-        sys.stdout.flush()
-        await stop.wait()
-    finally:
-        await fake.close()
-    return 0
-
-
 def serve_fake_main(argv: list[str] | None = None) -> int:
-    """Entry point of ``python -m spotify_async serve-fake``: serve until SIGTERM/SIGINT; returns the exit code."""
-    args = _parser().parse_args(argv)
-    try:
-        return asyncio.run(_serve(args))
-    except KeyboardInterrupt:  # a second Ctrl-C while closing
-        return 130
+    """The ``serve-fake`` command (kept here for existing callers; it lives in :mod:`spotify_async.cli`)."""
+    from ..cli import main
+
+    return main(["serve-fake", *(sys.argv[1:] if argv is None else argv)])
 
 
 class ProcessStats:
@@ -175,7 +121,9 @@ class FakeSpotifyProcess:
         self._argv = [
             python or sys.executable,
             "-m",
-            "spotify_async.testing._cli",
+            "spotify_async",
+            "serve-fake",
+            "--json",
             "--host",
             host,
             "--port",

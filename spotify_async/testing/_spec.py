@@ -2,9 +2,12 @@
 openapi-core: incoming requests when ``FakeSpotify(validate_requests=True)``, and the fake's own responses in the
 test suite.
 
-The spec is found through, in order: an explicit path, the ``SPOTIFY_OPENAPI_SPEC`` environment variable, or a
-``shared/spotify-web-api/openapi.yml`` in this package's parent folders (the repository sits beside ``shared/``).
-It is parsed once per process (it takes about a second) and off the event loop.
+The spec is found through, in order: an explicit path (``FakeSpotify(spec_path=...)``), the ``SPOTIFY_OPENAPI``
+environment variable (or its older name ``SPOTIFY_OPENAPI_SPEC``), or a ``shared/spotify-web-api/openapi.yml`` in
+this package's parent folders (a checkout that sits beside ``shared/``). The description is Spotify's, not ours: the
+package does not ship it. Validation also needs openapi-core and PyYAML (the ``validation`` extra); when either the
+file or the libraries are missing, the error says which and how to provide it. The spec is parsed once per process
+(it takes about a second) and off the event loop.
 """
 
 from __future__ import annotations
@@ -26,19 +29,43 @@ _lock = threading.Lock()
 _cache: dict[str, Any] = {}
 
 
+_HOW = (
+    "request validation needs Spotify's OpenAPI description (openapi.yml, not shipped with spotify_async): "
+    "pass FakeSpotify(spec_path=...) or set SPOTIFY_OPENAPI=/path/to/openapi.yml"
+)
+
+
 def find_spec(explicit: str | None = None) -> Path:
-    if explicit:
-        return Path(explicit)
-    env = os.environ.get("SPOTIFY_OPENAPI_SPEC")
-    if env:
-        return Path(env)
+    """The path of ``openapi.yml`` (see the module docstring for the order); ``FileNotFoundError`` says how to give it."""
+    for source, value in (
+        ("spec_path", explicit),
+        ("SPOTIFY_OPENAPI", os.environ.get("SPOTIFY_OPENAPI")),
+        ("SPOTIFY_OPENAPI_SPEC", os.environ.get("SPOTIFY_OPENAPI_SPEC")),
+    ):
+        if value:
+            path = Path(value).expanduser()
+            if not path.is_file():
+                raise FileNotFoundError(f"{source}={value!r} is not a file; {_HOW}")
+            return path
     for parent in Path(__file__).resolve().parents:
         candidate = parent / "shared" / "spotify-web-api" / "openapi.yml"
         if candidate.is_file():
             return candidate
-    raise FileNotFoundError(
-        "openapi.yml not found: pass spec_path=, set SPOTIFY_OPENAPI_SPEC, or keep shared/ beside the repository"
-    )
+    raise FileNotFoundError(f"openapi.yml not found; {_HOW}")
+
+
+def _validation_libraries() -> tuple[Any, Any]:
+    """``(yaml, openapi_core.OpenAPI)``, or a ``ModuleNotFoundError`` naming the extra that provides them."""
+    try:
+        import yaml
+        from openapi_core import OpenAPI
+    except ModuleNotFoundError as exc:
+        raise ModuleNotFoundError(
+            f"request validation needs openapi-core and PyYAML ({exc.name} is not installed): "
+            "pip install 'spotify_async[validation]'",
+            name=exc.name,
+        ) from None
+    return yaml, OpenAPI
 
 
 def load_openapi(path: str | None = None) -> Any:
@@ -47,9 +74,7 @@ def load_openapi(path: str | None = None) -> Any:
     with _lock:
         spec = _cache.get(resolved)
         if spec is None:
-            import yaml
-            from openapi_core import OpenAPI
-
+            yaml, OpenAPI = _validation_libraries()
             with open(resolved, encoding="utf-8") as fh:
                 data = yaml.safe_load(fh)
             spec = _cache[resolved] = OpenAPI.from_dict(data)

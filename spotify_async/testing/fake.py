@@ -141,10 +141,13 @@ class Stats:
         self.not_modified = 0
         #: arrival times (time.monotonic()) of /v1 requests, bounded
         self.arrivals: deque[float] = deque(maxlen=self._max_arrivals)
+        #: arrival times of the /v1 requests the hidden rate limit let through (only recorded when one is set)
+        self.admitted: deque[float] = deque(maxlen=self._max_arrivals)
 
-    def max_in_window(self, window_s: float) -> int:
-        """The most /v1 requests that arrived within any ``window_s``-second span."""
-        times = list(self.arrivals)
+    def max_in_window(self, window_s: float, *, admitted: bool = False) -> int:
+        """The most /v1 requests that arrived within any ``window_s``-second span (with ``admitted=True``, only
+        those the hidden rate limit let through: never more than its limit)."""
+        times = list(self.admitted if admitted else self.arrivals)
         best = 0
         lo = 0
         for hi, t in enumerate(times):
@@ -668,9 +671,11 @@ class FakeSpotify:
             raise ApiError(401, "The access token expired")
         limiter = self._limiter
         if limiter is not None:
-            wait = limiter.admit(token.client_id, time.monotonic())
+            now = time.monotonic()
+            wait = limiter.admit(token.client_id, now)
             if wait is not None:
                 raise ApiError(429, "API rate limit exceeded", headers={"Retry-After": str(max(1, math.ceil(wait)))})
+            self.stats.admitted.append(now)
         if route is None:
             if other_method:
                 raise ApiError(405, "Method not allowed")

@@ -24,10 +24,16 @@ from spotify_async import (
     Scope,
     Spotify,
 )
-from spotify_async.auth.login import LoginTimeout, login, login_main
+from spotify_async.auth.login import LoginTimeout, login
+from spotify_async.cli import main as cli_main
 from spotify_async.testing import FakeSpotify
 
 from .support import click
+
+
+def login_main(argv: list[str]) -> int:
+    """The ``login`` command as ``python -m spotify_async login ARGV`` runs it."""
+    return cli_main(["login", *argv])
 
 
 async def test_pkce_login_exchange_store_and_me(fake_spotify: FakeSpotify, tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ No timing is asserted: benchmarks report figures, tests check that the harness m
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +17,7 @@ import pytest
 
 from benchmarks.__main__ import check_goals
 from benchmarks.crawl import ideal_seconds
+from tests.resources import shared_fixtures
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -52,10 +54,13 @@ def _get(data: dict[str, Any], path: tuple[str, ...]) -> Any:
 
 @pytest.fixture(scope="module")
 def smoke(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], str]:
+    # the structuring scenario reads the recorded responses: skip (fail under CI) when they are missing
+    recorded = shared_fixtures() / "real"
     out = tmp_path_factory.mktemp("bench") / "results.json"
     done = subprocess.run(
         [sys.executable, "-m", "benchmarks", "--smoke", "--json", str(out)],
         cwd=REPO_ROOT,
+        env={**os.environ, "SPOTIFY_ASYNC_FIXTURES": str(recorded)},
         capture_output=True,
         text=True,
         timeout=100,

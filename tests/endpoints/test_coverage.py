@@ -10,14 +10,13 @@ import re
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
 
 import spotify_async.endpoints
 from spotify_async.http import routes
 from spotify_async.http.routes import ALL_ROUTES, Route
+from tests.resources import openapi_spec
 
-SPEC = Path(__file__).parents[2].parent / "shared" / "spotify-web-api" / "openapi.yml"
 ENDPOINTS_DIR = Path(spotify_async.endpoints.__file__).parent
 _METHODS = ("get", "put", "post", "delete", "patch")
 _USE = re.compile(r"\broutes\.([A-Z][A-Z0-9_]*)\b")
@@ -73,12 +72,7 @@ _CATALOG_OPERATIONS = frozenset(
 
 
 def _spec_operations() -> dict[str, tuple[str, str]]:
-    if not SPEC.is_file():
-        pytest.fail(
-            f"the Web API description is missing: expected {SPEC} (the shared/ folder beside the repository, "
-            "present in CI); coverage cannot be checked without it"
-        )
-    with SPEC.open(encoding="utf-8") as fh:
+    with openapi_spec().open(encoding="utf-8") as fh:
         spec: dict[str, Any] = yaml.safe_load(fh)
     ops: dict[str, tuple[str, str]] = {}
     for path, item in spec["paths"].items():

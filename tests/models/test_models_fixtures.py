@@ -8,7 +8,7 @@ import re
 from typing import Any
 
 import pytest
-from model_fixtures import fixture_files, load_fixture
+from model_fixtures import MISSING, fixture_files, load_fixture
 
 from spotify_async.errors import ModelError
 from spotify_async.models import (
@@ -68,6 +68,7 @@ from spotify_async.models import (
     structure,
     unstructure,
 )
+from tests.resources import shared_fixtures
 
 NOT_MODELS = ("error_", "token_")
 
@@ -187,11 +188,14 @@ def model_for(name: str) -> Any:
 
 
 def test_fixture_folder_is_populated() -> None:
+    shared_fixtures()
     assert len(MODEL_FILES) > 200
 
 
 @pytest.mark.parametrize("name", MODEL_FILES)
 def test_fixture_structures_strictly(name: str) -> None:
+    if name == MISSING:
+        shared_fixtures()
     cls = model_for(name)
     data = load_fixture(name)
     if name in DIVERGENT:

@@ -1,16 +1,16 @@
 """Every schema of the spec's ``components.schemas`` has a model (or a stated reason not to), and every property the
 spec gives an object exists on its model, so a field Spotify documents cannot be silently dropped."""
 
+import functools
+from pathlib import Path
 from typing import Any
 
 import attrs
 import pytest
 import yaml
-from model_fixtures import REPO_ROOT
 
 from spotify_async import models as m
-
-SPEC = REPO_ROOT.parent / "shared" / "spotify-web-api" / "openapi.yml"
+from tests.resources import openapi_spec
 
 MODEL_BY_SCHEMA: dict[str, Any] = {
     "LinkedTrackObject": m.LinkedTrack,
@@ -119,24 +119,25 @@ INLINE_OBJECTS: dict[tuple[str, str], Any] = {
 }
 
 
-def _schemas() -> dict[str, Any]:
-    if not SPEC.is_file():
-        raise RuntimeError(f"the OpenAPI description is missing at {SPEC} (it is always present in CI)")
+@functools.cache
+def _load_schemas(path: Path) -> dict[str, Any]:
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    with SPEC.open("rb") as handle:
+    with path.open("rb") as handle:
         spec = yaml.load(handle, Loader=loader)  # a safe loader (C-accelerated when available)
     schemas: dict[str, Any] = spec["components"]["schemas"]
     return schemas
 
 
-SCHEMAS = _schemas()
+def _schemas() -> dict[str, Any]:
+    """The spec's schemas (parsed once); skips the test, or fails it under CI, when the spec is missing."""
+    return _load_schemas(openapi_spec())
 
 
 def _properties(schema: dict[str, Any]) -> dict[str, Any]:
     props: dict[str, Any] = {}
     for part in schema.get("allOf", []):
         if "$ref" in part:
-            props.update(_properties(SCHEMAS[part["$ref"].rsplit("/", 1)[-1]]))
+            props.update(_properties(_schemas()[part["$ref"].rsplit("/", 1)[-1]]))
         else:
             props.update(_properties(part))
     props.update(schema.get("properties", {}))
@@ -152,15 +153,16 @@ def _names(model: Any) -> set[str]:
 
 
 def test_every_schema_is_mapped() -> None:
-    assert len(SCHEMAS) == 90
-    unmapped = set(SCHEMAS) - set(MODEL_BY_SCHEMA) - set(NOT_MODELS)
+    schemas = _schemas()
+    assert len(schemas) == 90
+    unmapped = set(schemas) - set(MODEL_BY_SCHEMA) - set(NOT_MODELS)
     assert not unmapped, f"schemas without a model: {sorted(unmapped)}"
 
 
 @pytest.mark.parametrize("schema_name", sorted(MODEL_BY_SCHEMA))
 def test_model_has_every_property_of_its_schema(schema_name: str) -> None:
     model = MODEL_BY_SCHEMA[schema_name]
-    props = _properties(SCHEMAS[schema_name])
+    props = _properties(_schemas()[schema_name])
     missing = set(props) - _names(model) - RENAMED
     assert not missing, f"{schema_name}: {model} lacks {sorted(missing)}"
     for (owner, prop), inline_model in INLINE_OBJECTS.items():

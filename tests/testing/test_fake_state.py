@@ -11,6 +11,7 @@ import pytest
 from fakehelpers import app_token, bearer, get_json, user_headers
 
 from spotify_async.testing import FakeSpotify
+from tests.resources import openapi_spec
 
 
 async def send(
@@ -311,6 +312,7 @@ async def test_development_mode_shapes(dev_fake: FakeSpotify, http: aiohttp.Clie
 
 
 async def test_request_validation_records_violations(http: aiohttp.ClientSession) -> None:
+    openapi_spec()
     async with FakeSpotify(validate_requests=True) as fake:
         h = user_headers(fake)
         await get_json(http, f"{fake.api_base}/search", h, 400, q="x", type="bogus")

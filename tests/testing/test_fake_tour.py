@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import base64
 import re
-from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -14,6 +13,7 @@ import pytest
 
 from spotify_async.http.routes import ALL_ROUTES
 from spotify_async.testing import FakeSpotify
+from tests.resources import openapi_spec, shared_fixtures
 
 # (operation, pattern of an allowed response violation): the spec is wrong about live behaviour here
 KNOWN_DIVERGENCES = [
@@ -204,12 +204,7 @@ async def run_tour(fake: FakeSpotify) -> dict[str, int]:
 
 @pytest.fixture(scope="module")
 def spec_available() -> None:
-    from spotify_async.testing._spec import find_spec
-
-    try:
-        find_spec()
-    except FileNotFoundError as exc:  # shared/ is always beside the repository in CI
-        pytest.fail(f"openapi.yml is needed for this test: {exc}")
+    openapi_spec()
 
 
 async def test_every_operation_answers_and_matches_the_spec(spec_available: None) -> None:
@@ -230,9 +225,7 @@ def test_divergences_are_seen_in_real_recordings(spec_available: None) -> None:
     """The spec mismatches we allow are mismatches for Spotify's own recorded answers too."""
     from spotify_async.testing._spec import SpecRequest, SpecResponse, load_openapi, response_errors
 
-    real = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "real"
-    if not real.is_dir():
-        pytest.fail(f"recorded fixtures not found at {real}")
+    real = shared_fixtures() / "real"
     spec = load_openapi()
     cases = [
         ("get_playlist_items__spotifyaio__1.json", "/playlists/1Cp6VQCKf2VL4sP09jN9oX/items", 0),
