@@ -1,13 +1,14 @@
-"""Values shared between structured objects instead of copied into each: market lists and short words.
+"""Values shared between structured objects instead of copied into each, and identifiers not stored at all.
 
 A track and its album each carry ``available_markets``: up to 185 two-letter codes, and nearly every track of a
 catalogue carries the same list. orjson builds a fresh list of fresh strings for every occurrence (about 11 KiB each,
-two per playlist entry), so a caller that keeps what it fetched held 26 KiB per entry, almost all of it copies of the
+two per playlist entry), so a caller that keeps what it fetched held 27 KiB per entry, almost all of it copies of the
 same few lists. The models declare these fields ``tuple[str, ...]`` and the converter hands every occurrence of one
-list over as the same tuple (:func:`share_strings`); short enumeration words (``type``, ``album_type``,
-``release_date_precision``...) that are in a fixed vocabulary become one shared string (:func:`share_word`). Both values are immutable,
-so sharing them cannot leak a change from one object into another. Mutable models (``Image``, ``ExternalUrls``) are not
-shared, for that reason.
+list over as the same tuple (:func:`share_strings`); words of enumeration-like fields (``type``, ``album_type``,
+``release_date_precision``...) that are in a fixed vocabulary become one shared string (:func:`share_word`). Both
+values are immutable, so sharing them cannot leak a change from one object into another; mutable models (``Image``,
+``ExternalUrls``) are not shared, for that reason. And ``uri``, ``href`` and ``external_urls`` that are exactly what an
+object's ``type`` and ``id`` give are not stored: :func:`derived_attribute` builds them on first read.
 
 How a list is recognised: its elements joined with ``,`` are the key of a bounded cache of tuples. Joining 185 short
 strings is one C loop (about 1.4 us, faster than hashing them one by one, or than comparing with a candidate list).
