@@ -4,11 +4,13 @@ Every object here is structured from its own decoded JSON (``orjson.loads`` of t
 would be), so nothing is shared by accident of reusing one dict.
 """
 
+import copy
 import pickle
 import sys
 import tracemalloc
 from typing import Any
 
+import attrs
 import orjson
 import pytest
 from model_fixtures import load_fixture
@@ -158,6 +160,10 @@ def test_derivable_identifiers_read_as_sent_and_stay_the_same_object() -> None:
     assert repr(structure(_decoded(raw), SimplifiedArtist)) == repr(built)
     assert pickle.loads(pickle.dumps(structure(_decoded(raw), SimplifiedArtist))) == built
     assert unstructure(structure(_decoded(raw), SimplifiedArtist)) == unstructure(built)
+    assert copy.copy(structure(_decoded(raw), SimplifiedArtist)) == built
+    assert copy.deepcopy(structure(_decoded(raw), SimplifiedArtist)) == built
+    assert attrs.evolve(structure(_decoded(raw), SimplifiedArtist), name="P") == attrs.evolve(built, name="P")
+    assert attrs.asdict(structure(_decoded(raw), SimplifiedArtist)) == attrs.asdict(built)
 
 
 def test_a_derived_attribute_can_be_replaced_before_it_is_read() -> None:
