@@ -1,12 +1,24 @@
-"""Scenario 5, memory: peak RSS over baseline while iterating every item of a long playlist (100,000 items in the
-full run, and 50,000 to show the peak does not grow with N).
+"""Scenario 5, memory: what streaming, collecting and keeping playlist entries costs.
+
+Three measurements, each in a fresh child process:
+
+* **streaming**: peak RSS over baseline while iterating every item of a long playlist (100,000 items in the full run,
+  and 50,000 to show the peak does not grow with N), keeping nothing;
+* **collect**: ``await sp.playlists.items(id).collect()`` of 10,000 items (fewer in the smoke profile): the peak RSS
+  over baseline while collecting (the goal's figure), and the RSS over baseline once collected, with the list alive
+  (the allocator keeps most of what the transient pages used, so this is close to the peak);
+* **kept entry**: the bytes one structured playlist entry holds while the caller keeps it. ``tracemalloc`` counts
+  what is allocated and still alive after structuring 1,000 entries of the real recorded 2026 page
+  (``get_playlist_items__spotifyaio__1.json``: 185 markets on every track and album), each page decoded from its own
+  bytes as separate responses would be, after one warm-up page; the total, minus the list holding them, divided by
+  1,000. Run it alone with ``python -m benchmarks.memory --kept``.
 
 Each measurement runs in a fresh child process (``python -m benchmarks.memory --child ...``) so that no other run's
 heap, caches or arenas count. The child imports its client, opens its session, collects garbage, takes the baseline
 RSS, resets the kernel's high-water mark (``/proc/self/clear_refs``) and iterates; the peak is the higher of that mark
 (``VmHWM``) and what a 5 ms sampling thread saw. Nothing the iteration yields is kept, as in a streaming crawl.
 
-Clients: spotify_async ``async for`` (pages prefetched ``page_prefetch`` ahead, the default 8) and, for comparison, the
+Streaming clients: spotify_async ``async for`` (pages prefetched ``page_prefetch`` ahead, the default 8) and, for comparison, the
 floor (raw aiohttp fetching every page at once under a cap of 64, ``orjson.loads``, discarding) and spotipy's
 ``next`` loop (one page at a time). tekore is left out: at about a millisecond per item its 100,000-item run alone
 would take longer than this whole scenario.
@@ -31,9 +43,11 @@ import orjson
 from ._common import Profile, Table, fmt, median
 from ._server import app_token, fake_process
 
-__all__ = ["CLIENTS", "run"]
+__all__ = ["CLIENTS", "COLLECT_ITEMS", "kept_entry_bytes", "run"]
 
 CLIENTS = ("spotify_async", "aiohttp_floor", "spotipy")
+#: how many items the collect() measurement keeps (capped by the profile's largest streaming size)
+COLLECT_ITEMS = 10_000
 MiB = 1024 * 1024
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -88,6 +102,62 @@ class _Sampler(threading.Thread):
         return max(self.peak, _rss())
 
 
+def kept_entry_bytes(entries: int = 1_000) -> dict[str, Any]:
+    """Bytes a kept structured playlist entry holds (see the module docstring): tracemalloc, 1,000 entries."""
+    import tracemalloc
+
+    from spotify_async.models import Page, PlaylistTrack, loads
+
+    from .structuring import _read
+
+    page = _read("get_playlist_items__spotifyaio__1.json")
+    per_page = 100
+    page["items"] = [page["items"][i % len(page["items"])] for i in range(per_page)]
+    page["limit"] = page["total"] = per_page
+    body = orjson.dumps(page)
+    loads(body, Page[PlaylistTrack])  # warm up: generated code, the shared-value tables
+    kept: list[Any] = []
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for _ in range(entries // per_page):
+            kept.extend(loads(body, Page[PlaylistTrack]).items)
+        gc.collect()
+        held = tracemalloc.get_traced_memory()[0] - before - sys.getsizeof(kept)
+    finally:
+        tracemalloc.stop()
+    return {"entries": len(kept), "bytes_per_entry": held / len(kept), "body_bytes_per_entry": len(body) / per_page}
+
+
+async def _collect(client: Any, args: argparse.Namespace) -> dict[str, Any]:
+    """``collect()`` of ``args.items`` items: the peak RSS over baseline while collecting, and the RSS after."""
+    sp = client.sp
+    gc.collect()
+    baseline = _rss()
+    exact = _reset_high_water_mark()
+    sampler = _Sampler()
+    sampler.start()
+    started = time.perf_counter()
+    items = await sp.playlists.items(args.playlist, limit=100, max_items=args.items).collect()
+    seconds = time.perf_counter() - started
+    sampled = sampler.stop()
+    hwm = _high_water_mark() if exact else None
+    gc.collect()
+    after = _rss() - baseline
+    peak = max(sampled, hwm or 0)
+    return {
+        "client": args.client,
+        "available": True,
+        "items": len(items),
+        "seconds": seconds,
+        "baseline_mib": baseline / MiB,
+        "peak_mb_over_baseline": (peak - baseline) / 1e6,
+        "rss_after_mb": after / 1e6,
+        "rss_after_bytes_per_item": after / max(1, len(items)),
+    }
+
+
 async def _child(args: argparse.Namespace) -> dict[str, Any]:
     from ._clients import make_clients
 
@@ -101,6 +171,11 @@ async def _child(args: argparse.Namespace) -> dict[str, Any]:
     if not client.available:
         return {"client": args.client, "available": False}
     await client.open()
+    if args.collect:
+        try:
+            return await _collect(client, args)
+        finally:
+            await client.close()
     try:
         gc.collect()
         baseline = _rss()
@@ -128,8 +203,12 @@ async def _child(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _child_main(argv: list[str]) -> int:
+    if argv == ["--kept"]:
+        sys.stdout.buffer.write(orjson.dumps(kept_entry_bytes()) + b"\n")
+        return 0
     parser = argparse.ArgumentParser(prog="python -m benchmarks.memory")
     parser.add_argument("--child", required=True, dest="client")
+    parser.add_argument("--collect", action="store_true", help="collect() the items instead of streaming them")
     for name in ("api-base", "accounts-base", "client-id", "client-secret", "token", "playlist"):
         parser.add_argument(f"--{name}", required=True)
     parser.add_argument("--items", type=int, required=True)
@@ -142,17 +221,23 @@ def _child_main(argv: list[str]) -> int:
 # ---- the parent: alternate children over clients and sizes ---------------------------------------------------------
 
 
-def _spawn(client: str, items: int, server: Any, token: str, playlist: str) -> dict[str, Any]:
+def _spawn(client: str, items: int, server: Any, token: str, playlist: str, *, collect: bool = False) -> dict[str, Any]:
     argv = [sys.executable, "-m", "benchmarks.memory", "--child", client, "--items", str(items)]
     argv += ["--api-base", server.api_base, "--accounts-base", server.accounts_base]
     argv += ["--client-id", server.client_id, "--client-secret", server.client_secret]
     argv += ["--token", token, "--playlist", playlist]
+    if collect:
+        argv.append("--collect")
+    return _run_child(argv)
+
+
+def _run_child(argv: list[str]) -> dict[str, Any]:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p)
     done = subprocess.run(argv, cwd=REPO_ROOT, env=env, capture_output=True, timeout=600, check=False)
     if done.returncode != 0:
         tail = done.stderr.decode(errors="replace").strip().splitlines()[-3:]
-        return {"client": client, "available": True, "error": " / ".join(tail)}
+        return {"argv": " ".join(argv[3:5]), "available": True, "error": " / ".join(tail)}
     result: dict[str, Any] = orjson.loads(done.stdout.strip().splitlines()[-1])
     return result
 
@@ -161,6 +246,8 @@ async def run(prof: Profile, table: Table) -> dict[str, Any]:
     sizes, rounds = prof.memory_items, prof.memory_rounds
     print(f"memory: items {', '.join(f'{n:,}' for n in sizes)}, {rounds} round(s), one child process per run")
     runs: dict[str, dict[int, list[dict[str, Any]]]] = {c: {n: [] for n in sizes} for c in CLIENTS}
+    collect_items = min(COLLECT_ITEMS, max(sizes))
+    collected: list[dict[str, Any]] = []
     async with fake_process(big_playlist_size=max(sizes)) as server:
         token = await app_token(server)
         playlist: str = server.catalog.big_playlist_id
@@ -169,6 +256,10 @@ async def run(prof: Profile, table: Table) -> dict[str, Any]:
                 for client in CLIENTS:
                     result = await asyncio.to_thread(_spawn, client, n, server, token, playlist)
                     runs[client][n].append(result)
+            collected.append(
+                await asyncio.to_thread(_spawn, "spotify_async", collect_items, server, token, playlist, collect=True)
+            )
+    kept = await asyncio.to_thread(_run_child, [sys.executable, "-m", "benchmarks.memory", "--kept"])
 
     by_items: dict[str, dict[str, float | None]] = {}
     errors: dict[str, str] = {}
@@ -194,7 +285,37 @@ async def run(prof: Profile, table: Table) -> dict[str, Any]:
         figures = ", ".join(f"{int(n):,}: {fmt(v, 'MiB')}" for n, v in by_items[client].items())
         table.add("memory", client, fmt(peak[client], "MiB peak"), "", f"{figures}; flat: {flat(client)}")
     seconds = {client: median([r["seconds"] for r in runs[client][max(sizes)] if "seconds" in r]) for client in CLIENTS}
+    good_collects = [r for r in collected if "error" not in r]
+    for r in collected:
+        if "error" in r:
+            errors["collect"] = r["error"]
+    collect = {
+        "items": collect_items,
+        "peak_mb_over_baseline": median([r["peak_mb_over_baseline"] for r in good_collects]) if good_collects else None,
+        "rss_after_mb": median([r["rss_after_mb"] for r in good_collects]) if good_collects else None,
+        "seconds": median([r["seconds"] for r in good_collects]) if good_collects else None,
+    }
+    table.add(
+        "memory",
+        "spotify_async collect()",
+        fmt(collect["peak_mb_over_baseline"], "MB peak"),
+        "",
+        f"{collect_items:,} items; {fmt(collect['rss_after_mb'], 'MB')} over baseline once collected",
+    )
+    if "error" in kept:
+        errors["kept"] = kept["error"]
+    else:
+        table.add(
+            "memory",
+            "spotify_async kept entry",
+            fmt(kept["bytes_per_entry"] / 1024, "KiB"),
+            "",
+            f"tracemalloc, {kept['entries']:,} entries of the 2026 page ({kept['body_bytes_per_entry'] / 1024:.1f} KiB "
+            "of JSON each)",
+        )
     return {
+        "collect": collect,
+        "kept_entry": kept,
         "items": max(sizes),
         "peak_mib_over_baseline": peak,
         "flat": flat("spotify_async"),

@@ -2,7 +2,9 @@
 
 Run ``python -m benchmarks.structuring`` (or ``python benchmarks/structuring.py``; ``--quick`` for a short run). It
 prints microseconds per item (and per call) for ``orjson.loads``, ``json.loads`` and ``spotify_async.models.loads``
-(decode + structure, lenient converter, as the session uses it) on real recorded bodies:
+(decode + structure, lenient converter, as the session uses it) on real recorded bodies, each timed with the cyclic
+garbage collector on (as a process runs) and paused (as ``timeit`` does), and the ratio of each to ``orjson.loads``
+timed the same way:
 
 * ``playlist_page``: a 2026 playlist-items page (transitional shape, both ``track`` and ``item`` per entry), its
   entry replicated to 100 items as an extended-quota app receives them (full markets lists included);
@@ -20,6 +22,7 @@ from __future__ import annotations
 import argparse
 import copy
 import functools
+import gc
 import json
 import os
 import sys
@@ -74,8 +77,8 @@ def _cases() -> list[tuple[str, bytes, Any, int]]:
     ]
 
 
-def _time(fn: Callable[[], Any], *, quick: bool) -> float:
-    """Best seconds per call over several rounds (the least disturbed by other processes), each long enough to swamp the timer."""
+def _calls(fn: Callable[[], Any], *, quick: bool) -> int:
+    """Calls per timing, so that one timing is long enough to swamp the timer."""
     fn()  # warm up (cattrs generates its functions on first use)
     calls = 1
     while True:
@@ -83,37 +86,55 @@ def _time(fn: Callable[[], Any], *, quick: bool) -> float:
         for _ in range(calls):
             fn()
         if time.perf_counter() - start > (0.02 if quick else 0.1):
-            break
+            return calls
         calls *= 2
-    rounds = []
-    for _ in range(3 if quick else 9):
+
+
+def _timed(fn: Callable[[], Any], calls: int, *, collector: bool) -> float:
+    gc.collect()
+    if not collector:
+        gc.disable()
+    try:
         start = time.perf_counter()
         for _ in range(calls):
             fn()
-        rounds.append((time.perf_counter() - start) / calls)
-    return min(rounds)
+        return (time.perf_counter() - start) / calls
+    finally:
+        gc.enable()
 
 
 def run(*, quick: bool = False) -> dict[str, float]:
-    """Measure every case; return ``{"<case>/<decoder>": microseconds per item}`` and print a table."""
+    """Measure every case; return ``{"<case>/<decoder>": us per item, "<case>/<decoder>/gc_paused": ...}``.
+
+    The decoders of a case alternate within each round, and each figure is the best round (the least disturbed by
+    other processes on the machine).
+    """
     results: dict[str, float] = {}
-    print(f"{'case':<20} {'items':>5} {'KiB':>7}  {'decoder':<14} {'us/item':>9} {'us/call':>10} {'x orjson':>9}")
+    print(
+        f"{'case':<20} {'items':>5} {'KiB':>7}  {'decoder':<14} {'us/item':>9} {'x orjson':>9}"
+        f" {'GC paused':>10} {'x orjson':>9}"
+    )
     for name, body, model, count in _cases():
-        decoders: list[tuple[str, Callable[[], Any]]] = [
-            ("orjson.loads", functools.partial(orjson.loads, body)),
-            ("json.loads", functools.partial(json.loads, body)),
-            ("spotify_async", functools.partial(loads, body, model)),
-        ]
-        floor = 0.0
-        for label, fn in decoders:
-            seconds = _time(fn, quick=quick)
-            if label == "orjson.loads":
-                floor = seconds
-            per_item = seconds / count * 1e6
-            results[f"{name}/{label}"] = per_item
+        decoders: dict[str, Callable[[], Any]] = {
+            "orjson.loads": functools.partial(orjson.loads, body),
+            "json.loads": functools.partial(json.loads, body),
+            "spotify_async": functools.partial(loads, body, model),
+        }
+        calls = {label: _calls(fn, quick=quick) for label, fn in decoders.items()}
+        best: dict[tuple[str, bool], float] = {}
+        for _ in range(3 if quick else 9):
+            for label, fn in decoders.items():
+                for collector in (True, False):
+                    seconds = _timed(fn, calls[label], collector=collector)
+                    best[label, collector] = min(best.get((label, collector), seconds), seconds)
+        for label in decoders:
+            on, paused = best[label, True], best[label, False]
+            results[f"{name}/{label}"] = on / count * 1e6
+            results[f"{name}/{label}/gc_paused"] = paused / count * 1e6
             print(
-                f"{name:<20} {count:>5} {len(body) / 1024:>7.1f}  {label:<14} {per_item:>9.2f} "
-                f"{seconds * 1e6:>10.1f} {seconds / floor:>9.2f}"
+                f"{name:<20} {count:>5} {len(body) / 1024:>7.1f}  {label:<14} {on / count * 1e6:>9.2f}"
+                f" {on / best['orjson.loads', True]:>9.2f} {paused / count * 1e6:>10.2f}"
+                f" {paused / best['orjson.loads', False]:>9.2f}"
             )
     return results
 

@@ -16,6 +16,10 @@ Design choices (measured in ``benchmarks/structuring.py``):
   ``[]``); lists Spotify always sends default to empty.
 * Playlists accept both ``tracks``/``track`` and ``items``/``item``; the canonical attributes are ``items``/``item``,
   the old names are read-only aliases.
+* A kept object costs what its data costs (about 3 KiB for a playlist entry): ``available_markets`` is a
+  ``tuple[str, ...]`` shared by every object with the same list, known words (``"track"``, ``"single"``) are shared
+  strings, and ``uri``/``href``/``external_urls`` equal to what ``type`` and ``id`` give are built on first read
+  (see ``_shared.py``). Another reason to treat the objects as values.
 """
 
 from ._converter import CONVERTER, STRICT_CONVERTER, loads, make_converter, structure, unstructure

@@ -12,6 +12,13 @@ reads each key inline:
   inline in the parent's function, lists of them in a plain loop;
 * the fast path makes instances with ``object.__new__`` and attribute stores, which is what attrs' ``__init__`` does
   for these models, at less than half the cost of a keyword call (checked per class, see ``_can_bypass_init``);
+* values that repeat across objects are handed over shared (:mod:`._shared`): ``tuple[str, ...]`` fields (the market
+  lists) as one tuple per distinct list, words of enumeration-like fields (``type``, ``album_type``...) as one string
+  per known word, checked first by the strict converter like any other value;
+* the lenient fast path leaves ``uri``, ``href`` and ``external_urls`` unset when they are exactly what the object's
+  ``type`` and ``id`` give (``spotify:artist:<id>``...); the class's ``__getattr__`` rebuilds them on first read (see
+  ``_derived_stmts`` and :func:`._shared.derived_attribute`). The strict and detailed paths store them, and the
+  differential test checks that every fixture gives equal objects both ways;
 * ``Literal`` fields (the ``type`` discriminators) are always checked;
 * absent keys take the attrs default; the lenient converter also reads ``null`` as the default for fields whose
   default is not ``None`` (``"copyrights": null`` becomes ``[]``), the strict one rejects it.
@@ -40,6 +47,9 @@ from cattrs.errors import (
     IterableValidationError,
     IterableValidationNote,
 )
+
+from ._shared import DERIVED_FIELDS, DERIVED_PREFIXES, WORDS, install_derived, share_strings, share_word
+from .common import ExternalUrls
 
 __all__ = [
     "InvalidValue",
@@ -128,6 +138,13 @@ def _passthrough_classes(tp: Any) -> tuple[str, tuple[type, ...]] | None:
         classes = _scalar_classes(element)
         if classes is not None:
             return prefix + "list", classes
+    if origin is tuple:
+        args = typing.get_args(inner)
+        if len(args) == 2 and args[1] is Ellipsis:
+            classes = _scalar_classes(args[0])
+            if classes is not None:
+                # Read from a JSON array, held as one shared tuple per distinct list (see ._shared).
+                return prefix + "tuple", classes
     if origin is dict and typing.get_args(inner) == (str, Any):
         return prefix + "dict", ()
     return None
@@ -164,6 +181,14 @@ def make_checker(kind: str, classes: tuple[type, ...]) -> Callable[[Any], Any]:
             return value
 
         return check_scalar
+
+    if kind == "tuple":
+        check_elements = make_checker("list", classes)
+
+        def check_shared(value: Any) -> Any:
+            return share_strings(check_elements(value))
+
+        return check_shared
 
     if kind == "list":
 
@@ -234,11 +259,17 @@ class _Inline:
     Leaf-like models (``ExternalUrls``, ``Image``, ``SimplifiedArtist``...) are constructed directly inside the
     parent's function instead of through a hook call: one Python call fewer per object, and lists of them become one
     comprehension. ``fields``: (attribute, JSON key, default source or None when required, nested _Inline or None,
-    nested element is a list).
+    nested element is a list, the function sharing a JSON value or None).
     """
 
     cls: type[Any]
-    fields: tuple[tuple[str, str, str | None, _Inline | None, bool], ...]
+    fields: tuple[_InlineField, ...]
+    #: the attributes left unset when derivable from ``type`` and ``id`` (see ``_derived_stmts``), and that type
+    derived: tuple[str, ...] = ()
+    derived_type: str = ""
+
+
+_InlineField = tuple[str, str, "str | None", "_Inline | None", bool, "Callable[[Any], Any] | None"]
 
 
 class _Namer:
@@ -274,15 +305,33 @@ def _inline_stmts(meta: _Inline, src: str, out: str, env: dict[str, Any], namer:
     cls_name = namer("__L")
     env[cls_name] = meta.cls
     lines = [f"{out} = __new({cls_name})"]
-    for an, key, default_src, nested, is_list in meta.fields:
+    for an, key, default_src, nested, is_list, share in meta.fields:
+        if an in meta.derived:
+            if an == meta.derived[0]:
+                # id and type come first (checked by _derivable): read them back from the new object.
+                sources = {name: f"{src}.get({key!r})" for name, key, *_ in meta.fields if name in meta.derived}
+                nested_of = {name: nest for name, _, _, nest, _, _ in meta.fields if name in meta.derived}
+                lines.extend(
+                    _derived_stmts(out, f"{out}.id", f"{out}.type", meta.derived_type, sources, nested_of, env, namer)
+                )
+            continue
         if nested is None:
-            if default_src is None:
-                lines.append(f"{out}.{an} = {src}[{key!r}]")
-            elif default_src == "None":
-                lines.append(f"{out}.{an} = {src}.get({key!r})")
+            wrap = _share_source(share, namer("__S"), env)
+            if default_src is None or default_src == "None":
+                read = f"{src}[{key!r}]" if default_src is None else f"{src}.get({key!r})"
+                if share is None:
+                    lines.append(f"{out}.{an} = {read}")
+                else:
+                    tmp = namer("t")
+                    lines.append(f"{tmp} = {read}")
+                    lines.append(f"{out}.{an} = " + wrap.format(tmp))
             else:
                 tmp = namer("t")
-                lines.append(f"{out}.{an} = {default_src} if ({tmp} := {src}.get({key!r})) is None else {tmp}")
+                read = f"({tmp} := {src}.get({key!r})) is None"
+                if share is share_word and default_src.startswith("'"):
+                    # The usual word is the default: hand over the constant after one comparison.
+                    read += f" or {tmp} == {default_src}"
+                lines.append(f"{out}.{an} = {default_src} if {read} else " + wrap.format(tmp))
             continue
         raw = namer("t")
         built = namer("b")
@@ -300,6 +349,104 @@ def _inline_stmts(meta: _Inline, src: str, out: str, env: dict[str, Any], namer:
     return lines
 
 
+def _derived_stmts(
+    out: str,
+    id_src: str,
+    type_src: str,
+    kind: str,
+    sources: dict[str, str],
+    nested: dict[str, _Inline | None],
+    env: dict[str, Any],
+    namer: _Namer,
+) -> list[str]:
+    """Store ``uri``, ``href`` and ``external_urls`` on ``out`` only when they differ from what ``type`` and ``id``
+    give (:func:`._shared.derived_attribute` rebuilds them on first read).
+
+    ``kind`` is the class's own type (``"artist"``): its prefixes are constants in the generated code. ``sources``
+    holds the expression reading each raw JSON value, evaluated once; ``nested`` the _Inline building an
+    ``ExternalUrls``. Anything unusual (no string id, another type, another URL) is stored as it came.
+    """
+    prefixes = DERIVED_PREFIXES[kind]
+    ident = namer("i")
+    raws = {name: namer("v") for name in sources}
+    lines = [f"{raws[name]} = {source}" for name, source in sources.items()]
+    lines.append(f"{ident} = {id_src}")
+    lines.append(f"if {ident}.__class__ is str and {type_src} == {kind!r}:")
+    derived: list[str] = []
+    plain: list[str] = []
+    for name, raw in raws.items():
+        prefix = prefixes[DERIVED_FIELDS[name]]
+        meta = nested.get(name)
+        if meta is None:
+            derived.append(f"if {raw} != {prefix!r} + {ident}:")
+            derived.append(f"    {out}.{name} = {raw}")
+            plain.append(f"{out}.{name} = {raw}")
+            continue
+        built = namer("b")
+        build = [
+            f"if {raw} is None:",
+            f"    {out}.{name} = None",
+            "else:",
+            *_indent(_inline_stmts(meta, raw, built, env, namer)),
+            f"    {out}.{name} = {built}",
+        ]
+        derived.append(f"if {raw} is None or {raw}.get('spotify') != {prefix!r} + {ident}:")
+        derived.extend(_indent(build))
+        plain.extend(build)
+    lines.extend(_indent(derived))
+    lines.append("else:")
+    lines.extend(_indent(plain))
+    return lines
+
+
+def _derivable(
+    cls: type[Any],
+    fields: list[tuple[attrs.Attribute[Any], Any]],
+    renames: dict[str, str],
+    field_hooks: dict[str, StructureHook],
+    conv: cattrs.Converter,
+) -> tuple[tuple[str, ...], str]:
+    """The attributes of ``cls`` the lenient fast path may leave unset because ``type`` and ``id`` give them, and
+    the type they are derived for (the class's own: its ``type`` default).
+
+    Only ``uri``/``href`` typed ``str | None`` and ``external_urls`` typed ``ExternalUrls | None``, after ``id``
+    and ``type`` in field order, none renamed or hooked, in a class made without ``__init__``.
+    """
+    none: tuple[tuple[str, ...], str] = ((), "")
+    if not _can_bypass_init(cls):
+        return none
+    types_by_name = {a.name: t for a, t in fields if a.init}
+    order = [a.name for a, _ in fields if a.init]
+    defaults = {a.name: a.default for a, _ in fields}
+    if "id" not in types_by_name or "type" not in types_by_name:
+        return none
+    if _scalar_classes(types_by_name["id"]) not in ((str,), (str, _NONE)):
+        return none
+    kind = defaults["type"]
+    if kind not in DERIVED_PREFIXES or "type" in renames or "id" in renames or {"id", "type"} & set(field_hooks):
+        return none
+    last = max(order.index("id"), order.index("type"))
+    chosen: list[str] = []
+    for name in DERIVED_FIELDS:
+        if name not in types_by_name or name in renames or name in field_hooks or order.index(name) < last:
+            continue
+        if defaults[name] is not None:
+            continue
+        tp = types_by_name[name]
+        if name == "external_urls":
+            inner, nullable = _strip_none(tp)
+            handler = conv.get_structure_hook(inner) if nullable else None
+            meta = getattr(handler, "_spotify_inline", None)
+            if not (inner is ExternalUrls and meta is not None):
+                continue
+        elif _scalar_classes(tp) != (str, _NONE):
+            continue
+        chosen.append(name)
+    if not chosen or not install_derived(cls, kind):
+        return none
+    return tuple(chosen), kind
+
+
 def _nested_stmts(meta: _Inline, is_list: bool, src: str, out: str, env: dict[str, Any], namer: _Namer) -> list[str]:
     if not is_list:
         return _inline_stmts(meta, src, out, env, namer)
@@ -311,6 +458,30 @@ def _nested_stmts(meta: _Inline, is_list: bool, src: str, out: str, env: dict[st
         *_indent(_inline_stmts(meta, element, item, env, namer)),
         f"    {out}.append({item})",
     ]
+
+
+#: string fields holding one of a few words (``"track"``, ``"single"``, ``"day"``): one shared string per word
+_WORD_FIELDS = frozenset({"type", "album_type", "album_group", "release_date_precision", "reason"})
+
+
+def _share_source(share: Callable[[Any], Any] | None, name: str, env: dict[str, Any]) -> str:
+    """A format string applying ``share`` to the expression put in ``{}`` (the words table is read inline)."""
+    if share is None:
+        return "{}"
+    if share is share_word:
+        env["__words"] = WORDS
+        return "(__words.get({0}, {0}) if {0}.__class__ is str else {0})"
+    env[name] = share
+    return name + "({})"
+
+
+def _sharing_function(name: str, kind: str, classes: tuple[type, ...]) -> Callable[[Any], Any] | None:
+    """What hands a JSON value over shared (see :mod:`._shared`): string tuples, and words in known fields."""
+    if kind.endswith("tuple"):
+        return share_strings
+    if kind == "scalar" and name in _WORD_FIELDS and str in classes:
+        return share_word
+    return None
 
 
 def _default_source(attribute: attrs.Attribute[Any], env: dict[str, Any]) -> str | None:
@@ -365,7 +536,8 @@ def gen_structure_fn(
     # Each entry: (attribute name, JSON key, statements computing `f_<attr>`, python type for the error note).
     per_field: list[tuple[str, str, list[str], Any]] = []
     allowed = set(extra_allowed)
-    inline_fields: list[tuple[str, str, str | None, _Inline | None, bool]] | None = [] if fast else None
+    inline_fields: list[_InlineField] | None = [] if fast else None
+    derived, derived_type = _derivable(cls, fields, renames, field_hooks, conv) if fast else ((), "")
 
     for attribute, field_type in fields:
         if not attribute.init:
@@ -384,7 +556,7 @@ def gen_structure_fn(
         inner, nullable = _strip_none(field_type)
         passthrough = _passthrough_classes(field_type)
         literal_values = typing.get_args(inner) if typing.get_origin(inner) is Literal else None
-        inline_entry: tuple[str, str, str | None, _Inline | None, bool] | None = None
+        inline_entry: _InlineField | None = None
 
         if hook is not None:
             env[f"__h_{an}"] = hook
@@ -397,33 +569,50 @@ def gen_structure_fn(
                     f"else __h_{an}({var}, __t_{an})"
                 )
         elif literal_values is not None:
-            env[f"__lit_{an}"] = frozenset(literal_values)
+            # The dict maps each allowed value to itself: the check also hands over one shared string per value.
+            env[f"__lit_{an}"] = {v: v for v in literal_values}
             expected = " or ".join(repr(v) for v in literal_values)
             source = get if required else f"g({key!r}, {default_src})"
             stmts.append(f"{var} = {source}")
             null_ok = f"{var} is not None and " if nullable else ""
-            stmts.append(f"if {null_ok}{var} not in __lit_{an}:")
+            stmts.append(f"if {null_ok}(l_{an} := __lit_{an}.get({var}, __missing)) is __missing:")
             stmts.append(
                 f"    raise __InvalidValue('expected ' + {expected!r} + ', got ' + "
                 f"(repr({var}) if {var}.__class__ is str else __json_kind({var})))"
             )
+            if nullable:
+                stmts.append(f"if {var} is not None:")
+                stmts.append(f"    {var} = l_{an}")
+            else:
+                stmts.append(f"{var} = l_{an}")
         elif passthrough is not None:
             kind, classes = passthrough
+            share = _sharing_function(an, kind, classes)
             check = strict and (kind != "scalar" or bool(classes))
+            wrap = _share_source(share, f"__share_{an}", env)
+            pending = share  # applied in a statement of its own unless an expression below already does
             if check:
+                # The strict checkers of tuple fields share the value themselves, after checking every element.
                 env[f"__chk_{an}"] = make_checker(kind, classes)
-                if required:
-                    stmts.append(f"{var} = __chk_{an}({get})")
-                else:
-                    stmts.append(f"{var} = __chk_{an}(g({key!r}, {default_src}))")
+                if kind.endswith("tuple"):
+                    pending = None
+                source = get if required else f"g({key!r}, {default_src})"
+                stmts.append(f"{var} = __chk_{an}({source})")
             elif required or default_is_none:
                 stmts.append(f"{var} = {get}")
             elif strict:
                 stmts.append(f"{var} = g({key!r}, {default_src})")
             else:
-                # Lenient: a null where the model has a non-None default reads as the default.
-                stmts.append(f"{var} = {default_src} if ({var} := g({key!r})) is None else {var}")
-            inline_entry = (an, key, default_src, None, False)
+                # Lenient: a null where the model has a non-None default reads as the default (and a word equal to
+                # its default, as the constant).
+                read = f"({var} := g({key!r})) is None"
+                if share is share_word and default_src is not None and default_src.startswith("'"):
+                    read += f" or {var} == {default_src}"
+                stmts.append(f"{var} = {default_src} if {read} else " + wrap.format(var))
+                pending = None
+            if pending is not None:
+                stmts.append(f"{var} = " + wrap.format(var))
+            inline_entry = (an, key, default_src, None, False, share)
         else:
             target = inner if nullable else field_type
             handler = conv.get_structure_hook(target)
@@ -437,7 +626,7 @@ def gen_structure_fn(
                 raw = f"r_{an}"
                 if meta is not None:
                     inline_build = _inline_stmts(meta, raw, var, env, namer)
-                    inline_entry = (an, key, default_src, meta, False)
+                    inline_entry = (an, key, default_src, meta, False, None)
                 elif typing.get_origin(target) is list:
                     (element_type,) = typing.get_args(target)
                     element_inner, element_nullable = _strip_none(element_type)
@@ -445,7 +634,7 @@ def gen_structure_fn(
                     element_meta = getattr(element_handler, "_spotify_inline", None)
                     if element_meta is not None and not element_nullable:
                         inline_build = _nested_stmts(element_meta, True, raw, var, env, namer)
-                        inline_entry = (an, key, default_src, element_meta, True)
+                        inline_entry = (an, key, default_src, element_meta, True, None)
                     else:
                         env[f"__eh_{an}"] = element_handler
                         env[f"__et_{an}"] = element_inner
@@ -509,12 +698,20 @@ def gen_structure_fn(
         lines.append("  if errors:")
         lines.append(f"    raise __CVE('While structuring ' + {name!r}, errors, __cl)")
     else:
-        for _, _, stmts, _ in per_field:
-            lines.extend(f"  {s}" for s in stmts)
+        for an, _, stmts, _ in per_field:
+            if an not in derived:
+                lines.extend(f"  {s}" for s in stmts)
     if fast and _can_bypass_init(cls):
         env["__new"] = object.__new__
         lines.append("  r = __new(__cl)")
-        lines.extend(f"  r.{an} = f_{an}" for an, _, _, _ in per_field)
+        lines.extend(f"  r.{an} = f_{an}" for an, _, _, _ in per_field if an not in derived)
+        if derived:
+            sources = {an: f"g({key!r})" for an, key, _, _ in per_field if an in derived}
+            external = conv.get_structure_hook(ExternalUrls)
+            nested = {"external_urls": getattr(external, "_spotify_inline", None)}
+            lines.extend(
+                f"  {s}" for s in _derived_stmts("r", "f_id", "f_type", derived_type, sources, nested, env, namer)
+            )
         lines.append("  return r")
     else:
         args = ", ".join(f"{an}=f_{an}" for an, _, _, _ in per_field)
@@ -527,7 +724,7 @@ def gen_structure_fn(
     exec(compile(source, filename, "exec"), env)  # our own generated code, no outside input
     fn: StructureHook = env[f"structure_{name}"]
     if inline_fields is not None and not renames and cls is tp and _can_bypass_init(cls):
-        fn._spotify_inline = _Inline(cls, tuple(inline_fields))  # type: ignore[attr-defined]
+        fn._spotify_inline = _Inline(cls, tuple(inline_fields), derived, derived_type)  # type: ignore[attr-defined]
     return fn
 
 

@@ -38,7 +38,7 @@ class SimplifiedAudiobook:
     is_externally_hosted: bool | None = None
     publisher: str | None = None
     # Up to 185 country codes: kept out of repr() so a printed track stays readable.
-    available_markets: list[str] | None = attrs.field(default=None, repr=False)
+    available_markets: tuple[str, ...] | None = attrs.field(default=None, repr=False)
 
 
 @attrs.define(slots=True, kw_only=True)
@@ -66,7 +66,7 @@ class SimplifiedChapter:
     resume_point: ResumePoint | None = None
     restrictions: Restrictions | None = None
     # Up to 185 country codes: kept out of repr() so a printed track stays readable.
-    available_markets: list[str] | None = attrs.field(default=None, repr=False)
+    available_markets: tuple[str, ...] | None = attrs.field(default=None, repr=False)
 
 
 @attrs.define(slots=True, kw_only=True)

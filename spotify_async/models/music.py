@@ -73,7 +73,7 @@ class SimplifiedAlbum:
     release_date_precision: str | None = None
     total_tracks: int | None = None
     # Up to 185 country codes: kept out of repr() so a printed track stays readable.
-    available_markets: list[str] | None = attrs.field(default=None, repr=False)
+    available_markets: tuple[str, ...] | None = attrs.field(default=None, repr=False)
     album_group: str | None = None
     restrictions: Restrictions | None = None
     is_playable: bool | None = None
@@ -115,7 +115,7 @@ class SimplifiedTrack:
     is_playable: bool | None = None
     preview_url: str | None = None
     # Up to 185 country codes: kept out of repr() so a printed track stays readable.
-    available_markets: list[str] | None = attrs.field(default=None, repr=False)
+    available_markets: tuple[str, ...] | None = attrs.field(default=None, repr=False)
     linked_from: LinkedTrack | None = None
     restrictions: Restrictions | None = None
 

@@ -36,7 +36,7 @@ class SimplifiedShow:
     copyrights: list[Copyright | None] = attrs.Factory(list)
     publisher: str | None = None
     # Up to 185 country codes: kept out of repr() so a printed track stays readable.
-    available_markets: list[str] | None = attrs.field(default=None, repr=False)
+    available_markets: tuple[str, ...] | None = attrs.field(default=None, repr=False)
 
 
 @attrs.define(slots=True, kw_only=True)
@@ -67,7 +67,7 @@ class SimplifiedEpisode:
     resume_point: ResumePoint | None = None
     restrictions: Restrictions | None = None
     # Up to 185 country codes: kept out of repr() so a printed track stays readable.
-    available_markets: list[str] | None = attrs.field(default=None, repr=False)
+    available_markets: tuple[str, ...] | None = attrs.field(default=None, repr=False)
 
 
 @attrs.define(slots=True, kw_only=True)

@@ -30,7 +30,9 @@ DOCUMENTED: dict[str, list[tuple[str, ...]]] = {
     "pagination": [("pagination", "items"), ("pagination", "latency_ms")]
     + [("pagination", "seconds", c) for c in ("aiohttp_floor", "spotify_async", "tekore", "spotipy")],
     "crawl": [("rate_limited_crawl", c) for c in ("spotify_async", "tekore", "spotipy")],
-    "memory": [("memory", "items"), ("memory", "peak_mib_over_baseline", "spotify_async")],
+    "memory": [("memory", "items"), ("memory", "peak_mib_over_baseline", "spotify_async")]
+    + [("memory", "collect", k) for k in ("items", "peak_mb_over_baseline", "rss_after_mb")]
+    + [("memory", "kept_entry", "bytes_per_entry")],
 }
 MEASURED_BY_US = [
     ("overhead", "us_per_request", "aiohttp_floor"),
@@ -40,6 +42,8 @@ MEASURED_BY_US = [
     ("pagination", "seconds", "aiohttp_floor"),
     ("pagination", "seconds", "spotify_async"),
     ("memory", "peak_mib_over_baseline", "spotify_async"),
+    ("memory", "collect", "rss_after_mb"),
+    ("memory", "kept_entry", "bytes_per_entry"),
 ]
 
 
@@ -108,7 +112,18 @@ def test_missing_peers_are_null_not_errors(smoke: tuple[dict[str, Any], str]) ->
         else:
             assert value > 0
     assert "goals:" in stdout
-    assert set(data["goals"]) <= {"overhead", "structuring", "pagination", "crawl", "memory", "bot", "miss_overhead"}
+    assert set(data["goals"]) <= {
+        "overhead",
+        "structuring",
+        "structuring_gc_paused",
+        "pagination",
+        "crawl",
+        "memory",
+        "memory_collect",
+        "memory_kept_entry",
+        "bot",
+        "miss_overhead",
+    }
 
 
 def test_the_caching_scenario_counts_requests_per_answer(smoke: tuple[dict[str, Any], str]) -> None:
@@ -152,14 +167,26 @@ def test_ideal_crawl_time_counts_whole_windows() -> None:
 def test_goals_are_judged_against_the_floor() -> None:
     results: dict[str, Any] = {
         "overhead": {"us_per_request": {"aiohttp_floor": 100.0, "spotify_async": 114.0}},
-        "structuring": {"us_per_item": {"orjson_floor": 10.0, "spotify_async": 14.0}},
+        "structuring": {
+            "us_per_item": {"orjson_floor": 10.0, "spotify_async": 14.0},
+            "us_per_item_gc_paused": {"orjson_floor": 10.0, "spotify_async": 12.0},
+        },
         "pagination": {"seconds": {"aiohttp_floor": 1.0, "spotify_async": 1.3}},
         "rate_limited_crawl": {"spotify_async": {"utilization": 0.97, "share_429": 0.0, "failed": 0}},
-        "memory": {"flat": True, "peak_mib_over_baseline": {"spotify_async": 61.0}, "by_items": {}},
+        "memory": {
+            "flat": True,
+            "peak_mib_over_baseline": {"spotify_async": 41.0},
+            "by_items": {},
+            "collect": {"items": 10_000, "peak_mb_over_baseline": 55.0},
+            "kept_entry": {"bytes_per_entry": 4200.0},
+        },
     }
     goals = check_goals(results)
     assert goals["overhead"]["met"] is True
     assert goals["structuring"]["met"] is False
+    assert goals["structuring_gc_paused"]["met"] is True
     assert goals["pagination"]["met"] is False
     assert goals["crawl"]["met"] is True
     assert goals["memory"]["met"] is False
+    assert goals["memory_collect"]["met"] is True
+    assert goals["memory_kept_entry"]["met"] is False
