@@ -62,31 +62,50 @@ class RetryPolicy:
     max_rate_limit_retries: int = attrs.field(default=10, validator=_non_negative)
 
 
+def _share(_: object, attribute: attrs.Attribute[Any], value: float) -> None:
+    if not 0 <= value < 1:
+        raise ValueError(f"{attribute.name} must be >= 0 and < 1, got {value!r}")
+
+
 @attrs.frozen
 class RateBudget:
     """The client-side rolling-window budget (Spotify counts requests per app over a rolling 30 s window).
 
-    ``limit=None`` (the default) sends as fast as the concurrency cap allows until the first 429; then the budget
-    becomes adaptive: it drops to ``decrease`` times what the server accepted in the last window (the responses that
-    came back before the 429), holds there for ``hold`` windows, then creeps back up by ``increase`` of itself for
-    every window that passes without a 429. A given ``limit`` is a ceiling the adaptive
-    pace never exceeds (use it when you know your quota).
+    ``limit=None`` (the default) discovers the limit: a few requests in flight at first (``probe``), more as the
+    server accepts them, until a 429 with enough evidence behind it teaches the pace (what the server accepted in the
+    last window); that pace is held for ``hold`` windows, then creeps up by ``increase`` per window that pressed on it.
+    An early or isolated 429 costs only its ``Retry-After`` at the gate. A given ``limit`` is a ceiling the pace never
+    exceeds (use it when you know your quota). ``adaptive=False`` never learns: ``limit`` alone (or nothing) applies,
+    and 429s are answered by the gate only. The exact rules are in :mod:`spotify_async.http.limiter`.
     """
 
-    limit: int | None = None
+    limit: int | None = attrs.field(default=None)
     window: float = attrs.field(default=30.0, validator=_positive)
     adaptive: bool = True
-    decrease: float = 1.0
-    increase: float = 0.05
+    #: a learned pace is ``decrease`` times what the server accepted in the last window
+    decrease: float = attrs.field(default=1.0, validator=_positive)
+    #: growth of the pace per window that pressed on it, once the hold is over
+    increase: float = attrs.field(default=0.05, validator=_non_negative)
     #: windows to hold the learned pace after a 429 before creeping up again (probing above a pace that just met a
     #: 429 costs a 429 and a Retry-After pause each time; the server's limit seldom moves)
     hold: int = attrs.field(default=10, validator=_non_negative)
-    #: the adaptive pace never drops below this many requests per window (a 429 met while sending little is
-    #: someone else's quota speaking, answered by the gate, not a reason to crawl at one request per window)
-    floor: int = 10
-    #: longest a call may wait for budget before RateLimited; ``None``: as long as the pace requires (bounded by
-    #: the budget arithmetic: queued calls / limit * window)
+    #: the learned pace never drops below this many requests per window, and a 429 with fewer accepted responses
+    #: than this in the last window teaches nothing (too little evidence: the gate answers it alone)
+    floor: int = attrs.field(default=10, validator=_positive)
+    #: requests in flight at once while the limit is unknown (then up to 1/16 of what the server accepted in the last
+    #: window): the first overshoot costs a few 429s, not ``max_concurrency`` of them
+    probe: int = attrs.field(default=4, validator=_positive)
+    #: share of the budget (and of the concurrency slots) background calls leave to interactive ones
+    reserve: float = attrs.field(default=0.1, validator=_share)
+    #: a ``Retry-After`` longer than this (seconds) is a quota, not a pace: no pace is learned from it
+    quota_after: float = attrs.field(default=120.0, validator=_positive)
+    #: an extra bound (seconds) on the wait for budget alone; the call's ``Config.max_wait`` bounds it anyway
     max_wait: float | None = None
+
+    @limit.validator
+    def _check_limit(self, attribute: attrs.Attribute[int | None], value: int | None) -> None:
+        if value is not None and value <= 0:
+            raise ValueError(f"limit must be > 0 or None, got {value!r}")
 
 
 @attrs.frozen
@@ -98,7 +117,9 @@ class Config:
     max_concurrency: int = attrs.field(default=64, validator=_positive)
     retry: RetryPolicy = RetryPolicy()
     budget: RateBudget = RateBudget()
-    #: longest a call may wait at the 429 gate (seconds); a longer Retry-After raises RateLimited at once
+    #: longest a call may wait in all (seconds): for a slot, the budget, the 429 gate and between retries together.
+    #: Past it the call raises RateLimited saying what it waited for; a wait that cannot end in time raises at once.
+    #: Override it for one call with ``call.with_max_wait(seconds)``
     max_wait: float = attrs.field(default=60.0, validator=_non_negative)
     #: development (the default: every new app) or extended quota mode
     mode: Mode = attrs.field(default="development")
