@@ -52,7 +52,10 @@ With ``A``, ``F``, ``O`` as above, and ``now`` the clock:
    the last window, the 429 is isolated (a blip, someone else's share): learn nothing. A second 429 within a window
    is not isolated.
 6. Otherwise learn: ``P = min(C, max(floor, decrease * A))`` (``decrease`` is 1.0 by default: exactly what the
-   server accepted in the last window). Record the instant, and hold ``P`` for ``hold`` windows.
+   server accepted in the last window). Record the instant, and hold ``P`` for ``hold`` windows. The ``F`` requests
+   still in flight are *pending evidence* (a 429 comes back before the accepted requests sent just ahead of it): of
+   the next ``F`` responses, each accepted one raises ``P`` by ``decrease`` (never above ``C``); a 429 among them
+   adds nothing. Without this the pace settles a few requests under the limit for good.
 
 Every 429 that reaches step 3 or later counts as "a 429 in the last window" for step 5.
 
@@ -84,6 +87,7 @@ from .clock import SYSTEM_CLOCK, Clock, TimerHandle
 
 __all__ = [
     "DISCOVERY_SHARE",
+    "LANES",
     "ISOLATION_SHARE",
     "QUOTA_REASON",
     "BudgetState",
@@ -96,6 +100,8 @@ __all__ = [
 
 #: the two priority lanes: interactive calls (the default) go ahead of background ones for slots and budget
 Lane = Literal["interactive", "background"]
+#: every lane, in priority order
+LANES: tuple[Lane, ...] = ("interactive", "background")
 #: what the budget is doing: a known cap, discovering an unknown one, or unlimited (``adaptive=False``, no limit)
 BudgetState = Literal["known", "discovering", "unlimited"]
 
@@ -185,6 +191,7 @@ class LocalRateLimiter:
         self._hold_until = -math.inf
         self._next_creep = -math.inf
         self._pressed_at = -math.inf  # last time the cap refused an admission
+        self._pending = 0  # responses still to come that were in flight when the pace was learned
         self._queues: dict[Lane, deque[_Waiter]] = {"interactive": deque(), "background": deque()}
         self._timer: TimerHandle | None = None
         #: times a pace was learned from a 429 (demo and tests read it)
@@ -334,6 +341,8 @@ class LocalRateLimiter:
     # ----------------------------------------------------------------- release
     def release_nowait(self, *, accepted: bool = True) -> bool:
         self._in_flight -= 1
+        if self._pending:
+            self._settle_pending(accepted)
         if accepted:
             now = self._now()
             released = self._accepted
@@ -345,6 +354,14 @@ class LocalRateLimiter:
         if self._queues["interactive"] or self._queues["background"]:
             self._wake_heads()
         return True
+
+    def _settle_pending(self, accepted: bool) -> None:
+        self._pending -= 1
+        pace = self._pace
+        if accepted and pace is not None:
+            grown = pace + self.budget.decrease
+            ceiling = self._ceiling
+            self._pace = grown if ceiling is None else min(grown, ceiling)
 
     async def release(self, *, accepted: bool = True) -> None:
         self.release_nowait(accepted=accepted)
@@ -382,5 +399,6 @@ class LocalRateLimiter:
         self._last_learned = now
         self._hold_until = now + budget.hold * self.window
         self._next_creep = self._hold_until + self.window
+        self._pending = in_flight
         self.decreases += 1
         return True
