@@ -48,9 +48,11 @@ With ``A``, ``F``, ``O`` as above, and ``now`` the clock:
 4. *Evidence*: when ``A < floor`` or ``A < F`` (few responses in the window, or most requests still in flight, as on
    a cold start, a restart while another process of the app is busy, or the first burst of a session), learn nothing:
    the 429 costs only its ``Retry-After`` at the gate, never a cut below what was recently accepted.
-5. *Isolation*: when the pace is known, the app was not pressing on it (``O < 0.8 * cap``) and no other 429 came in
-   the last window, the 429 is isolated (a blip, someone else's share): learn nothing. A second 429 within a window
-   is not isolated.
+5. *Isolation*: a 429 with no other 429 in the last window is isolated (a blip, someone else's share, a server
+   hiccup), and teaches nothing, unless the pace is known and the app was pressing on it (``O >= 0.8 * cap``: our
+   own traffic just met the limit). A second 429 within a window is not isolated. So while discovering, one 429 in a
+   burst costs only its pause, and a real limit shows itself at once after the gate reopens (the window is still
+   full, so the next request is refused too): that one teaches.
 6. Otherwise learn: ``P = min(C, max(floor, decrease * A))`` (``decrease`` is 1.0 by default: exactly what the
    server accepted in the last window). Record the instant, and hold ``P`` for ``hold`` windows. The ``F`` requests
    still in flight are *pending evidence* (a 429 comes back before the accepted requests sent just ahead of it): of
@@ -390,7 +392,8 @@ class LocalRateLimiter:
             self.ignored += 1
             return False
         pace = self._pace
-        if pace is not None and not recent_429 and accepted + in_flight < ISOLATION_SHARE * pace:
+        pressing = pace is not None and accepted + in_flight >= ISOLATION_SHARE * pace
+        if not recent_429 and not pressing:
             self.ignored += 1
             return False
         learned = max(float(budget.floor), budget.decrease * accepted)

@@ -20,7 +20,9 @@ under the call's one deadline.
 3. *Rate budget*: a :class:`~spotify_async.http.limiter.RateLimiter` (the rules are in that module: evidence-only
    learning, paced discovery, the interactive reserve). Local for one process, Redis for many.
 4. *The 429 gate*: a :class:`~spotify_async.http.gate.Gate` that a 429 shuts for ``Retry-After``, checked *last*,
-   right before the request is written, so nothing queued while it shut can slip out before it reopens.
+   right before the request is written, so nothing queued while it shut can slip out before it reopens. A call that
+   finds it shut gives its budget unit back while it waits and takes one again after, so units are held only by
+   requests on the wire (what the limiter's evidence assumes).
 
 **One deadline per call.** Every wait a call makes (slot queue, budget, gate, backoff between retries) counts against
 one bound: ``Config.max_wait``, or the call's own (``call.with_max_wait(s)``, carried by ``Request.max_wait``). Each
@@ -515,25 +517,31 @@ class Scheduler:
             if stage < 2 or token is None:
                 token = await tokens.get()
                 stage = 2
-            if stage < 3 and self.limiter.try_acquire(lane):
-                stage = 3
-            if stage < 3:
-                remaining = deadline - now()
-                budget_max = self.config.budget.max_wait
-                if context is not None:
-                    hooks.rate_limit(RateLimitEvent(context, "budget", 0.0, None, 0))
-                self._waiting_budget += 1
-                try:
-                    wait = await self.limiter.acquire(
-                        remaining if budget_max is None else min(remaining, budget_max), lane
-                    )
-                finally:
-                    self._waiting_budget -= 1
-                stage = 3
-                stats.budget_waited += wait
-                waited += wait
             gate = self.gate
-            if not gate.is_open():
+            while True:
+                if stage < 3 and self.limiter.try_acquire(lane):
+                    stage = 3
+                if stage < 3:
+                    remaining = deadline - now()
+                    budget_max = self.config.budget.max_wait
+                    if context is not None:
+                        hooks.rate_limit(RateLimitEvent(context, "budget", 0.0, None, 0))
+                    self._waiting_budget += 1
+                    try:
+                        wait = await self.limiter.acquire(
+                            remaining if budget_max is None else min(remaining, budget_max), lane
+                        )
+                    finally:
+                        self._waiting_budget -= 1
+                    stage = 3
+                    stats.budget_waited += wait
+                    waited += wait
+                if gate.is_open():
+                    break
+                # a unit is held only on the wire: give it back while waiting at the gate (a request parked there
+                # is no evidence of what the server accepts, and must not hold budget others could use after it)
+                self._release_unit(accepted=False)
+                stage = 2
                 remaining = deadline - now()
                 if context is not None:
                     hooks.rate_limit(RateLimitEvent(context, "gate", gate.closed_for, None, 0))

@@ -93,10 +93,15 @@ async def test_an_early_429_with_no_evidence_teaches_nothing() -> None:
 async def test_a_429_with_evidence_learns_what_the_server_accepted_once_per_window() -> None:
     clock = FakeClock()
     lim = limiter(clock, window=3)
-    fill(lim, 50, in_flight=2)
+    fill(lim, 48, in_flight=2)
     await lim.on_rate_limited(1.0)
+    assert lim.current_limit is None  # one 429 while discovering is isolated: it may be a blip
+    clock.advance(1.0)
+    await lim.on_rate_limited(1.0)  # the next request after the gate reopened is refused too: a limit
+    assert lim.current_limit == 48
+    lim.release_nowait()
+    lim.release_nowait()  # the two in flight when it learned come back accepted: pending evidence
     assert lim.current_limit == 50
-    fill(lim, 0)
     lim._accepted.pop()  # fewer accepted now: still the same overshoot, no second cut
     await lim.on_rate_limited(1.0)
     assert lim.current_limit == 50
@@ -119,6 +124,8 @@ async def test_an_isolated_429_in_a_steady_stream_costs_no_pace() -> None:
     clock = FakeClock()
     lim = limiter(clock, window=30)
     fill(lim, 100)
+    await lim.on_rate_limited(1.0)
+    clock.advance(1.0)
     await lim.on_rate_limited(1.0)
     assert lim.current_limit == 100
     clock.advance(31)  # the learned pace stands; the app now sends 30 per window
@@ -148,6 +155,7 @@ async def test_the_learned_pace_is_held_then_creeps_only_while_demand_presses_on
     clock = FakeClock()
     lim = limiter(clock, window=1, hold=4, increase=0.5)
     fill(lim, 30)
+    await lim.on_rate_limited(1.0)
     await lim.on_rate_limited(1.0)
     assert lim.current_limit == 30
     for _ in range(8):  # idle windows: nobody presses, nothing grows
