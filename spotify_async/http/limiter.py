@@ -56,8 +56,10 @@ With ``A``, ``F``, ``O`` as above, and ``now`` the clock:
 6. Otherwise learn: ``P = min(C, max(floor, decrease * A))`` (``decrease`` is 1.0 by default: exactly what the
    server accepted in the last window). Record the instant, and hold ``P`` for ``hold`` windows. The ``F`` requests
    still in flight are *pending evidence* (a 429 comes back before the accepted requests sent just ahead of it): of
-   the next ``F`` responses, each accepted one raises ``P`` by ``decrease`` (never above ``C``); a 429 among them
-   adds nothing. Without this the pace settles a few requests under the limit for good.
+   the next ``F`` responses, each accepted one raises ``P`` by ``decrease``; a 429 among them adds nothing. Without
+   this the pace settles a few requests under the limit for good. Neither the learned ``P`` nor this growth ever
+   exceeds ``C``, nor ``G`` when the pace had crept: ``G`` is the pace before the latest creep step, which a whole
+   window pressed on without a 429, so a probe that met a 429 falls back under it (and ``G`` is then forgotten).
 
 Every 429 that reaches step 3 or later counts as "a 429 in the last window" for step 5.
 
@@ -194,6 +196,8 @@ class LocalRateLimiter:
         self._next_creep = -math.inf
         self._pressed_at = -math.inf  # last time the cap refused an admission
         self._pending = 0  # responses still to come that were in flight when the pace was learned
+        self._good: float | None = None  # G: the pace before the latest creep step
+        self._learn_cap = math.inf  # what pending evidence may raise the pace to: min(C, G)
         self._queues: dict[Lane, deque[_Waiter]] = {"interactive": deque(), "background": deque()}
         self._timer: TimerHandle | None = None
         #: times a pace was learned from a 429 (demo and tests read it)
@@ -239,6 +243,7 @@ class LocalRateLimiter:
         # grow only for a window that began after the hold and in which demand pressed on the cap
         window_start = self._next_creep - self.window
         if pace is not None and self.budget.adaptive and self._pressed_at >= max(window_start, self._hold_until):
+            self._good = pace
             grown = pace * (1 + self.budget.increase)
             ceiling = self._ceiling
             self._pace = grown if ceiling is None else min(grown, ceiling)
@@ -321,11 +326,14 @@ class LocalRateLimiter:
                     could_go = change if math.isfinite(change) else 0.0
                     raise RateLimited(could_go, reason="client rate budget", max_wait=max_wait, waiting_for="budget")
                 wake = waiter.wake = loop.create_future()
-                timer = clock.call_later(min(change, remaining), _set, wake)
+                delay = min(change, remaining)
+                # no timer for an unbounded wait (max_wait=inf was the caller's choice): a release wakes the head
+                timer = clock.call_later(delay, _set, wake) if math.isfinite(delay) else None
                 try:
                     await wake
                 finally:
-                    timer.cancel()
+                    if timer is not None:
+                        timer.cancel()
                     waiter.wake = None
         finally:
             with contextlib.suppress(ValueError):
@@ -361,9 +369,7 @@ class LocalRateLimiter:
         self._pending -= 1
         pace = self._pace
         if accepted and pace is not None:
-            grown = pace + self.budget.decrease
-            ceiling = self._ceiling
-            self._pace = grown if ceiling is None else min(grown, ceiling)
+            self._pace = max(pace, min(pace + self.budget.decrease, self._learn_cap))
 
     async def release(self, *, accepted: bool = True) -> None:
         self.release_nowait(accepted=accepted)
@@ -398,7 +404,12 @@ class LocalRateLimiter:
             return False
         learned = max(float(budget.floor), budget.decrease * accepted)
         ceiling = self._ceiling
-        self._pace = learned if ceiling is None else min(learned, ceiling)
+        cap = math.inf if ceiling is None else ceiling
+        if self._good is not None:  # the probe above G met this 429: G stood a whole pressed window, keep under it
+            cap = min(cap, self._good)
+            self._good = None
+        self._pace = min(learned, cap)
+        self._learn_cap = cap
         self._last_learned = now
         self._hold_until = now + budget.hold * self.window
         self._next_creep = self._hold_until + self.window

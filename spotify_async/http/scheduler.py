@@ -342,6 +342,7 @@ class Scheduler:
         self.retry: RetryDecider = config.retry_decider if config.retry_decider is not None else config.retry
         self._slots = Slots(config.max_concurrency, reserve=config.budget.reserve, clock=clock)
         self._hooks = HookSet(config.hooks)
+        self._has_hooks = bool(self._hooks)
         t = config.timeouts
         self.timeout = aiohttp.ClientTimeout(total=t.total, connect=t.connect, sock_read=t.read)
         #: True when the HTTP session was built with ``self.timeout`` (ours): then no per-request timeout is passed
@@ -395,7 +396,7 @@ class Scheduler:
             headers["Content-Type"] = request.content_type
         params = request.params or None
         hooks = self._hooks
-        context = CallContext(rt.operation_id, method, rt.path, tokens.identity, lane) if hooks else None
+        context = CallContext(rt.operation_id, method, rt.path, tokens.identity, lane) if self._has_hooks else None
         stats = self.stats
         slots = self._slots
         limiter = self.limiter

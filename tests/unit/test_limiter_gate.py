@@ -299,3 +299,26 @@ async def test_slots_serve_waiters_in_order_and_survive_cancellation() -> None:
     await asyncio.gather(*tasks, return_exceptions=True)
     assert order == [0, 1, 3, 4]
     assert slots.in_use == 0
+
+
+async def test_a_creep_probe_that_meets_a_429_falls_back_under_the_last_good_pace() -> None:
+    clock = FakeClock()
+    lim = limiter(clock, window=1, hold=0, increase=0.1)
+    fill(lim, 50)
+    await lim.on_rate_limited(1.0)
+    await lim.on_rate_limited(1.0)
+    assert lim.current_limit == 50
+    for _ in range(3):  # pressed windows: 50 -> 55 -> 60.5
+        clock.advance(1)
+        while lim.try_acquire():
+            lim.release_nowait()
+    assert lim.current_limit == pytest.approx(60.5)
+    clock.advance(0.5)
+    lim._in_flight += 3  # the probe: three on the wire when its 429 comes back
+    await lim.on_rate_limited(1.0)
+    assert lim.current_limit == pytest.approx(
+        55
+    )  # G, the pace before the step that met the 429 (it accepted 60 meanwhile)
+    for _ in range(3):
+        lim.release_nowait()  # the three in flight come back accepted: still never above G
+    assert lim.current_limit == pytest.approx(55)
