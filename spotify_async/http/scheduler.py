@@ -539,13 +539,17 @@ class Scheduler:
                     waited += wait
                 if gate.is_open():
                     break
-                # a unit is held only on the wire: give it back while waiting at the gate (a request parked there
-                # is no evidence of what the server accepts, and must not hold budget others could use after it)
-                self._release_unit(accepted=False)
-                stage = 2
+                closed_for = gate.closed_for
+                known_shut = closed_for > 0
+                if known_shut:
+                    # a unit is held only on the wire: give it back while waiting at the gate (a request parked
+                    # there is no evidence of what the server accepts, and must not hold budget others could use)
+                    self._release_unit(accepted=False)
+                    stage = 2
+                # else a shared gate that cannot tell without I/O: ask it, keeping the unit (it is open, mostly)
                 remaining = deadline - now()
-                if context is not None:
-                    hooks.rate_limit(RateLimitEvent(context, "gate", gate.closed_for, None, 0))
+                if context is not None and known_shut:
+                    hooks.rate_limit(RateLimitEvent(context, "gate", closed_for, None, 0))
                 self._waiting_gate += 1
                 try:
                     wait = await gate.wait(remaining)
@@ -553,6 +557,8 @@ class Scheduler:
                     self._waiting_gate -= 1
                 stats.gate_waited += wait
                 waited += wait
+                if not known_shut:
+                    break
             return token, waited
         except BaseException:
             if stage >= 3:
