@@ -52,8 +52,8 @@ class Timeouts:
     #: longest silence while reading a response (``None``: only ``total`` bounds it). Off by default: it re-arms a
     #: timer on every chunk received, costing a few microseconds per request, and ``total`` already bounds the read
     read: float | None = None
-    #: how long a call may queue for a concurrency slot before giving up with ``TimeoutError``; ``None`` waits
-    #: as long as the calls ahead of it take (each of them is bounded by these timeouts and the retry policy)
+    #: how long a call may queue for a concurrency slot before giving up with ``TimeoutError``; ``None``: only the
+    #: call's ``Config.max_wait`` bounds the queue (then RateLimited with ``waiting_for="queue"``)
     queue: float | None = None
 
 

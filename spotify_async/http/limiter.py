@@ -199,6 +199,10 @@ class LocalRateLimiter:
         self._good: float | None = None  # G: the pace before the latest creep step
         self._learn_cap = math.inf  # what pending evidence may raise the pace to: min(C, G)
         self._queues: dict[Lane, deque[_Waiter]] = {"interactive": deque(), "background": deque()}
+        self._iq = self._queues["interactive"]
+        self._bq = self._queues["background"]
+        self._adaptive = budget.adaptive
+        self._probe = budget.probe
         self._timer: TimerHandle | None = None
         #: times a pace was learned from a 429 (demo and tests read it)
         self.decreases = 0
@@ -273,10 +277,11 @@ class LocalRateLimiter:
     # ----------------------------------------------------------------- acquire
     def try_acquire(self, lane: Lane = "interactive") -> bool:
         """Admit at once when nobody of this lane (or, for background, of any lane) is queued and the cap allows."""
-        queues = self._queues
-        if queues["interactive"] or (lane == "background" and queues["background"]):
+        if self._iq or (lane == "background" and self._bq):
             return False
-        if self._pace is None and not self.budget.adaptive:
+        if self._pace is None and (
+            not self._adaptive or (lane == "interactive" and self._in_flight < self._probe)
+        ):  # unlimited, or discovering under the probe: no need to count the window
             self._in_flight += 1
             return True
         if self._admissible(lane, self._now()):
@@ -361,7 +366,7 @@ class LocalRateLimiter:
             cutoff = now - self.window
             while released[0] <= cutoff:
                 released.popleft()
-        if self._queues["interactive"] or self._queues["background"]:
+        if self._iq or self._bq:
             self._wake_heads()
         return True
 
