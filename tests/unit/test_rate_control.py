@@ -211,8 +211,8 @@ async def test_an_unreadable_retry_after_gets_the_backoff_and_never_shuts_the_ga
             start = clock.now()
             _, response = await sp.tracks.get(TRACK_ID).with_response()
             assert response.attempts == 2
-            # the first backoff: uniform(0, 0.01)
-            assert 0.0 <= response.waited <= 0.01 + EPS
+            # the first backoff: d/2 + uniform(0, d/2) with d = 0.01
+            assert 0.005 - EPS <= response.waited <= 0.01 + EPS
             await sp.tracks.get(TRACK_ID)
             assert clock.now() - start <= 0.01 + 2 * LATENCY + EPS
             assert sp.scheduler.gate.closed_for == 0
@@ -500,3 +500,12 @@ async def test_a_gate_that_cannot_answer_synchronously_is_asked_once_per_attempt
             assert 2.0 <= clock.now() - start <= 2.0 + 2 * LATENCY + EPS
     assert response.attempts == 2
     assert gate.asked == 2
+
+
+def test_the_one_backoff_formula_is_equal_jitter_capped() -> None:
+    policy = RetryPolicy(backoff_base=0.5, backoff_cap=8.0)
+    lows = [policy.backoff(n, rand=lambda: 0.0) for n in range(1, 8)]
+    highs = [policy.backoff(n, rand=lambda: 1.0) for n in range(1, 8)]
+    assert lows == [0.25, 0.5, 1.0, 2.0, 4.0, 4.0, 4.0]
+    assert highs == [0.5, 1.0, 2.0, 4.0, 8.0, 8.0, 8.0]
+    assert policy.backoff(10_000, rand=lambda: 1.0) == 8.0  # no overflow however many retries
