@@ -220,28 +220,27 @@ async def test_an_unreadable_retry_after_gets_the_backoff_and_never_shuts_the_ga
 
 async def test_a_quota_429_raises_at_once_and_teaches_no_pace() -> None:
     clock = FakeClock()
+    quota = too_many("5", "QUOTA_EXCEEDED")
     with aioresponses() as m:
         m.post(TOKEN_URL, payload=token_payload())
-        m.get(track_url(), callback=server(clock, lambda n: None if n < 20 else too_many("5", "QUOTA_EXCEEDED")))
-        m.get(track_url(), callback=server(clock, lambda n: None), repeat=True)
-        async with clock.autojump(), client(clock) as sp:
-            for _ in range(20):
-                await sp.tracks.get(TRACK_ID)
-        m.requests.clear()
-    clock = FakeClock()
-    with aioresponses() as m:
-        m.post(TOKEN_URL, payload=token_payload())
-        m.get(track_url(), callback=server(clock, lambda n: too_many("5", "QUOTA_EXCEEDED") if n == 20 else None),
-              repeat=True)  # fmt: skip
+        # two 429s in a row after 20 accepted: as a pace signal that would teach 20 per window; as a quota, nothing
+        m.get(track_url(), callback=server(clock, lambda n: quota if n in (20, 21) else None), repeat=True)
         async with clock.autojump(), client(clock) as sp:
             for _ in range(20):
                 await sp.tracks.get(TRACK_ID)
             start = clock.now()
             with pytest.raises(RateLimited) as info:
                 await sp.tracks.get(TRACK_ID)
-            assert clock.now() == start
+            assert clock.now() == start  # at once, although max_wait (60 s) would cover the 5 s
             assert info.value.reason == "QUOTA_EXCEEDED"
-            assert sp.scheduler.limiter.current_limit is None
+            with pytest.raises(RateLimited):
+                await sp.tracks.get(TRACK_ID)  # waits out the 5 s at the gate, meets the quota again
+            assert 5.0 <= clock.now() - start <= 5.0 + EPS
+            limiter: Any = sp.scheduler.limiter
+            assert limiter.current_limit is None
+            assert limiter.ignored == 2
+            await sp.tracks.get(TRACK_ID)  # waits out the second closure, then nothing else holds it back
+            assert 10.0 + LATENCY - EPS <= clock.now() - start <= 10.0 + LATENCY + EPS
 
 
 async def test_a_non_adaptive_budget_without_a_limit_never_learns_the_floor() -> None:
