@@ -91,7 +91,7 @@ from typing import Literal, Protocol, runtime_checkable
 
 from ..config import RateBudget
 from ..errors import RateLimited
-from .clock import SYSTEM_CLOCK, Clock, TimerHandle
+from .clock import SYSTEM_CLOCK, Clock
 
 __all__ = [
     "DISCOVERY_SHARE",
@@ -207,7 +207,6 @@ class LocalRateLimiter:
         self._bq = self._queues["background"]
         self._adaptive = budget.adaptive
         self._probe = budget.probe
-        self._timer: TimerHandle | None = None
         #: times a pace was learned from a 429 (demo and tests read it)
         self.decreases = 0
         #: 429s that taught nothing (quota, no evidence, isolated, same overshoot)
