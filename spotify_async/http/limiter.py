@@ -42,8 +42,9 @@ interactive queue first. Background is held back only by the reserve and by inte
 With ``A``, ``F``, ``O`` as above, and ``now`` the clock:
 
 1. *Quota, not pace*: ``reason == "QUOTA_EXCEEDED"`` or ``retry_after > RateBudget.quota_after`` (120 s): learn
-   nothing (the scheduler raises :class:`~spotify_async.errors.RateLimited`; a daily quota says nothing about a
-   30-second window).
+   nothing (a daily quota says nothing about a 30-second window). The scheduler raises
+   :class:`~spotify_async.errors.RateLimited` at once for ``QUOTA_EXCEEDED``, and for any closure longer than what
+   remains of the call's ``max_wait``.
 2. ``adaptive=False``: learn nothing, ever. Only the gate acts.
 3. *One overshoot, one signal*: a pace learned less than one ``window`` ago is left alone (the other 429s of the
    same overshoot carry no new information).
