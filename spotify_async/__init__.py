@@ -28,7 +28,17 @@ from .auth import (
     TokenStore,
     TokenSwap,
 )
-from .config import ACCOUNTS_BASE, API_BASE, Config, HttpCache, RateBudget, RetryPolicy, Timeouts
+from .config import (
+    ACCOUNTS_BASE,
+    API_BASE,
+    Config,
+    HttpCache,
+    RateBudget,
+    RetryDecider,
+    RetryOutcome,
+    RetryPolicy,
+    Timeouts,
+)
 from .endpoints.playlists import PlaylistSnapshot
 from .errors import (
     AuthError,
@@ -50,7 +60,7 @@ from .errors import (
     Unauthorized,
 )
 from .hooks import Hooks
-from .http import Call, CursorPaged, Paged, Response
+from .http import Call, CursorPaged, Lane, Paged, Response, WaitSnapshot
 from .http.store import CacheStore, MemoryCacheStore
 from .session import Spotify
 
@@ -79,6 +89,7 @@ __all__ = [
     "InvalidInput",
     "MemoryStateStore",
     "MemoryCacheStore",
+    "Lane",
     "MemoryTokenStore",
     "ModelError",
     "NotFound",
@@ -90,6 +101,8 @@ __all__ = [
     "RateLimited",
     "ReauthorizationRequired",
     "Response",
+    "RetryDecider",
+    "RetryOutcome",
     "RetryPolicy",
     "Scope",
     "ScopeError",
@@ -107,6 +120,7 @@ __all__ = [
     "TokenSwap",
     "TransportError",
     "Unauthorized",
+    "WaitSnapshot",
     "__version__",
     "errors",
     "ids",

@@ -17,7 +17,7 @@ import attrs
 
 from .auth.accounts import AccountsClient
 from .auth.base import AuthFlow
-from .auth.credentials import ClientCredentials, StaticToken
+from .auth.credentials import StaticToken
 from .auth.manager import TokenManager
 from .auth.scopes import REQUIREMENTS, scope_error
 from .auth.token import Token
@@ -39,9 +39,9 @@ from .endpoints.shows import ShowsEndpoints
 from .endpoints.tracks import TracksEndpoints
 from .endpoints.users import UsersEndpoints
 from .errors import EndpointUnavailable, InvalidInput, SpotifyError
-from .hooks import IdentityKind
+from .http.clock import SYSTEM_CLOCK, Clock
 from .http.gate import Gate
-from .http.limiter import RateLimiter
+from .http.limiter import LANES, Lane, RateLimiter
 from .http.pipeline import Pipeline
 from .http.response import Request, Response
 from .http.scheduler import Scheduler
@@ -61,6 +61,7 @@ class _AppCore:
         session: aiohttp.ClientSession | None,
         limiter: RateLimiter | None,
         gate: Gate | None,
+        clock: Clock,
     ) -> None:
         self.config = config
         self.api_base = api_base.rstrip("/")
@@ -68,7 +69,7 @@ class _AppCore:
         self._http = session
         self.owns_http = session is None
         self.closed = False
-        self.scheduler = Scheduler(config, limiter=limiter, gate=gate)
+        self.scheduler = Scheduler(config, limiter=limiter, gate=gate, clock=clock)
         #: cache lookup, coalescing, the scheduler, cache store: the layers every request of the app goes through
         self.pipeline = Pipeline(config, self.scheduler, self.http, self.api_base)
         self.accounts = AccountsClient(self.http, self.accounts_base, config)
@@ -110,18 +111,6 @@ class _AppCore:
             await coordination.aclose()
 
 
-def _identity_kind(flow: AuthFlow) -> IdentityKind:
-    """What kind of identity a flow's tokens carry (a distributed flow speaks for the flow it wraps)."""
-    inner = getattr(flow, "flow", None)
-    if isinstance(inner, AuthFlow):
-        flow = inner
-    if isinstance(flow, ClientCredentials):
-        return "app"
-    if isinstance(flow, UserFlow):
-        return "user"
-    return "token"
-
-
 def _flow(auth: AuthFlow | Token | str) -> AuthFlow:
     if isinstance(auth, AuthFlow):
         return auth
@@ -141,6 +130,9 @@ class Spotify:
     ``session=`` is your own ``aiohttp.ClientSession``: it is never closed for you, and it is left as it is, so
     aiohttp may resend an idempotent request once on a kept-alive connection it finds closed, behind the scheduler's
     attempt counts. The session made here has that resend off: the scheduler owns every retry.
+
+    ``clock`` is for tests: the clock the scheduler and its default limiter and gate wait on (for example a
+    :class:`~spotify_async.testing.FakeClock`; a ``limiter`` or ``gate`` you pass keeps its own).
     """
 
     albums: AlbumsEndpoints
@@ -171,6 +163,7 @@ class Spotify:
         limiter: RateLimiter | None = None,
         gate: Gate | None = None,
         redis: str | None = None,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         config = config or Config()
         if mode is not None:
@@ -194,21 +187,30 @@ class Spotify:
             limiter = limiter or coordination.limiter
             gate = gate or coordination.gate
             flow = coordination.auth(flow)
-        core = _AppCore(config, api_base, accounts_base, session, limiter, gate)
+        core = _AppCore(config, api_base, accounts_base, session, limiter, gate, clock)
         core.coordination = coordination
         self._init(core, flow, owns_core=True)
 
-    def _init(self, core: _AppCore, flow: AuthFlow, *, owns_core: bool) -> None:
+    def _init(
+        self,
+        core: _AppCore,
+        flow: AuthFlow,
+        *,
+        owns_core: bool,
+        tokens: TokenManager | None = None,
+        lane: Lane = "interactive",
+    ) -> None:
         self._core = core
         #: the app session closes the shared pool; a user client made by for_user() does not
         self._owns_core = owns_core
         self._config = core.config
         self._development = core.config.mode == "development"
         self._strict = core.config.strict_models
+        self._lane: Lane = lane
         self.auth = flow
-        #: app token, a user's, or a fixed token of unknown owner: what the cache keys answers by
-        self._identity_kind = _identity_kind(flow)
-        self.tokens = TokenManager(flow, core.accounts, margin=core.config.token_refresh_margin)
+        if tokens is None:
+            tokens = TokenManager(flow, core.accounts, margin=core.config.token_refresh_margin)
+        self.tokens = tokens
         self.albums = AlbumsEndpoints(self)
         self.artists = ArtistsEndpoints(self)
         self.tracks = TracksEndpoints(self)
@@ -240,11 +242,35 @@ class Spotify:
             # an app made with redis=: each user's token is shared by every process too, under the user's key
             flow = coordination.auth(flow)
         client = object.__new__(Spotify)
-        client._init(self._core, flow, owns_core=False)
+        client._init(self._core, flow, owns_core=False, lane=self._lane)
         return client
 
+    def with_priority(self, lane: Lane) -> Spotify:
+        """A view of this client whose calls run in ``lane``: ``"background"`` for crawls and batch jobs, which
+        yield to ``"interactive"`` calls (the default) for concurrency slots and rate budget.
+
+        The view shares everything else with this client: the connection pool, the scheduler, the rate budget, the
+        429 gate and the token manager (so no extra token request). It works on :meth:`for_user` clients too, and a
+        ``for_user`` client made from a view keeps its lane. Interactive calls keep ``RateBudget.reserve`` of the
+        budget and of the slots for themselves and go first when both lanes wait; within a lane, calls are served in
+        order. Cheap (no I/O); closing a view does nothing.
+        """
+        if lane not in LANES:
+            raise InvalidInput(f"lane must be one of {', '.join(map(repr, LANES))}, not {lane!r}")
+        if self._core.closed:
+            raise SpotifyError("this Spotify session is closed")
+        client = object.__new__(Spotify)
+        client._init(self._core, self.auth, owns_core=False, tokens=self.tokens, lane=lane)
+        return client
+
+    @property
+    def priority(self) -> Lane:
+        """The lane this client's calls run in (``"interactive"`` unless made by :meth:`with_priority`)."""
+        return self._lane
+
     def __repr__(self) -> str:
-        return f"<Spotify mode={self.mode} api_base={self._core.api_base!r} auth={self.auth!r}>"
+        lane = "" if self._lane == "interactive" else f" priority={self._lane!r}"
+        return f"<Spotify mode={self.mode} api_base={self._core.api_base!r} auth={self.auth!r}{lane}>"
 
     # ----------------------------------------------------------------- lifecycle
     async def __aenter__(self) -> Spotify:
@@ -302,7 +328,9 @@ class Spotify:
             need = REQUIREMENTS.get(route.operation_id)
             if need is not None and not need.satisfied_by(token.scopes):
                 raise scope_error(route.operation_id, need, token.scopes)
-        return await self._core.pipeline.send(request, self.tokens, self._identity_kind)
+        if self._lane != "interactive":
+            request.lane = self._lane
+        return await self._core.pipeline.send(request, self.tokens, self.tokens.identity)
 
     def _structure(self, data: Any, model: Any) -> Any:
         return _converter.structure(data, model, strict=self._strict)

@@ -12,6 +12,7 @@ import inspect
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
+from ..hooks import IdentityKind
 from .accounts import AccountsClient
 from .token import Token
 
@@ -41,6 +42,8 @@ class AuthFlow(abc.ABC):
     #: whether the token is shared with other processes (a Redis store): a refusal seen here is then not final
     #: for this process, since another may store a new login; the manager asks the flow again rather than remember it
     shared: bool = False
+    #: whose token this flow gives: the app's (``"app"``), one user's (``"user"``), or unknown (``"token"``)
+    identity: IdentityKind = "app"
 
     @property
     def initial_token(self) -> Token | None:

@@ -63,20 +63,21 @@ def run(args: argparse.Namespace) -> int:
 
 
 def waiting_for(sp: Spotify, sent_before: int) -> tuple[Waiting | None, str]:
-    """What calls are waiting for right now, and a few words about it, from the scheduler's public state.
+    """What calls are waiting for right now, and a few words about it, from the scheduler's snapshot
+    (:meth:`~spotify_async.http.Scheduler.waiting`). This is the one function that reads scheduler state.
 
-    ``sent_before`` is ``sp.stats["requests"]`` at the previous reading. The gate is closed while its ``closed_for``
-    is positive; the budget is what holds calls back when a pace has been learned (or given) and no request went out
-    since the previous reading although the gate is open. This is the one function that reads scheduler state.
+    ``sent_before`` is ``sp.stats["requests"]`` at the previous reading; it tells a budget that is merely known from one
+    that holds calls back (no request went out since the previous reading).
     """
-    scheduler = sp.scheduler
-    closed_for = float(getattr(scheduler.gate, "closed_for", 0.0) or 0.0)
-    if closed_for > 0:
-        return "gate", f"waiting: 429 gate, {closed_for:.1f} s left"
-    limit = scheduler.limiter.current_limit
-    if limit is not None and int(sp.stats["requests"]) == sent_before:
-        window = sp.config.budget.window
-        return "budget", f"waiting: rate budget, {limit:.0f}/{window:g} s"
+    snapshot = sp.scheduler.waiting()
+    if snapshot.gate_open_in > 0:
+        reason = f", {snapshot.gate_reason}" if snapshot.gate_reason else ""
+        return "gate", f"waiting: 429 gate, {snapshot.gate_open_in:.1f} s left{reason}"
+    if snapshot.budget or (snapshot.budget_limit is not None and int(sp.stats["requests"]) == sent_before):
+        limit = f"{snapshot.budget_limit:.0f}" if snapshot.budget_limit is not None else "?"
+        return "budget", f"waiting: rate budget, {limit}/{sp.config.budget.window:g} s"
+    if snapshot.queue:
+        return None, f"{snapshot.queue} queued for a slot"
     return None, ""
 
 

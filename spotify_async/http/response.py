@@ -17,6 +17,7 @@ from typing import Any
 import attrs
 import orjson
 
+from .limiter import Lane
 from .routes import CompiledRoute
 
 __all__ = ["Request", "Response"]
@@ -39,6 +40,10 @@ class Request:
     #: a version the caller knows the answer depends on (a playlist's ``snapshot_id``): the cache keeps such an
     #: answer, keyed by it, and serves it without asking again for as long as the caller names the same version
     pin: str | None = None
+    #: the priority lane the call runs in (set by the client view that sends it)
+    lane: Lane = "interactive"
+    #: this call's bound on all its waits (seconds); ``None``: ``Config.max_wait``
+    max_wait: float | None = None
 
 
 @attrs.define(slots=True, eq=False)
