@@ -139,7 +139,9 @@ async def _collect(client: Any, args: argparse.Namespace) -> dict[str, Any]:
     sampler = _Sampler()
     sampler.start()
     started = time.perf_counter()
-    items = await sp.playlists.items(args.playlist, limit=100, max_items=args.items).collect()
+    items = await sp.playlists.items(
+        args.playlist, limit=100, max_items=args.items, legacy_tracks_endpoint=True
+    ).collect()
     seconds = time.perf_counter() - started
     sampled = sampler.stop()
     hwm = _high_water_mark() if exact else None
