@@ -53,6 +53,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--latency", type=float, default=0.0, help="seconds added to every API request")
     p.add_argument("--rate-limit", default=None, metavar="LIMIT/WINDOW", help="e.g. 100/30: 100 requests per 30 s")
+    p.add_argument(
+        "--rate-limited-latency",
+        default="0",
+        metavar="SECONDS",
+        help="seconds a 429 of the hidden limit takes (default 0: at once, as a real server); 'latency': the same as "
+        "accepted requests",
+    )
     p.add_argument("--big-playlist-size", type=int, default=10_000)
     p.add_argument("--mode", choices=("extended", "development"), default="extended")
     p.add_argument("--token-expires-in", type=float, default=3600)
@@ -65,6 +72,10 @@ def _parse_rate(value: str | None) -> tuple[int, float] | None:
         return None
     limit, _, window = value.partition("/")
     return int(limit), float(window or 30)
+
+
+def _parse_refusal_latency(value: str) -> float | None:
+    return None if value == "latency" else float(value)
 
 
 def _announce(fake: Any) -> dict[str, Any]:
@@ -92,6 +103,7 @@ async def _serve(args: argparse.Namespace) -> int:
         args.seed,
         latency=args.latency,
         rate_limit=_parse_rate(args.rate_limit),
+        rate_limited_latency=_parse_refusal_latency(args.rate_limited_latency),
         token_expires_in=args.token_expires_in,
         mode=args.mode,
         big_playlist_size=args.big_playlist_size,
@@ -148,8 +160,9 @@ class ProcessStats:
 
 class FakeSpotifyProcess:
     """FakeSpotify in a child process. Use ``with`` or ``async with``; options are those of ``serve-fake``
-    (``seed``, ``latency``, ``rate_limit=(limit, window)``, ``big_playlist_size``, ``mode``, ``token_expires_in``,
-    ``refresh_rotation``, ``host``, ``port``). Every wait is bounded by ``start_timeout``/``stop_timeout``."""
+    (``seed``, ``latency``, ``rate_limit=(limit, window)``, ``rate_limited_latency`` (None: ``latency``),
+    ``big_playlist_size``, ``mode``, ``token_expires_in``, ``refresh_rotation``, ``host``, ``port``). Every wait is
+    bounded by ``start_timeout``/``stop_timeout``."""
 
     def __init__(
         self,
@@ -157,6 +170,7 @@ class FakeSpotifyProcess:
         *,
         latency: float = 0.0,
         rate_limit: tuple[int, float] | None = None,
+        rate_limited_latency: float | None = 0.0,
         big_playlist_size: int = 10_000,
         mode: str = "extended",
         token_expires_in: float = 3600,
@@ -179,6 +193,8 @@ class FakeSpotifyProcess:
             str(seed),
             "--latency",
             str(latency),
+            "--rate-limited-latency",
+            "latency" if rate_limited_latency is None else repr(float(rate_limited_latency)),
             "--big-playlist-size",
             str(big_playlist_size),
             "--mode",
@@ -298,7 +314,8 @@ class FakeSpotifyProcess:
         return await asyncio.to_thread(self.stats)
 
     def control(self, op: str, **args: Any) -> Any:
-        """Change the child's knobs: ``reset_stats``, ``set_latency(seconds)``, ``set_rate_limit(limit, window)``,
+        """Change the child's knobs: ``reset_stats``, ``set_latency(seconds)``,
+        ``set_rate_limited_latency(seconds)`` (None: ``latency``), ``set_rate_limit(limit, window)``,
         ``inject(kind, ...)``, ``clear_faults``, ``issue_user_token(user_id, scopes)`` (returns the token dict),
         ``expire_access_tokens``, ``expire_refresh_tokens(refresh_token)``."""
         return self._http("POST", "/_fake/control", {"op": op, "args": args})
