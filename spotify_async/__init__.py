@@ -23,7 +23,7 @@ from .auth import (
     TokenManager,
     TokenStore,
 )
-from .config import ACCOUNTS_BASE, API_BASE, Config, RateBudget, RetryPolicy, Timeouts
+from .config import ACCOUNTS_BASE, API_BASE, Config, RateBudget, RetryDecider, RetryOutcome, RetryPolicy, Timeouts
 from .errors import (
     AuthError,
     BadRequest,
@@ -41,7 +41,7 @@ from .errors import (
     Unauthorized,
 )
 from .hooks import Hooks
-from .http import Call, CursorPaged, Paged, Response
+from .http import Call, CursorPaged, Lane, Paged, Response, WaitSnapshot
 from .session import Spotify
 
 __version__ = "0.1.0"
@@ -64,6 +64,7 @@ __all__ = [
     "Forbidden",
     "HTTPError",
     "InvalidInput",
+    "Lane",
     "MemoryTokenStore",
     "NotFound",
     "Paged",
@@ -71,6 +72,8 @@ __all__ = [
     "RateLimited",
     "ReauthorizationRequired",
     "Response",
+    "RetryDecider",
+    "RetryOutcome",
     "RetryPolicy",
     "Scope",
     "ScopeError",
@@ -85,6 +88,7 @@ __all__ = [
     "TokenStore",
     "TransportError",
     "Unauthorized",
+    "WaitSnapshot",
     "__version__",
     "errors",
     "ids",

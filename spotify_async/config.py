@@ -7,13 +7,25 @@ to wait at the 429 gate, and which tier of app (development or extended) the cli
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import random
+from collections.abc import Callable
+from typing import Any, Literal, Protocol, runtime_checkable
 
 import attrs
 
 from .hooks import Hooks
 
-__all__ = ["API_BASE", "ACCOUNTS_BASE", "Config", "Mode", "RateBudget", "RetryPolicy", "Timeouts"]
+__all__ = [
+    "ACCOUNTS_BASE",
+    "API_BASE",
+    "Config",
+    "Mode",
+    "RateBudget",
+    "RetryDecider",
+    "RetryOutcome",
+    "RetryPolicy",
+    "Timeouts",
+]
 
 API_BASE = "https://api.spotify.com/v1"
 ACCOUNTS_BASE = "https://accounts.spotify.com"
@@ -45,12 +57,88 @@ class Timeouts:
     queue: float | None = None
 
 
+class RetryOutcome:
+    """What a retry decision sees of one failed attempt (read it; do not keep it)."""
+
+    __slots__ = (
+        "attempt",
+        "error",
+        "failures",
+        "idempotent",
+        "method",
+        "operation_id",
+        "rate_limits",
+        "retry_after",
+        "sent",
+        "status",
+        "waited",
+    )
+
+    def __init__(
+        self,
+        *,
+        method: str,
+        operation_id: str,
+        idempotent: bool,
+        status: int,
+        error: str | None,
+        sent: bool,
+        attempt: int,
+        failures: int,
+        rate_limits: int,
+        retry_after: float | None,
+        waited: float,
+    ) -> None:
+        self.method = method
+        self.operation_id = operation_id
+        #: whether repeating the request is harmless (every method but POST)
+        self.idempotent = idempotent
+        #: the status answered (429, 503, ...); ``0`` for a network failure or a timeout
+        self.status = status
+        #: the failure's type name for a network failure (``"ServerDisconnectedError"``), else ``None``
+        self.error = error
+        #: False when the request surely never reached the server (a refused connection)
+        self.sent = sent
+        #: this attempt's number (1 for the first)
+        self.attempt = attempt
+        #: failed attempts of this call so far other than 429s, this one included
+        self.failures = failures
+        #: 429s this call met so far, this one included
+        self.rate_limits = rate_limits
+        #: the 429's ``Retry-After`` in seconds (RFC 9110; capped); ``None`` when absent or unreadable
+        self.retry_after = retry_after
+        #: seconds the call has waited so far (queue, budget, gate, backoff)
+        self.waited = waited
+
+    def __repr__(self) -> str:
+        return f"RetryOutcome({self.method} {self.operation_id} status={self.status} attempt={self.attempt})"
+
+
+@runtime_checkable
+class RetryDecider(Protocol):
+    """Decides whether a failed attempt is tried again, and after how long.
+
+    Return the delay in seconds, or ``None`` to give up (the call then raises the attempt's error). For a 429 the
+    delay is how long the app's 429 gate stays shut (every call waits it out, not only this one); for anything else
+    it is this call's own backoff. Either way it counts against the call's ``max_wait``: a delay that does not fit
+    ends the call (:class:`~spotify_async.errors.RateLimited` for a 429, the attempt's own error otherwise). The
+    scheduler asks only about failures it may retry at all: 429s, 5xx and network failures; a 401 is handled by a
+    token refresh, and other statuses raise their error at once. Called synchronously; it must not block.
+    """
+
+    def retry_delay(self, outcome: RetryOutcome) -> float | None: ...
+
+
 @attrs.frozen
 class RetryPolicy:
-    """Bounded retries with exponential backoff and full jitter.
+    """Bounded retries with exponential backoff and full jitter: the default :class:`RetryDecider`.
 
-    A retryable failure (5xx, connection error, timeout; for non-idempotent methods only failures where the server
-    surely did not act) waits ``uniform(0, min(cap, base * 2**attempt))`` and tries again, at most ``max_retries`` times.
+    The one backoff formula of the package (the scheduler and the accounts client both use :meth:`backoff`): the
+    n-th retry (n = 1, 2, ...) waits ``uniform(0, min(backoff_cap, backoff_base * 2 ** (n - 1)))`` seconds. A
+    retryable failure (a status in ``retry_statuses``, a connection error, a timeout) is retried at most
+    ``max_retries`` times, for idempotent methods only, and for a POST only when the server surely did not see it
+    (a refused connection). A 429 is retried (safe for every method: it was not acted on) at most
+    ``max_rate_limit_retries`` times, after its ``Retry-After``, or the same backoff formula when it has none.
     """
 
     max_retries: int = attrs.field(default=3, validator=_non_negative)
@@ -61,32 +149,70 @@ class RetryPolicy:
     #: how many 429s one call may meet before giving up (each one also closes the global gate)
     max_rate_limit_retries: int = attrs.field(default=10, validator=_non_negative)
 
+    def backoff(self, retry: int, rand: Callable[[], float] = random.random) -> float:
+        """The delay before the ``retry``-th retry (1-based): full jitter up to ``min(cap, base * 2**(retry-1))``."""
+        return rand() * min(self.backoff_cap, self.backoff_base * 2.0 ** min(retry - 1, 64))
+
+    def retry_delay(self, outcome: RetryOutcome) -> float | None:
+        if outcome.status == 429:
+            if outcome.rate_limits > self.max_rate_limit_retries:
+                return None
+            if outcome.retry_after is not None:
+                return outcome.retry_after
+            return self.backoff(outcome.rate_limits)
+        if outcome.failures > self.max_retries:
+            return None
+        if outcome.status:
+            retry = outcome.idempotent and outcome.status in self.retry_statuses
+        else:
+            retry = outcome.idempotent or not outcome.sent
+        return self.backoff(outcome.failures) if retry else None
+
+
+def _share(_: object, attribute: attrs.Attribute[Any], value: float) -> None:
+    if not 0 <= value < 1:
+        raise ValueError(f"{attribute.name} must be >= 0 and < 1, got {value!r}")
+
 
 @attrs.frozen
 class RateBudget:
     """The client-side rolling-window budget (Spotify counts requests per app over a rolling 30 s window).
 
-    ``limit=None`` (the default) sends as fast as the concurrency cap allows until the first 429; then the budget
-    becomes adaptive: it drops to ``decrease`` times what the server accepted in the last window (the responses that
-    came back before the 429), holds there for ``hold`` windows, then creeps back up by ``increase`` of itself for
-    every window that passes without a 429. A given ``limit`` is a ceiling the adaptive
-    pace never exceeds (use it when you know your quota).
+    ``limit=None`` (the default) discovers the limit: a few requests in flight at first (``probe``), more as the
+    server accepts them, until a 429 with enough evidence behind it teaches the pace (what the server accepted in the
+    last window); that pace is held for ``hold`` windows, then creeps up by ``increase`` per window that pressed on it.
+    An early or isolated 429 costs only its ``Retry-After`` at the gate. A given ``limit`` is a ceiling the pace never
+    exceeds (use it when you know your quota). ``adaptive=False`` never learns: ``limit`` alone (or nothing) applies,
+    and 429s are answered by the gate only. The exact rules are in :mod:`spotify_async.http.limiter`.
     """
 
-    limit: int | None = None
+    limit: int | None = attrs.field(default=None)
     window: float = attrs.field(default=30.0, validator=_positive)
     adaptive: bool = True
-    decrease: float = 1.0
-    increase: float = 0.05
+    #: a learned pace is ``decrease`` times what the server accepted in the last window
+    decrease: float = attrs.field(default=1.0, validator=_positive)
+    #: growth of the pace per window that pressed on it, once the hold is over
+    increase: float = attrs.field(default=0.05, validator=_non_negative)
     #: windows to hold the learned pace after a 429 before creeping up again (probing above a pace that just met a
     #: 429 costs a 429 and a Retry-After pause each time; the server's limit seldom moves)
     hold: int = attrs.field(default=10, validator=_non_negative)
-    #: the adaptive pace never drops below this many requests per window (a 429 met while sending little is
-    #: someone else's quota speaking, answered by the gate, not a reason to crawl at one request per window)
-    floor: int = 10
-    #: longest a call may wait for budget before RateLimited; ``None``: as long as the pace requires (bounded by
-    #: the budget arithmetic: queued calls / limit * window)
+    #: the learned pace never drops below this many requests per window, and a 429 with fewer accepted responses
+    #: than this in the last window teaches nothing (too little evidence: the gate answers it alone)
+    floor: int = attrs.field(default=10, validator=_positive)
+    #: requests in flight at once while the limit is unknown (then up to 1/16 of what the server accepted in the last
+    #: window): the first overshoot costs a few 429s, not ``max_concurrency`` of them
+    probe: int = attrs.field(default=4, validator=_positive)
+    #: share of the budget (and of the concurrency slots) background calls leave to interactive ones
+    reserve: float = attrs.field(default=0.1, validator=_share)
+    #: a ``Retry-After`` longer than this (seconds) is a quota, not a pace: no pace is learned from it
+    quota_after: float = attrs.field(default=120.0, validator=_positive)
+    #: an extra bound (seconds) on the wait for budget alone; the call's ``Config.max_wait`` bounds it anyway
     max_wait: float | None = None
+
+    @limit.validator
+    def _check_limit(self, attribute: attrs.Attribute[int | None], value: int | None) -> None:
+        if value is not None and value <= 0:
+            raise ValueError(f"limit must be > 0 or None, got {value!r}")
 
 
 @attrs.frozen
@@ -97,8 +223,13 @@ class Config:
     #: most requests in flight at once (also the connection pool's size)
     max_concurrency: int = attrs.field(default=64, validator=_positive)
     retry: RetryPolicy = RetryPolicy()
+    #: an object deciding whether and when a failed attempt is retried (see :class:`RetryDecider`); ``None``: the
+    #: ``retry`` policy decides. The accounts service's token requests always follow ``retry``
+    retry_decider: RetryDecider | None = None
     budget: RateBudget = RateBudget()
-    #: longest a call may wait at the 429 gate (seconds); a longer Retry-After raises RateLimited at once
+    #: longest a call may wait in all (seconds): for a slot, the budget, the 429 gate and between retries together.
+    #: Past it the call raises RateLimited saying what it waited for; a wait that cannot end in time raises at once.
+    #: Override it for one call with ``call.with_max_wait(seconds)``
     max_wait: float = attrs.field(default=60.0, validator=_non_negative)
     #: development (the default: every new app) or extended quota mode
     mode: Mode = attrs.field(default="development")

@@ -99,9 +99,11 @@ class ServerError(HTTPError):
 
 
 class RateLimited(SpotifyError):
-    """Spotify asked us to wait (429) longer than ``Config.max_wait`` allows, so we raise instead of sleeping.
+    """A call would wait longer than its ``max_wait`` allows (for the 429 gate, the rate budget or a slot), or Spotify
+    answered with a quota (``QUOTA_EXCEEDED``), so we raise instead of sleeping.
 
-    ``retry_after`` is the number of seconds still to wait; ``reason`` is Spotify's reason when it gave one (for
+    ``retry_after`` is the number of seconds until the call could go (0 when unknown, as for a slot);
+    ``waiting_for`` says what it waited for; ``reason`` is Spotify's reason when it gave one (for
     example ``QUOTA_EXCEEDED``). This is not an :class:`HTTPError`: it can be raised before anything is sent, when an
     earlier 429 already closed the gate for longer than the caller accepts.
     """
@@ -114,13 +116,17 @@ class RateLimited(SpotifyError):
         method: str = "",
         url: str = "",
         max_wait: float | None = None,
+        waiting_for: str = "gate",
     ) -> None:
         self.retry_after = retry_after
         self.reason = reason
         self.method = method
         self.url = url
         self.max_wait = max_wait
-        parts = [f"rate limited: retry after {retry_after:.1f}s"]
+        #: what the call was waiting for: ``"gate"`` (a 429's Retry-After), ``"budget"`` (the client's rate
+        #: budget) or ``"queue"`` (a concurrency slot)
+        self.waiting_for = waiting_for
+        parts = [f"rate limited while waiting for the {waiting_for}: could go in {retry_after:.1f}s"]
         if max_wait is not None:
             parts.append(f"more than max_wait={max_wait:g}s")
         if reason:

@@ -38,8 +38,9 @@ from .endpoints.shows import ShowsEndpoints
 from .endpoints.tracks import TracksEndpoints
 from .endpoints.users import UsersEndpoints
 from .errors import EndpointUnavailable, InvalidInput, SpotifyError
+from .http.clock import SYSTEM_CLOCK, Clock
 from .http.gate import Gate
-from .http.limiter import RateLimiter
+from .http.limiter import LANES, Lane, RateLimiter
 from .http.response import Request, Response
 from .http.scheduler import Scheduler
 from .models import _converter
@@ -58,6 +59,7 @@ class _AppCore:
         session: aiohttp.ClientSession | None,
         limiter: RateLimiter | None,
         gate: Gate | None,
+        clock: Clock,
     ) -> None:
         self.config = config
         self.api_base = api_base.rstrip("/")
@@ -65,7 +67,7 @@ class _AppCore:
         self._http = session
         self.owns_http = session is None
         self.closed = False
-        self.scheduler = Scheduler(config, limiter=limiter, gate=gate)
+        self.scheduler = Scheduler(config, limiter=limiter, gate=gate, clock=clock)
         self.accounts = AccountsClient(self.http, self.accounts_base, config)
         #: the Redis coordination made for ``Spotify(..., redis=url)``, closed with the session
         self.coordination: Any = None
@@ -110,6 +112,8 @@ class Spotify:
 
     ``auth`` is a flow (:class:`~spotify_async.ClientCredentials`, a user flow) or a fixed token (a string or a
     :class:`~spotify_async.Token`). Use it as ``async with Spotify(auth) as sp:``, or call ``await sp.close()``.
+    ``clock`` is for tests: the clock the scheduler and its default limiter and gate wait on (for example a
+    :class:`~spotify_async.testing.FakeClock`; a ``limiter`` or ``gate`` you pass keeps its own).
     """
 
     albums: AlbumsEndpoints
@@ -140,6 +144,7 @@ class Spotify:
         limiter: RateLimiter | None = None,
         gate: Gate | None = None,
         redis: str | None = None,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         config = config or Config()
         if mode is not None:
@@ -158,19 +163,30 @@ class Spotify:
             limiter = limiter or coordination.limiter
             gate = gate or coordination.gate
             flow = coordination.auth(flow)
-        core = _AppCore(config, api_base, accounts_base, session, limiter, gate)
+        core = _AppCore(config, api_base, accounts_base, session, limiter, gate, clock)
         core.coordination = coordination
         self._init(core, flow, owns_core=True)
 
-    def _init(self, core: _AppCore, flow: AuthFlow, *, owns_core: bool) -> None:
+    def _init(
+        self,
+        core: _AppCore,
+        flow: AuthFlow,
+        *,
+        owns_core: bool,
+        tokens: TokenManager | None = None,
+        lane: Lane = "interactive",
+    ) -> None:
         self._core = core
         #: the app session closes the shared pool; a user client made by for_user() does not
         self._owns_core = owns_core
         self._config = core.config
         self._development = core.config.mode == "development"
         self._strict = core.config.strict_models
+        self._lane: Lane = lane
         self.auth = flow
-        self.tokens = TokenManager(flow, core.accounts, margin=core.config.token_refresh_margin)
+        if tokens is None:
+            tokens = TokenManager(flow, core.accounts, margin=core.config.token_refresh_margin)
+        self.tokens = tokens
         self.albums = AlbumsEndpoints(self)
         self.artists = ArtistsEndpoints(self)
         self.tracks = TracksEndpoints(self)
@@ -196,11 +212,35 @@ class Spotify:
         if self._core.closed:
             raise SpotifyError("this Spotify session is closed")
         client = object.__new__(Spotify)
-        client._init(self._core, _flow(auth), owns_core=False)
+        client._init(self._core, _flow(auth), owns_core=False, lane=self._lane)
         return client
 
+    def with_priority(self, lane: Lane) -> Spotify:
+        """A view of this client whose calls run in ``lane``: ``"background"`` for crawls and batch jobs, which
+        yield to ``"interactive"`` calls (the default) for concurrency slots and rate budget.
+
+        The view shares everything else with this client: the connection pool, the scheduler, the rate budget, the
+        429 gate and the token manager (so no extra token request). It works on :meth:`for_user` clients too, and a
+        ``for_user`` client made from a view keeps its lane. Interactive calls keep ``RateBudget.reserve`` of the
+        budget and of the slots for themselves and go first when both lanes wait; within a lane, calls are served in
+        order. Cheap (no I/O); closing a view does nothing.
+        """
+        if lane not in LANES:
+            raise InvalidInput(f"lane must be one of {', '.join(map(repr, LANES))}, not {lane!r}")
+        if self._core.closed:
+            raise SpotifyError("this Spotify session is closed")
+        client = object.__new__(Spotify)
+        client._init(self._core, self.auth, owns_core=False, tokens=self.tokens, lane=lane)
+        return client
+
+    @property
+    def priority(self) -> Lane:
+        """The lane this client's calls run in (``"interactive"`` unless made by :meth:`with_priority`)."""
+        return self._lane
+
     def __repr__(self) -> str:
-        return f"<Spotify mode={self.mode} api_base={self._core.api_base!r} auth={self.auth!r}>"
+        lane = "" if self._lane == "interactive" else f" priority={self._lane!r}"
+        return f"<Spotify mode={self.mode} api_base={self._core.api_base!r} auth={self.auth!r}{lane}>"
 
     # ----------------------------------------------------------------- lifecycle
     async def __aenter__(self) -> Spotify:
@@ -252,6 +292,8 @@ class Spotify:
             need = REQUIREMENTS.get(route.operation_id)
             if need is not None and not need.satisfied_by(token.scopes):
                 raise scope_error(route.operation_id, need, token.scopes)
+        if self._lane != "interactive":
+            request.lane = self._lane
         core = self._core
         return await core.scheduler.send(core.http(), self.tokens, core.api_base, request)
 

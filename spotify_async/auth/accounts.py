@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import logging
-import random
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -111,7 +110,7 @@ class AccountsClient:
                     url=self.token_url,
                     attempts=attempt,
                 ) from None
-            delay = random.uniform(0, min(policy.backoff_cap, policy.backoff_base * 2 ** (attempt - 1)))
+            delay = policy.backoff(attempt)
             await asyncio.sleep(delay)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import abc
 from typing import TYPE_CHECKING
 
+from ..hooks import IdentityKind
 from .accounts import AccountsClient
 from .token import Token
 
@@ -24,6 +25,8 @@ class AuthFlow(abc.ABC):
 
     #: the app's client id when known (namespaces shared state such as a Redis budget)
     client_id: str | None = None
+    #: whose token this flow gives: the app's (``"app"``), one user's (``"user"``), or unknown (``"token"``)
+    identity: IdentityKind = "app"
 
     @property
     def initial_token(self) -> Token | None:

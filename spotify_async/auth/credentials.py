@@ -57,6 +57,8 @@ class ClientCredentials(AuthFlow):
 class StaticToken(AuthFlow):
     """A fixed access token (a string or a :class:`Token`) that is used as is and never refreshed."""
 
+    identity = "token"
+
     def __init__(self, token: str | Token) -> None:
         if isinstance(token, str):
             if not token:

@@ -30,6 +30,7 @@ import time
 from collections.abc import Awaitable, Callable
 
 from ..errors import ReauthorizationRequired
+from ..hooks import IdentityKind
 from .accounts import AccountsClient
 from .base import AuthFlow
 from .token import Token
@@ -95,6 +96,11 @@ class TokenManager:
             self._stale_at = float("-inf")
             return True
         return False
+
+    @property
+    def identity(self) -> IdentityKind:
+        """Whose token this is (the flow's kind): ``"app"``, ``"user"`` or ``"token"``."""
+        return self.flow.identity
 
     @property
     def can_refresh(self) -> bool:

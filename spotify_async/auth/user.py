@@ -136,6 +136,8 @@ class _Pending:
 class UserFlow(AuthFlow):
     """What :class:`AuthorizationCode` and :class:`PKCE` share: login state, exchange, refresh, persistence."""
 
+    identity = "user"
+
     #: how long a login started by authorize_url() may take before its state is forgotten (seconds)
     login_lifetime: float = 600.0
     #: most logins remembered at once (the oldest is forgotten first)

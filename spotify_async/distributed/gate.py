@@ -169,6 +169,10 @@ class RedisGate:
         return await asyncio.shield(task)
 
     # ------------------------------------------------------------------ Gate protocol
+    def is_open(self) -> bool:
+        """Open as far as the live subscription tells (no round trip); False sends the caller to :meth:`wait`."""
+        return self._local is None and self._live and self._until <= time.monotonic()
+
     async def wait(self, max_wait: float) -> float:
         """Return once the gate is open for every process (seconds waited); RateLimited past max_wait."""
         local = self._local

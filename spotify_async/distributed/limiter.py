@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Literal
 
 from ..config import RateBudget
 from ..errors import CoordinationError, InvalidInput, RateLimited
-from ..http.limiter import LocalRateLimiter
+from ..http.limiter import Lane, LocalRateLimiter, is_quota
 from . import _scripts
 from ._backend import DEFAULT_NAMESPACE, Backend, Keys, open_backend, text
 
@@ -148,18 +148,26 @@ class RedisRateLimiter:
         self._retry_at = time.monotonic() + self.retry_interval
         return self._local
 
-    async def _local_acquire(self, local: LocalRateLimiter, max_wait: float) -> float:
-        waited = await local.acquire(max_wait)
+    def try_acquire(self, lane: Lane = "interactive") -> bool:
+        """No synchronous path: every admission asks Redis (the scheduler then awaits :meth:`acquire`)."""
+        return False
+
+    def release_nowait(self, *, accepted: bool = True) -> bool:
+        """No synchronous path: a release is a Redis round trip (the scheduler then awaits :meth:`release`)."""
+        return False
+
+    async def _local_acquire(self, local: LocalRateLimiter, max_wait: float, lane: Lane = "interactive") -> float:
+        waited = await local.acquire(max_wait, lane)
         self._held.append(None)
         return waited
 
-    async def acquire(self, max_wait: float) -> float:
+    async def acquire(self, max_wait: float, lane: Lane = "interactive") -> float:
         """Wait for a unit of the shared budget; seconds waited. RateLimited past max_wait; CoordinationError when
         Redis is unreachable (unless ``fallback="local"``)."""
         local = self._local
         if local is not None:
             if time.monotonic() < self._retry_at:
-                return await self._local_acquire(local, max_wait)
+                return await self._local_acquire(local, max_wait, lane)
             self._retry_at = time.monotonic() + self.retry_interval  # one probe per interval, not one per caller
         start = time.monotonic()
         try:
@@ -174,7 +182,8 @@ class RedisRateLimiter:
         except CoordinationError as exc:
             if self.fallback != "local":
                 raise
-            return await self._local_acquire(self._fall_back(exc), max(0.0, max_wait - (time.monotonic() - start)))
+            remaining = max(0.0, max_wait - (time.monotonic() - start))
+            return await self._local_acquire(self._fall_back(exc), remaining, lane)
 
     def _recovered(self) -> None:
         if self._local is not None:
@@ -212,14 +221,14 @@ class RedisRateLimiter:
             lock.release()
 
     # ------------------------------------------------------------------ release
-    async def release(self) -> None:
+    async def release(self, *, accepted: bool = True) -> None:
         """Start the cool-down of one unit this process holds. Never raises; survives the caller's cancellation."""
         if not self._held:
             return
         unit = self._held.popleft()
         if unit is None:
             if self._local is not None:
-                await self._local.release()
+                await self._local.release(accepted=accepted)
             return
         task = asyncio.ensure_future(self._release(unit))
         self._releases.add(task)
@@ -234,10 +243,12 @@ class RedisRateLimiter:
             log.debug("could not release a budget unit (it expires after unit_ttl): %s", exc)
 
     # ------------------------------------------------------------------ 429
-    async def on_rate_limited(self, retry_after: float) -> None:
-        """A 429 arrived: lower the shared pace (at most once per window for all processes)."""
+    async def on_rate_limited(self, retry_after: float, reason: str | None = None) -> None:
+        """A 429 arrived: lower the shared pace (at most once per window for all processes); a quota teaches nothing."""
+        if is_quota(retry_after, reason, self.budget):
+            return
         if self._local is not None:
-            await self._local.on_rate_limited(retry_after)
+            await self._local.on_rate_limited(retry_after, reason)
             return
         args: list[str | int | float] = [
             f"{self._window_ms:.3f}",
@@ -253,7 +264,7 @@ class RedisRateLimiter:
         except CoordinationError as exc:
             if self.fallback != "local":
                 raise
-            await self._fall_back(exc).on_rate_limited(retry_after)
+            await self._fall_back(exc).on_rate_limited(retry_after, reason)
             return
         limit = text(answer[1])
         self._limit = float(limit) if limit else None

@@ -254,6 +254,7 @@ class DistributedAuth(AuthFlow):
         self.store = store
         self.key = _check_key(key)
         self.client_id = flow.client_id
+        self.identity = flow.identity
         self.lock = store.lock(key, ttl=lock_ttl)
         self.margin = margin
         self.wait_timeout = wait_timeout if wait_timeout is not None else 3 * lock_ttl + 5.0

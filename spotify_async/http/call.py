@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import math
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Generator
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -23,7 +24,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import orjson
 
-from ..errors import ModelError
+from ..errors import InvalidInput, ModelError
 from ..models import CursorPage, Page
 from .response import Request, Response
 
@@ -35,6 +36,7 @@ __all__ = ["Call", "CursorPaged", "Paged"]
 T = TypeVar("T")
 P = TypeVar("P")
 R = TypeVar("R")
+S = TypeVar("S", bound="_Pages[Any, Any]")
 
 
 def decode(response: Response) -> Any:
@@ -46,6 +48,15 @@ def decode(response: Response) -> Any:
         raise ModelError(
             f"{response.method} {response.url} answered {response.status} with a body that is not JSON: {snippet!r}"
         ) from None
+
+
+def check_max_wait(seconds: float) -> float:
+    """A per-call bound on waiting: a finite number of seconds, zero or more (InvalidInput otherwise)."""
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+        raise InvalidInput(f"max_wait must be a number of seconds, not {type(seconds).__name__}")
+    if not math.isfinite(seconds) or seconds < 0:
+        raise InvalidInput(f"max_wait must be a finite number of seconds >= 0, got {seconds!r}")
+    return float(seconds)
 
 
 #: bodies at least this large are decoded and structured with the cyclic garbage collector paused
@@ -113,11 +124,18 @@ class Call(Generic[T]):
         response = await self._client._send(self._request)
         return self._parse(response), response
 
+    def with_max_wait(self, seconds: float) -> Call[T]:
+        """Bound every wait of this call (slot, budget, 429 gate, backoff; together) by ``seconds`` instead of
+        ``Config.max_wait``; returns the call, so ``await sp.tracks.get(id).with_max_wait(2)`` reads naturally.
+        Past the bound the call raises :class:`~spotify_async.errors.RateLimited` saying what it waited for."""
+        self._request.max_wait = check_max_wait(seconds)
+        return self
+
 
 class _Pages(Generic[P, T]):
     """What offset and cursor pages share: the first request, structuring a page, awaiting and iterating."""
 
-    __slots__ = ("_client", "_item_type", "_key", "_max_items", "_request")
+    __slots__ = ("_client", "_item_type", "_key", "_max_items", "_max_wait", "_request")
 
     #: the generic page model (``Page`` or ``CursorPage``), parametrised with the item type per instance
     _page_model: Any = None
@@ -130,6 +148,7 @@ class _Pages(Generic[P, T]):
         self._item_type = item_type
         self._max_items = max_items
         self._key = key
+        self._max_wait: float | None = None
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self._request.route.path}>"
@@ -138,7 +157,15 @@ class _Pages(Generic[P, T]):
         page: P = parse_body(self._client, response, self._page_model[self._item_type], self._key)
         return page
 
+    def with_max_wait(self: S, seconds: float) -> S:
+        """Bound every wait of each page request (slot, budget, 429 gate, backoff; together, per page) by ``seconds``
+        instead of ``Config.max_wait``; returns this object."""
+        self._max_wait = check_max_wait(seconds)
+        return self
+
     async def _fetch(self, request: Request) -> tuple[P, Response]:
+        if self._max_wait is not None:
+            request.max_wait = self._max_wait
         response = await self._client._send(request)
         return self._structure_page(response), response
 

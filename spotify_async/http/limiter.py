@@ -2,169 +2,403 @@
 
 Theory
 ------
-Spotify counts requests per app over a rolling 30-second window and answers 429 past a number it does not publish. The
-limiter keeps the number of requests that *could* fall inside the server's window at or under a budget:
+Spotify counts requests per app over a rolling window (30 s) and answers 429 past a number it does not publish. The
+limiter decides *how many* requests may be out per window; the 429 gate (:mod:`~spotify_async.http.gate`) decides
+*when* after a 429 anything may go; the two never stand in for each other. The rules, precisely enough to port (the
+Redis limiter's Lua script follows them step for step, so N processes behave like one):
 
-* A request holds a unit of budget from the moment it is admitted until ``window`` seconds after its response arrived.
-  Counting from the response, not the send, is what makes the bound exact: the server saw the request at some instant
-  between our send and our receipt, so a unit released ``window`` after the receipt can no longer share a server window
-  with its successor, whatever the latency did in between. It costs one latency per window of use (well under 1 %).
-* With no known limit (the default) nothing waits; the limiter only remembers when recent responses arrived.
-* On a 429 the budget becomes adaptive (multiplicative decrease): it drops to ``decrease`` times the number of
-  responses that came back within the last window before this 429, which is what the server accepted: requests still
-  in flight are not counted (they were sent blind and may be refused too; counting them made the first cut land far
-  above the real limit). It happens at most once per window (a burst of 429s from one overshoot is one signal, not
-  fifty). The learned pace is then held for ``hold`` windows (probing above a pace that just met a 429 costs a 429
-  and a ``Retry-After`` pause every time); after that, every full window without a 429 lets it creep up by
-  ``increase`` of itself, never above the configured ``limit`` when one is given.
-* Waiters are served first come, first served (one ``asyncio.Lock`` orders them), and a wait that would run past the
-  caller's ``max_wait`` raises :class:`~spotify_async.errors.RateLimited` instead of sleeping.
+**Accounting.** A request holds a *unit* from its admission until ``window`` seconds after its response arrived.
+Counting from the response, not the send, makes the bound exact: the server saw the request somewhere between our
+send and our receipt, so a unit released ``window`` after the receipt can no longer share a server window with its
+successor, whatever the latency did. The state is: ``F`` units in flight (admitted, no response yet) and the receipt
+times of *accepted* responses within the last window (``A`` of them: the evidence). A response is accepted unless it
+is a 429: a 429 releases its unit at once and is never counted in ``A`` (it is not something the server let through,
+and counting it made the learned pace too high). Occupancy is ``O = F + A``.
 
-The :class:`RateLimiter` protocol is what the scheduler needs; the Redis implementation shares one budget between
-processes with the same semantics.
+**The cap.** ``cap`` is the number of units per window now allowed, one of three states:
+
+1. *Known*: ``RateBudget.limit`` was given (the ceiling ``C``), or a pace ``P`` was learned. ``cap = min(P, C)``
+   (``P`` starts at ``C`` when one is given). A unit is admitted while ``O < cap``. Nothing else paces sends: the
+   rolling window alone keeps every server window under ``cap``, so bursts up to what is unused go at once.
+2. *Discovering*: no limit given, nothing learned yet, ``adaptive=True`` (the default). The limit is unknown, so
+   releasing the whole concurrency cap at once would, at the first overshoot, have ``max_concurrency`` requests on the
+   wire, all refused (429s come back *before* the accepted requests of the same burst: they have no work behind them).
+   Instead the in-flight count is paced: a unit is admitted while ``F < max(probe, A / 16)`` (``RateBudget.probe``, 4
+   by default). Sends are then spread in time by the responses themselves (each one admits the next), and the ramp is
+   automatic: the allowance grows with what the server accepted in the last window. At the first overshoot only the
+   few requests in flight can be refused, and the window holds ``A`` accepted responses against ``F`` tiny: strong
+   evidence of the limit.
+3. *Unlimited*: no limit and ``adaptive=False``. Every unit is admitted at once; only the gate acts.
+
+**Lanes.** Calls run in the ``"interactive"`` lane (the default) or the ``"background"`` one. A share of the cap is
+kept for interactive calls: with ``R = RateBudget.reserve`` (0.1), a background unit is admitted only while
+``O < cap - max(1, ceil(R * cap))`` (the same rule on the in-flight allowance while discovering; no reserve while
+unlimited: there is nothing to share). Waiters queue per lane, FIFO within a lane, and a freed unit goes to the
+interactive queue first. Background is held back only by the reserve and by interactive calls actually waiting.
+
+**Learning from a 429** (``on_rate_limited(retry_after, reason)``; the 429's unit was already released unaccepted).
+With ``A``, ``F``, ``O`` as above, and ``now`` the clock:
+
+1. *Quota, not pace*: ``reason == "QUOTA_EXCEEDED"`` or ``retry_after > RateBudget.quota_after`` (120 s): learn
+   nothing (the scheduler raises :class:`~spotify_async.errors.RateLimited`; a daily quota says nothing about a
+   30-second window).
+2. ``adaptive=False``: learn nothing, ever. Only the gate acts.
+3. *One overshoot, one signal*: a pace learned less than one ``window`` ago is left alone (the other 429s of the
+   same overshoot carry no new information).
+4. *Evidence*: when ``A < floor`` or ``A < F`` (few responses in the window, or most requests still in flight, as on
+   a cold start, a restart while another process of the app is busy, or the first burst of a session), learn nothing:
+   the 429 costs only its ``Retry-After`` at the gate, never a cut below what was recently accepted.
+5. *Isolation*: when the pace is known, the app was not pressing on it (``O < 0.8 * cap``) and no other 429 came in
+   the last window, the 429 is isolated (a blip, someone else's share): learn nothing. A second 429 within a window
+   is not isolated.
+6. Otherwise learn: ``P = min(C, max(floor, decrease * A))`` (``decrease`` is 1.0 by default: exactly what the
+   server accepted in the last window). Record the instant, and hold ``P`` for ``hold`` windows. The ``F`` requests
+   still in flight are *pending evidence* (a 429 comes back before the accepted requests sent just ahead of it): of
+   the next ``F`` responses, each accepted one raises ``P`` by ``decrease`` (never above ``C``); a 429 among them
+   adds nothing. Without this the pace settles a few requests under the limit for good.
+
+Every 429 that reaches step 3 or later counts as "a 429 in the last window" for step 5.
+
+**Creeping up.** Once the hold is over, each full window in which the cap refused at least one admission (demand
+pressed on it) lets ``P`` grow by ``increase`` of itself (5 %), never above ``C``. A pace nobody presses on never
+grows, so an idle app does not drift into a burst the server refuses.
+
+**Waiting.** A call that cannot be admitted joins its lane's queue. Only the head of a queue re-checks, when a unit
+is released or when the oldest accepted response leaves the window (a timer on the injected clock), so a queue of 64
+costs one wake-up per change, not 64. A call whose deadline (the scheduler's ``max_wait`` for the whole call) passes
+first raises :class:`~spotify_async.errors.RateLimited` saying it waited for the budget and when a unit frees.
+
+Clock and sleep are injected (:class:`~spotify_async.http.clock.Clock`), so tests run this on virtual time.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 import time
 from collections import deque
-from typing import Protocol, runtime_checkable
+from collections.abc import Callable
+from typing import Literal, Protocol, runtime_checkable
 
 from ..config import RateBudget
 from ..errors import RateLimited
+from .clock import SYSTEM_CLOCK, Clock, TimerHandle
 
-__all__ = ["LocalRateLimiter", "RateLimiter"]
+__all__ = [
+    "DISCOVERY_SHARE",
+    "LANES",
+    "ISOLATION_SHARE",
+    "QUOTA_REASON",
+    "BudgetState",
+    "Lane",
+    "LocalRateLimiter",
+    "RateLimiter",
+    "is_quota",
+    "reserved_units",
+]
+
+#: the two priority lanes: interactive calls (the default) go ahead of background ones for slots and budget
+Lane = Literal["interactive", "background"]
+#: every lane, in priority order
+LANES: tuple[Lane, ...] = ("interactive", "background")
+#: what the budget is doing: a known cap, discovering an unknown one, or unlimited (``adaptive=False``, no limit)
+BudgetState = Literal["known", "discovering", "unlimited"]
+
+#: while discovering, at most ``max(probe, DISCOVERY_SHARE * A)`` requests are in flight
+DISCOVERY_SHARE = 1 / 16
+#: a 429 met while the occupancy is under this share of a known cap (and no other 429 in the window) is isolated
+ISOLATION_SHARE = 0.8
+#: Spotify's reason for a quota (not a pace) answer
+QUOTA_REASON = "QUOTA_EXCEEDED"
+
+
+def is_quota(retry_after: float, reason: str | None, budget: RateBudget) -> bool:
+    """Whether a 429 is a quota (raise RateLimited, learn no pace) rather than a pace signal."""
+    return reason == QUOTA_REASON or retry_after > budget.quota_after
+
+
+def reserved_units(cap: float, reserve: float) -> float:
+    """Units of ``cap`` a background call may not take (``max(1, ceil(reserve * cap))``; none when reserve is 0)."""
+    if reserve <= 0:
+        return 0.0
+    return float(max(1, math.ceil(reserve * cap)))
 
 
 @runtime_checkable
 class RateLimiter(Protocol):
-    """What the scheduler asks of a rate budget."""
+    """What the scheduler asks of a rate budget: a synchronous fast path and an awaited slow path for each step.
 
-    async def acquire(self, max_wait: float) -> float:
-        """Wait for a unit of budget; return the seconds waited. Raise RateLimited rather than wait past max_wait."""
+    The scheduler calls :meth:`try_acquire` first and awaits :meth:`acquire` only when it returns False; after the
+    attempt it calls :meth:`release_nowait` and awaits :meth:`release` only when that returns False. A limiter with no
+    synchronous path (Redis) simply returns False from both.
+    """
+
+    def try_acquire(self, lane: Lane = "interactive") -> bool:
+        """Admit one unit now if the budget allows it without waiting; False means: call :meth:`acquire`."""
         ...
 
-    async def release(self) -> None:
-        """The request admitted by the matching acquire() has its response (or failed): start its cool-down."""
+    async def acquire(self, max_wait: float, lane: Lane = "interactive") -> float:
+        """Wait for a unit; return the seconds waited. Raise RateLimited rather than wait past ``max_wait``."""
         ...
 
-    async def on_rate_limited(self, retry_after: float) -> None:
-        """A 429 arrived: lower the pace."""
+    def release_nowait(self, *, accepted: bool = True) -> bool:
+        """End the unit of one attempt now if possible (False: call :meth:`release`). ``accepted=False`` for a 429."""
+        ...
+
+    async def release(self, *, accepted: bool = True) -> None:
+        """End the unit of one attempt: an accepted response starts its cool-down; a 429 frees it at once."""
+        ...
+
+    async def on_rate_limited(self, retry_after: float, reason: str | None = None) -> None:
+        """A 429 arrived (its unit already released): learn from it by the rules of the module docstring."""
         ...
 
     @property
     def current_limit(self) -> float | None:
-        """The budget per window now in force (``None``: unlimited)."""
+        """The units per window now in force (``None``: no known cap, discovering or unlimited)."""
         ...
+
+
+class _Waiter:
+    __slots__ = ("lane", "wake")
+
+    def __init__(self, lane: Lane) -> None:
+        self.lane: Lane = lane
+        self.wake: asyncio.Future[None] | None = None
+
+
+def _set(future: asyncio.Future[None] | None) -> None:
+    if future is not None and not future.done():
+        future.set_result(None)
 
 
 class LocalRateLimiter:
-    """An adaptive rolling-window budget for one process."""
+    """The adaptive rolling-window budget of one process (the rules are in the module docstring)."""
 
-    def __init__(self, budget: RateBudget) -> None:
+    def __init__(self, budget: RateBudget, *, clock: Clock = SYSTEM_CLOCK) -> None:
         self.budget = budget
         self.window = budget.window
-        self._limit: float | None = float(budget.limit) if budget.limit is not None else None
+        self.clock = clock
+        self._now: Callable[[], float] = time.monotonic if clock is SYSTEM_CLOCK else clock.now
+        self._ceiling: float | None = float(budget.limit) if budget.limit is not None else None
+        #: the learned pace P (starts at the ceiling when one is given)
+        self._pace: float | None = self._ceiling
         self._in_flight = 0
-        self._released: deque[float] = deque()  # monotonic receipt times of responses within the window
-        self._lock = asyncio.Lock()
-        self._last_decrease = -math.inf
-        self._last_adjust = time.monotonic()
-        #: adaptive decreases so far (demo and tests read it)
+        self._accepted: deque[float] = deque()  # receipt times of accepted responses within the window
+        self._last_learned = -math.inf
+        self._last_429 = -math.inf
+        self._hold_until = -math.inf
+        self._next_creep = -math.inf
+        self._pressed_at = -math.inf  # last time the cap refused an admission
+        self._pending = 0  # responses still to come that were in flight when the pace was learned
+        self._queues: dict[Lane, deque[_Waiter]] = {"interactive": deque(), "background": deque()}
+        self._timer: TimerHandle | None = None
+        #: times a pace was learned from a 429 (demo and tests read it)
         self.decreases = 0
+        #: 429s that taught nothing (quota, no evidence, isolated, same overshoot)
+        self.ignored = 0
 
+    # ----------------------------------------------------------------- state
     @property
     def current_limit(self) -> float | None:
-        return self._limit
+        return self._pace
+
+    @property
+    def state(self) -> BudgetState:
+        if self._pace is not None:
+            return "known"
+        return "discovering" if self.budget.adaptive else "unlimited"
+
+    @property
+    def in_flight(self) -> int:
+        return self._in_flight
+
+    def accepted_in_window(self) -> int:
+        """``A``: accepted responses received within the last window."""
+        self._prune(self._now())
+        return len(self._accepted)
+
+    @property
+    def waiting(self) -> int:
+        """Calls queued for a unit (both lanes)."""
+        return len(self._queues["interactive"]) + len(self._queues["background"])
 
     def _prune(self, now: float) -> None:
         cutoff = now - self.window
-        released = self._released
-        while released and released[0] <= cutoff:
-            released.popleft()
-
-    def _occupied(self, now: float) -> int:
-        self._prune(now)
-        return self._in_flight + len(self._released)
+        accepted = self._accepted
+        while accepted and accepted[0] <= cutoff:
+            accepted.popleft()
 
     def _creep(self, now: float) -> None:
-        limit = self._limit
-        if limit is None or not self.budget.adaptive:
+        if now < self._next_creep:
             return
-        windows = int((now - self._last_adjust) / self.window)
-        if windows <= 0:
-            return
-        self._last_adjust += windows * self.window
-        grown = limit * (1 + self.budget.increase) ** windows
-        ceiling = self.budget.limit
-        self._limit = min(grown, float(ceiling)) if ceiling is not None else grown
+        pace = self._pace
+        # grow only for a window that began after the hold and in which demand pressed on the cap
+        window_start = self._next_creep - self.window
+        if pace is not None and self.budget.adaptive and self._pressed_at >= max(window_start, self._hold_until):
+            grown = pace * (1 + self.budget.increase)
+            ceiling = self._ceiling
+            self._pace = grown if ceiling is None else min(grown, ceiling)
+        self._next_creep = now + self.window
 
-    async def acquire(self, max_wait: float) -> float:
-        if self.try_acquire():
-            return 0.0
-        return await self._acquire_slow(time.monotonic(), max_wait)
+    def _admissible(self, lane: Lane, now: float) -> bool:
+        """Whether one unit may be admitted for ``lane`` now (the cap of the module docstring)."""
+        pace = self._pace
+        if pace is None and not self.budget.adaptive:
+            return True
+        self._prune(now)
+        accepted = len(self._accepted)
+        if pace is not None:
+            self._creep(now)
+            cap = self._pace if self._pace is not None else pace
+            used = self._in_flight + accepted
+        else:
+            cap = max(float(self.budget.probe), DISCOVERY_SHARE * accepted)
+            used = self._in_flight
+        if lane == "background":
+            cap -= reserved_units(cap, self.budget.reserve)
+        if used < cap:
+            return True
+        self._pressed_at = now
+        return False
 
-    async def _acquire_slow(self, start: float, max_wait: float) -> float:
-        deadline = start + max_wait
-        try:
-            await asyncio.wait_for(self._lock.acquire(), timeout=max(0.0, deadline - time.monotonic()))
-        except asyncio.TimeoutError:
-            raise RateLimited(time.monotonic() - start, reason="client rate budget", max_wait=max_wait) from None
-        try:
-            while True:
-                now = time.monotonic()
-                self._creep(now)
-                limit = self._limit
-                if limit is None or self._occupied(now) < limit:
-                    self._in_flight += 1
-                    return now - start
-                # a unit frees when the oldest receipt leaves the window; when every unit is still in flight, poll
-                # briefly: their responses are on the way and start their own cool-down
-                wait = self._released[0] + self.window - now if self._released else 0.05
-                if now + wait > deadline:
-                    raise RateLimited(wait, reason="client rate budget", max_wait=max_wait)
-                await asyncio.sleep(max(wait, 0.001))
-        finally:
-            self._lock.release()
-
-    def try_acquire(self) -> bool:
-        """Admit at once when the budget allows it without waiting (the scheduler's synchronous fast path)."""
-        if self._limit is None:
+    # ----------------------------------------------------------------- acquire
+    def try_acquire(self, lane: Lane = "interactive") -> bool:
+        """Admit at once when nobody of this lane (or, for background, of any lane) is queued and the cap allows."""
+        queues = self._queues
+        if queues["interactive"] or (lane == "background" and queues["background"]):
+            return False
+        if self._pace is None and not self.budget.adaptive:
             self._in_flight += 1
             return True
-        now = time.monotonic()
-        self._creep(now)
-        if not self._lock.locked() and self._occupied(now) < self._limit:
+        if self._admissible(lane, self._now()):
             self._in_flight += 1
             return True
         return False
 
-    def release_nowait(self) -> None:
+    async def acquire(self, max_wait: float, lane: Lane = "interactive") -> float:
+        if self.try_acquire(lane):
+            return 0.0
+        return await self._acquire_slow(lane, max_wait)
+
+    def _is_head(self, waiter: _Waiter) -> bool:
+        queues = self._queues
+        if waiter.lane == "interactive":
+            return queues["interactive"][0] is waiter
+        return not queues["interactive"] and queues["background"][0] is waiter
+
+    def _next_change(self, now: float) -> float:
+        """Seconds until time alone could admit someone (the oldest accepted response leaves the window)."""
+        if self._accepted:
+            return max(0.0, self._accepted[0] + self.window - now)
+        if self._pace is not None and self._in_flight:
+            return self.window  # a response arriving now cools for a whole window: the earliest a unit frees
+        return math.inf  # only a release can help: wait for one
+
+    async def _acquire_slow(self, lane: Lane, max_wait: float) -> float:
+        clock = self.clock
+        start = self._now()
+        deadline = start + max_wait
+        waiter = _Waiter(lane)
+        queue = self._queues[lane]
+        queue.append(waiter)
+        loop = asyncio.get_running_loop()
+        try:
+            while True:
+                now = self._now()
+                head = self._is_head(waiter)
+                if head and self._admissible(lane, now):
+                    self._in_flight += 1
+                    return now - start
+                remaining = deadline - now
+                change = self._next_change(now) if head else math.inf
+                # known cap: a response moves its unit from in flight to cooling, so only time frees one
+                hopeless = head and change > remaining and (self._in_flight == 0 or self._pace is not None)
+                if remaining <= 0 or hopeless:
+                    could_go = change if math.isfinite(change) else 0.0
+                    raise RateLimited(could_go, reason="client rate budget", max_wait=max_wait, waiting_for="budget")
+                wake = waiter.wake = loop.create_future()
+                timer = clock.call_later(min(change, remaining), _set, wake)
+                try:
+                    await wake
+                finally:
+                    timer.cancel()
+                    waiter.wake = None
+        finally:
+            with contextlib.suppress(ValueError):
+                queue.remove(waiter)
+            self._wake_heads()
+
+    def _wake_heads(self) -> None:
+        queues = self._queues
+        interactive = queues["interactive"]
+        if interactive:
+            _set(interactive[0].wake)
+        elif queues["background"]:
+            _set(queues["background"][0].wake)
+
+    # ----------------------------------------------------------------- release
+    def release_nowait(self, *, accepted: bool = True) -> bool:
         self._in_flight -= 1
-        now = time.monotonic()
-        released = self._released
-        released.append(now)
-        # prune here too: while the budget is unlimited nothing else would, and the deque would grow forever
-        cutoff = now - self.window
-        while released[0] <= cutoff:
-            released.popleft()
+        if self._pending:
+            self._settle_pending(accepted)
+        if accepted:
+            now = self._now()
+            released = self._accepted
+            released.append(now)
+            # prune here too: while unlimited nothing else would, and the deque would grow forever
+            cutoff = now - self.window
+            while released[0] <= cutoff:
+                released.popleft()
+        if self._queues["interactive"] or self._queues["background"]:
+            self._wake_heads()
+        return True
 
-    async def release(self) -> None:
-        self.release_nowait()
+    def _settle_pending(self, accepted: bool) -> None:
+        self._pending -= 1
+        pace = self._pace
+        if accepted and pace is not None:
+            grown = pace + self.budget.decrease
+            ceiling = self._ceiling
+            self._pace = grown if ceiling is None else min(grown, ceiling)
 
-    async def on_rate_limited(self, retry_after: float) -> None:
-        if not self.budget.adaptive and self._limit is not None:
-            return
-        now = time.monotonic()
-        if now - self._last_decrease < self.window:
-            return
-        self._last_decrease = now
-        # hold the learned pace for `hold` windows before creeping (the creep counts windows from _last_adjust)
-        self._last_adjust = now + self.budget.hold * self.window
+    async def release(self, *, accepted: bool = True) -> None:
+        self.release_nowait(accepted=accepted)
+
+    # ----------------------------------------------------------------- learning
+    async def on_rate_limited(self, retry_after: float, reason: str | None = None) -> None:
+        self.learn(retry_after, reason)
+
+    def learn(self, retry_after: float, reason: str | None = None) -> bool:
+        """Apply the six steps of the module docstring to one 429; True when a pace was learned."""
+        budget = self.budget
+        if is_quota(retry_after, reason, budget) or not budget.adaptive:
+            self.ignored += 1
+            return False
+        now = self._now()
+        if now - self._last_learned < self.window:
+            self._last_429 = now
+            self.ignored += 1
+            return False
         self._prune(now)
-        accepted = len(self._released) - 1  # the 429 itself came back too; it was not accepted
-        base = accepted if accepted > 0 else (self._limit or float(self.budget.floor))
-        self._limit = max(float(self.budget.floor), base * self.budget.decrease)
+        accepted = len(self._accepted)
+        in_flight = self._in_flight
+        recent_429 = now - self._last_429 < self.window
+        self._last_429 = now
+        if accepted < budget.floor or accepted < in_flight:
+            self.ignored += 1
+            return False
+        pace = self._pace
+        if pace is not None and not recent_429 and accepted + in_flight < ISOLATION_SHARE * pace:
+            self.ignored += 1
+            return False
+        learned = max(float(budget.floor), budget.decrease * accepted)
+        ceiling = self._ceiling
+        self._pace = learned if ceiling is None else min(learned, ceiling)
+        self._last_learned = now
+        self._hold_until = now + budget.hold * self.window
+        self._next_creep = self._hold_until + self.window
+        self._pending = in_flight
         self.decreases += 1
+        return True

@@ -15,6 +15,7 @@ from typing import Any
 import attrs
 import orjson
 
+from .limiter import Lane
 from .routes import CompiledRoute
 
 __all__ = ["Request", "Response"]
@@ -31,6 +32,10 @@ class Request:
     content_type: str | None = None
     #: an absolute URL to use instead of ``api_base + route.path`` (following a cursor page's ``next``)
     url: str | None = None
+    #: the priority lane the call runs in (set by the client view that sends it)
+    lane: Lane = "interactive"
+    #: this call's bound on all its waits (seconds); ``None``: ``Config.max_wait``
+    max_wait: float | None = None
 
 
 @attrs.define(slots=True, eq=False)

@@ -12,13 +12,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__all__ = ["FakeSpotify", "FakeSpotifyProcess", "Fault", "ProcessStats", "Stats", "serve_fake_main"]
+__all__ = ["FakeClock", "FakeSpotify", "FakeSpotifyProcess", "Fault", "ProcessStats", "Stats", "serve_fake_main"]
 
 if TYPE_CHECKING:
     from ._cli import FakeSpotifyProcess, ProcessStats, serve_fake_main
+    from .clock import FakeClock
     from .fake import FakeSpotify, Fault, Stats
 
 _LAZY = {
+    "FakeClock": ".clock",
     "FakeSpotify": ".fake",
     "Fault": ".fake",
     "Stats": ".fake",

@@ -21,7 +21,7 @@ from spotify_async import (
     Unauthorized,
 )
 from spotify_async.errors import AuthError, BadRequest
-from spotify_async.http.scheduler import parse_retry_after
+from spotify_async.http.scheduler import MAX_RETRY_AFTER, parse_retry_after
 
 from .helpers import API, TOKEN_URL, TRACK_ID, count, token_payload, track_json, track_url
 
@@ -250,15 +250,42 @@ async def test_a_cancelled_call_releases_its_slot_and_budget() -> None:
             assert limiter._in_flight == 0
 
 
-def test_retry_after_parsing() -> None:
-    assert parse_retry_after("3") == 3.0
-    assert parse_retry_after(" 2.5 ") == 2.5
-    assert parse_retry_after(None) is None
-    assert parse_retry_after("soon") is None
-    assert parse_retry_after("-1") is None
-    now = 1_700_000_000.0
-    assert parse_retry_after("Tue, 14 Nov 2023 22:13:30 GMT", now=now) == pytest.approx(10.0)
-    assert parse_retry_after("Tue, 14 Nov 2023 22:13:00 GMT", now=now) == 0.0
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("3", 3.0),
+        (" 120 ", 120.0),
+        ("0", 0.0),
+        ("86400", 86400.0),
+        ("99999999999999999999999", MAX_RETRY_AFTER),
+        ("700000", MAX_RETRY_AFTER),
+        (None, None),
+        ("", None),
+        ("soon", None),
+        ("-1", None),
+        ("1.5", None),
+        (" 2.5 ", None),
+        ("inf", None),
+        ("Infinity", None),
+        ("nan", None),
+        ("1e309", None),
+        ("+5", None),
+        ("0x10", None),
+        ("\u0663", None),  # an Arabic-Indic digit three: str.isdigit() says yes, RFC 9110 says no
+        ("Tue, 14 Nov 2023 22:13:30 GMT", 10.0),
+        ("Tue, 14 Nov 2023 22:13:00 GMT", 0.0),  # in the past: go now
+        ("Tue, 14 Nov 2023 22:13:30 -0000", 10.0),
+        ("Fri, 31 Dec 9999 23:59:59 GMT", MAX_RETRY_AFTER),
+        ("Tue, 99 Nov 2023 22:13:30 GMT", None),
+    ],
+)
+def test_retry_after_is_read_as_rfc_9110_says(value: str | None, expected: float | None) -> None:
+    now = 1_700_000_000.0  # 2023-11-14 22:13:20 UTC
+    parsed = parse_retry_after(value, now=now)
+    if expected is None:
+        assert parsed is None
+    else:
+        assert parsed == pytest.approx(expected)
 
 
 async def test_a_missing_retry_after_backs_off_then_succeeds() -> None:
