@@ -138,7 +138,14 @@ RELEASE = Script(
     + """
 redis.call('ZREM', KEYS[1], ARGV[1])
 local accepted = ARGV[4] == '1'
-local pending = tonumber(redis.call('HGET', KEYS[3], 'pending')) or 0
+local st = redis.call('HMGET', KEYS[3], 'pending', 'pending_until')
+local pending = tonumber(st[1]) or 0
+if pending > 0 and now > (tonumber(st[2]) or 0) then
+  -- the gate has reopened: what comes back now was sent after it (admitted, then held at the gate, maybe by another
+  -- process that had not yet heard of the closure), into a later server window: no evidence about the 429's one
+  redis.call('HSET', KEYS[3], 'pending', 0)
+  pending = 0
+end
 if pending > 0 then
   redis.call('HSET', KEYS[3], 'pending', pending - 1)
   local pace = tonumber(redis.call('HGET', KEYS[3], 'pace'))
@@ -158,7 +165,7 @@ return 1
 )
 
 # ARGV: 1 floor, 2 ceiling ('' = none), 3 window ms, 4 decrease, 5 adaptive '1'/'0', 6 state ttl ms, 7 hold (windows),
-#       8 isolation share
+#       8 isolation share, 9 the gate's closure for this 429 (ms): pending evidence is what comes back before it lapses
 # The caller has already released the 429's unit (unaccepted) and filtered out quotas.
 # -> {learned 1/0, pace ('' = none), decreases so far, why ('learned', 'not adaptive', 'same overshoot',
 #     'little evidence', 'isolated')}
@@ -199,7 +206,8 @@ local hold_until = now + tonumber(ARGV[7]) * window
 decreases = decreases + 1
 redis.call('HSET', KEYS[3], 'pace', fmt(limit), 'learned', string.format('%.3f', now),
            'hold_until', string.format('%.3f', hold_until), 'next_creep', string.format('%.3f', hold_until + window),
-           'pending', in_flight, 'decreases', decreases)
+           'pending', in_flight, 'pending_until', string.format('%.3f', now + tonumber(ARGV[9])),
+           'decreases', decreases)
 redis.call('PEXPIRE', KEYS[3], ARGV[6])
 return {1, fmt(limit), decreases, 'learned'}
 """,

@@ -21,8 +21,13 @@ the same clock.
   overshoot (a pace learned by any process less than a window ago), too little evidence (``A < floor`` or
   ``A < F``, counted over every process) and isolation teach nothing; otherwise ``P = min(C, max(floor,
   decrease * A))``, held for ``hold`` windows, with the ``F`` requests then in flight as pending evidence (each of
-  them that comes back accepted raises ``P`` by ``decrease``, in the release script). Creeping up after the hold
-  happens in the acquire script, per window in which the cap refused someone, in whichever process.
+  them that comes back accepted raises ``P`` by ``decrease``, in the release script). One refinement the local
+  limiter does not need: pending evidence counts only until the 429's gate closure lapses. Across processes, ``F``
+  also holds units admitted just before the closure reached their process, which then wait at the gate and are sent
+  after it, into a later server window; counting them raised ``P`` above the limit (measured: 51 for a limit of 50,
+  then a 429 every window that, arriving amid a burst, taught nothing). In one process the gate is checked in the same
+  step as the admission, so the rule changes nothing there. Creeping up after the hold happens in the acquire script,
+  per window in which the cap refused someone, in whichever process.
 * **Lanes across processes.** The interactive reserve is a share of the one shared cap, so it holds across
   processes exactly as in one: a background unit is admitted only while the app-wide occupancy is under
   ``cap - max(1, ceil(reserve * cap))``, whichever processes hold the units. The priority of interactive waiters
@@ -422,8 +427,9 @@ class RedisRateLimiter:
         if self._local is not None:
             await self._local.on_rate_limited(retry_after, reason)
             return
+        args = [*self._learn_args, f"{max(0.0, retry_after) * 1000.0:.3f}"]
         try:
-            answer = await self._backend.script(_scripts.RATE_LIMITED, self._keys, self._learn_args)
+            answer = await self._backend.script(_scripts.RATE_LIMITED, self._keys, args)
         except CoordinationError as exc:
             if self.fallback != "local":
                 raise

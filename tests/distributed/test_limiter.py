@@ -208,6 +208,18 @@ async def test_a_429_with_evidence_teaches_all_processes_once_like_one_process(l
     assert a.state == b.state == alone.state == "known"
 
 
+async def test_pending_evidence_ends_when_the_gate_reopens(limiters: LimiterFactory) -> None:
+    budget = RateBudget(window=3.0)
+    a, b = limiters(budget), limiters(budget)
+    await fill(a, 50, in_flight=2)  # two admitted in another process, held at the gate it had just heard shut
+    await b.on_rate_limited(0.2)
+    await asyncio.sleep(0.25)
+    await a.release()  # sent after the closure, into a later server window: no evidence about this one
+    await a.release()
+    snap = await a.snapshot()
+    assert (snap["limit"], snap["pending"]) == (50, 0)
+
+
 async def test_an_isolated_429_costs_no_pace_but_a_second_one_teaches(limiters: LimiterFactory) -> None:
     budget = RateBudget(window=1.0)
     a, b = limiters(budget), limiters(budget)
