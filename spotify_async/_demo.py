@@ -45,7 +45,8 @@ class Progress:
         stats = sp.stats
         return (
             f"[{time.monotonic() - self.started:5.1f}s] {self.phase:<28} calls {int(stats['requests']):>5}  "
-            f"items {self.items:>6}  429s {int(stats['rate_limited']):>3}  retries {int(stats['retries']):>3}"
+            f"items {self.items:>6}  429s {int(stats['rate_limited']):>3}  retries {int(stats['retries']):>3}  "
+            f"{sp.scheduler.waiting().describe()}"
         )
 
     async def run(self, sp: Spotify) -> None:

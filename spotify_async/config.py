@@ -8,7 +8,7 @@ to wait at the 429 gate, and which tier of app (development or extended) the cli
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, Literal, Protocol, runtime_checkable
 
 import attrs
@@ -52,8 +52,8 @@ class Timeouts:
     #: longest silence while reading a response (``None``: only ``total`` bounds it). Off by default: it re-arms a
     #: timer on every chunk received, costing a few microseconds per request, and ``total`` already bounds the read
     read: float | None = None
-    #: how long a call may queue for a concurrency slot before giving up with ``TimeoutError``; ``None`` waits
-    #: as long as the calls ahead of it take (each of them is bounded by these timeouts and the retry policy)
+    #: how long a call may queue for a concurrency slot before giving up with ``TimeoutError``; ``None``: only the
+    #: call's ``Config.max_wait`` bounds the queue (then RateLimited with ``waiting_for="queue"``)
     queue: float | None = None
 
 
@@ -169,6 +169,11 @@ class RetryPolicy:
         return self.backoff(outcome.failures) if retry else None
 
 
+def _hooks_tuple(hooks: Iterable[Hooks]) -> tuple[Hooks, ...]:
+    # a typed converter: with ``converter=tuple`` mypy types the argument as an unbound ``Iterable[_T_co]``
+    return tuple(hooks)
+
+
 def _share(_: object, attribute: attrs.Attribute[Any], value: float) -> None:
     if not 0 <= value < 1:
         raise ValueError(f"{attribute.name} must be >= 0 and < 1, got {value!r}")
@@ -241,7 +246,7 @@ class Config:
     strict_models: bool = False
     user_agent: str = "spotify_async"
     #: objects told of every request, response, retry, rate-limit and cache event (see :mod:`spotify_async.hooks`)
-    hooks: tuple[Hooks, ...] = attrs.field(default=(), converter=tuple)
+    hooks: tuple[Hooks, ...] = attrs.field(default=(), converter=_hooks_tuple)
 
     @mode.validator
     def _check_mode(self, attribute: attrs.Attribute[str], value: str) -> None:

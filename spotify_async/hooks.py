@@ -117,7 +117,8 @@ class RateLimitEvent:
     ) -> None:
         self.context = context
         self.waited_for: WaitedFor = waited_for
-        #: seconds until the call could go (the gate's remaining closure, the budget's next free unit)
+        #: seconds until the call could go (a 429's closure, the gate's remaining closure); 0 when not known in
+        #: advance (a wait for the budget or a slot: the event fires as the wait begins)
         self.retry_after = retry_after
         #: Spotify's ``reason`` (``"QUOTA_EXCEEDED"``) when a 429 said one
         self.reason = reason

@@ -48,14 +48,18 @@ With ``A``, ``F``, ``O`` as above, and ``now`` the clock:
 4. *Evidence*: when ``A < floor`` or ``A < F`` (few responses in the window, or most requests still in flight, as on
    a cold start, a restart while another process of the app is busy, or the first burst of a session), learn nothing:
    the 429 costs only its ``Retry-After`` at the gate, never a cut below what was recently accepted.
-5. *Isolation*: when the pace is known, the app was not pressing on it (``O < 0.8 * cap``) and no other 429 came in
-   the last window, the 429 is isolated (a blip, someone else's share): learn nothing. A second 429 within a window
-   is not isolated.
+5. *Isolation*: a 429 with no other 429 in the last window is isolated (a blip, someone else's share, a server
+   hiccup), and teaches nothing, unless the pace is known and the app was pressing on it (``O >= 0.8 * cap``: our
+   own traffic just met the limit). A second 429 within a window is not isolated. So while discovering, one 429 in a
+   burst costs only its pause, and a real limit shows itself at once after the gate reopens (the window is still
+   full, so the next request is refused too): that one teaches.
 6. Otherwise learn: ``P = min(C, max(floor, decrease * A))`` (``decrease`` is 1.0 by default: exactly what the
    server accepted in the last window). Record the instant, and hold ``P`` for ``hold`` windows. The ``F`` requests
    still in flight are *pending evidence* (a 429 comes back before the accepted requests sent just ahead of it): of
-   the next ``F`` responses, each accepted one raises ``P`` by ``decrease`` (never above ``C``); a 429 among them
-   adds nothing. Without this the pace settles a few requests under the limit for good.
+   the next ``F`` responses, each accepted one raises ``P`` by ``decrease``; a 429 among them adds nothing. Without
+   this the pace settles a few requests under the limit for good. Neither the learned ``P`` nor this growth ever
+   exceeds ``C``, nor ``G`` when the pace had crept: ``G`` is the pace before the latest creep step, which a whole
+   window pressed on without a 429, so a probe that met a 429 falls back under it (and ``G`` is then forgotten).
 
 Every 429 that reaches step 3 or later counts as "a 429 in the last window" for step 5.
 
@@ -192,7 +196,13 @@ class LocalRateLimiter:
         self._next_creep = -math.inf
         self._pressed_at = -math.inf  # last time the cap refused an admission
         self._pending = 0  # responses still to come that were in flight when the pace was learned
+        self._good: float | None = None  # G: the pace before the latest creep step
+        self._learn_cap = math.inf  # what pending evidence may raise the pace to: min(C, G)
         self._queues: dict[Lane, deque[_Waiter]] = {"interactive": deque(), "background": deque()}
+        self._iq = self._queues["interactive"]
+        self._bq = self._queues["background"]
+        self._adaptive = budget.adaptive
+        self._probe = budget.probe
         self._timer: TimerHandle | None = None
         #: times a pace was learned from a 429 (demo and tests read it)
         self.decreases = 0
@@ -237,6 +247,7 @@ class LocalRateLimiter:
         # grow only for a window that began after the hold and in which demand pressed on the cap
         window_start = self._next_creep - self.window
         if pace is not None and self.budget.adaptive and self._pressed_at >= max(window_start, self._hold_until):
+            self._good = pace
             grown = pace * (1 + self.budget.increase)
             ceiling = self._ceiling
             self._pace = grown if ceiling is None else min(grown, ceiling)
@@ -266,10 +277,11 @@ class LocalRateLimiter:
     # ----------------------------------------------------------------- acquire
     def try_acquire(self, lane: Lane = "interactive") -> bool:
         """Admit at once when nobody of this lane (or, for background, of any lane) is queued and the cap allows."""
-        queues = self._queues
-        if queues["interactive"] or (lane == "background" and queues["background"]):
+        if self._iq or (lane == "background" and self._bq):
             return False
-        if self._pace is None and not self.budget.adaptive:
+        if self._pace is None and (
+            not self._adaptive or (lane == "interactive" and self._in_flight < self._probe)
+        ):  # unlimited, or discovering under the probe: no need to count the window
             self._in_flight += 1
             return True
         if self._admissible(lane, self._now()):
@@ -319,11 +331,14 @@ class LocalRateLimiter:
                     could_go = change if math.isfinite(change) else 0.0
                     raise RateLimited(could_go, reason="client rate budget", max_wait=max_wait, waiting_for="budget")
                 wake = waiter.wake = loop.create_future()
-                timer = clock.call_later(min(change, remaining), _set, wake)
+                delay = min(change, remaining)
+                # no timer for an unbounded wait (max_wait=inf was the caller's choice): a release wakes the head
+                timer = clock.call_later(delay, _set, wake) if math.isfinite(delay) else None
                 try:
                     await wake
                 finally:
-                    timer.cancel()
+                    if timer is not None:
+                        timer.cancel()
                     waiter.wake = None
         finally:
             with contextlib.suppress(ValueError):
@@ -351,7 +366,7 @@ class LocalRateLimiter:
             cutoff = now - self.window
             while released[0] <= cutoff:
                 released.popleft()
-        if self._queues["interactive"] or self._queues["background"]:
+        if self._iq or self._bq:
             self._wake_heads()
         return True
 
@@ -359,9 +374,7 @@ class LocalRateLimiter:
         self._pending -= 1
         pace = self._pace
         if accepted and pace is not None:
-            grown = pace + self.budget.decrease
-            ceiling = self._ceiling
-            self._pace = grown if ceiling is None else min(grown, ceiling)
+            self._pace = max(pace, min(pace + self.budget.decrease, self._learn_cap))
 
     async def release(self, *, accepted: bool = True) -> None:
         self.release_nowait(accepted=accepted)
@@ -390,12 +403,18 @@ class LocalRateLimiter:
             self.ignored += 1
             return False
         pace = self._pace
-        if pace is not None and not recent_429 and accepted + in_flight < ISOLATION_SHARE * pace:
+        pressing = pace is not None and accepted + in_flight >= ISOLATION_SHARE * pace
+        if not recent_429 and not pressing:
             self.ignored += 1
             return False
         learned = max(float(budget.floor), budget.decrease * accepted)
         ceiling = self._ceiling
-        self._pace = learned if ceiling is None else min(learned, ceiling)
+        cap = math.inf if ceiling is None else ceiling
+        if self._good is not None:  # the probe above G met this 429: G stood a whole pressed window, keep under it
+            cap = min(cap, self._good)
+            self._good = None
+        self._pace = min(learned, cap)
+        self._learn_cap = cap
         self._last_learned = now
         self._hold_until = now + budget.hold * self.window
         self._next_creep = self._hold_until + self.window

@@ -20,7 +20,9 @@ under the call's one deadline.
 3. *Rate budget*: a :class:`~spotify_async.http.limiter.RateLimiter` (the rules are in that module: evidence-only
    learning, paced discovery, the interactive reserve). Local for one process, Redis for many.
 4. *The 429 gate*: a :class:`~spotify_async.http.gate.Gate` that a 429 shuts for ``Retry-After``, checked *last*,
-   right before the request is written, so nothing queued while it shut can slip out before it reopens.
+   right before the request is written, so nothing queued while it shut can slip out before it reopens. A call that
+   finds it shut gives its budget unit back while it waits and takes one again after, so units are held only by
+   requests on the wire (what the limiter's evidence assumes).
 
 **One deadline per call.** Every wait a call makes (slot queue, budget, gate, backoff between retries) counts against
 one bound: ``Config.max_wait``, or the call's own (``call.with_max_wait(s)``, carried by ``Request.max_wait``). Each
@@ -340,6 +342,7 @@ class Scheduler:
         self.retry: RetryDecider = config.retry_decider if config.retry_decider is not None else config.retry
         self._slots = Slots(config.max_concurrency, reserve=config.budget.reserve, clock=clock)
         self._hooks = HookSet(config.hooks)
+        self._has_hooks = bool(self._hooks)
         t = config.timeouts
         self.timeout = aiohttp.ClientTimeout(total=t.total, connect=t.connect, sock_read=t.read)
         #: True when the HTTP session was built with ``self.timeout`` (ours): then no per-request timeout is passed
@@ -393,7 +396,7 @@ class Scheduler:
             headers["Content-Type"] = request.content_type
         params = request.params or None
         hooks = self._hooks
-        context = CallContext(rt.operation_id, method, rt.path, tokens.identity, lane) if hooks else None
+        context = CallContext(rt.operation_id, method, rt.path, tokens.identity, lane) if self._has_hooks else None
         stats = self.stats
         slots = self._slots
         limiter = self.limiter
@@ -515,28 +518,38 @@ class Scheduler:
             if stage < 2 or token is None:
                 token = await tokens.get()
                 stage = 2
-            if stage < 3 and self.limiter.try_acquire(lane):
-                stage = 3
-            if stage < 3:
-                remaining = deadline - now()
-                budget_max = self.config.budget.max_wait
-                if context is not None:
-                    hooks.rate_limit(RateLimitEvent(context, "budget", 0.0, None, 0))
-                self._waiting_budget += 1
-                try:
-                    wait = await self.limiter.acquire(
-                        remaining if budget_max is None else min(remaining, budget_max), lane
-                    )
-                finally:
-                    self._waiting_budget -= 1
-                stage = 3
-                stats.budget_waited += wait
-                waited += wait
             gate = self.gate
-            if not gate.is_open():
+            while True:
+                if stage < 3 and self.limiter.try_acquire(lane):
+                    stage = 3
+                if stage < 3:
+                    remaining = deadline - now()
+                    budget_max = self.config.budget.max_wait
+                    if context is not None:
+                        hooks.rate_limit(RateLimitEvent(context, "budget", 0.0, None, 0))
+                    self._waiting_budget += 1
+                    try:
+                        wait = await self.limiter.acquire(
+                            remaining if budget_max is None else min(remaining, budget_max), lane
+                        )
+                    finally:
+                        self._waiting_budget -= 1
+                    stage = 3
+                    stats.budget_waited += wait
+                    waited += wait
+                if gate.is_open():
+                    break
+                closed_for = gate.closed_for
+                known_shut = closed_for > 0
+                if known_shut:
+                    # a unit is held only on the wire: give it back while waiting at the gate (a request parked
+                    # there is no evidence of what the server accepts, and must not hold budget others could use)
+                    self._release_unit(accepted=False)
+                    stage = 2
+                # else a shared gate that cannot tell without I/O: ask it, keeping the unit (it is open, mostly)
                 remaining = deadline - now()
-                if context is not None:
-                    hooks.rate_limit(RateLimitEvent(context, "gate", gate.closed_for, None, 0))
+                if context is not None and known_shut:
+                    hooks.rate_limit(RateLimitEvent(context, "gate", closed_for, None, 0))
                 self._waiting_gate += 1
                 try:
                     wait = await gate.wait(remaining)
@@ -544,6 +557,8 @@ class Scheduler:
                     self._waiting_gate -= 1
                 stats.gate_waited += wait
                 waited += wait
+                if not known_shut:
+                    break
             return token, waited
         except BaseException:
             if stage >= 3:

@@ -63,7 +63,9 @@ async def test_a_429_pauses_every_call_and_nothing_is_sent_during_the_pause(fake
         tracks = await asyncio.gather(*(sp.tracks.get(t) for t in fake.catalog.tracks[:50]))
         elapsed = time.monotonic() - started
     assert len(tracks) == 50
-    assert elapsed >= 0.95
+    # the pause, then the rest at full pace: one Retry-After of 1 s costs about 1 s (it once cost 30)
+    assert 0.95 <= elapsed <= 3.0
+    assert sp.scheduler.limiter.current_limit is None  # no pace learned from one 429
     arrivals = sorted(fake.stats.arrivals)
     first = arrivals[0]
     # everything sent before the 429 came back arrived within a few ms of the first; then silence until the gate opens

@@ -93,10 +93,15 @@ async def test_an_early_429_with_no_evidence_teaches_nothing() -> None:
 async def test_a_429_with_evidence_learns_what_the_server_accepted_once_per_window() -> None:
     clock = FakeClock()
     lim = limiter(clock, window=3)
-    fill(lim, 50, in_flight=2)
+    fill(lim, 48, in_flight=2)
     await lim.on_rate_limited(1.0)
+    assert lim.current_limit is None  # one 429 while discovering is isolated: it may be a blip
+    clock.advance(1.0)
+    await lim.on_rate_limited(1.0)  # the next request after the gate reopened is refused too: a limit
+    assert lim.current_limit == 48
+    lim.release_nowait()
+    lim.release_nowait()  # the two in flight when it learned come back accepted: pending evidence
     assert lim.current_limit == 50
-    fill(lim, 0)
     lim._accepted.pop()  # fewer accepted now: still the same overshoot, no second cut
     await lim.on_rate_limited(1.0)
     assert lim.current_limit == 50
@@ -119,6 +124,8 @@ async def test_an_isolated_429_in_a_steady_stream_costs_no_pace() -> None:
     clock = FakeClock()
     lim = limiter(clock, window=30)
     fill(lim, 100)
+    await lim.on_rate_limited(1.0)
+    clock.advance(1.0)
     await lim.on_rate_limited(1.0)
     assert lim.current_limit == 100
     clock.advance(31)  # the learned pace stands; the app now sends 30 per window
@@ -148,6 +155,7 @@ async def test_the_learned_pace_is_held_then_creeps_only_while_demand_presses_on
     clock = FakeClock()
     lim = limiter(clock, window=1, hold=4, increase=0.5)
     fill(lim, 30)
+    await lim.on_rate_limited(1.0)
     await lim.on_rate_limited(1.0)
     assert lim.current_limit == 30
     for _ in range(8):  # idle windows: nobody presses, nothing grows
@@ -291,3 +299,26 @@ async def test_slots_serve_waiters_in_order_and_survive_cancellation() -> None:
     await asyncio.gather(*tasks, return_exceptions=True)
     assert order == [0, 1, 3, 4]
     assert slots.in_use == 0
+
+
+async def test_a_creep_probe_that_meets_a_429_falls_back_under_the_last_good_pace() -> None:
+    clock = FakeClock()
+    lim = limiter(clock, window=1, hold=0, increase=0.1)
+    fill(lim, 50)
+    await lim.on_rate_limited(1.0)
+    await lim.on_rate_limited(1.0)
+    assert lim.current_limit == 50
+    for _ in range(3):  # pressed windows: 50 -> 55 -> 60.5
+        clock.advance(1)
+        while lim.try_acquire():
+            lim.release_nowait()
+    assert lim.current_limit == pytest.approx(60.5)
+    clock.advance(0.5)
+    lim._in_flight += 3  # the probe: three on the wire when its 429 comes back
+    await lim.on_rate_limited(1.0)
+    assert lim.current_limit == pytest.approx(
+        55
+    )  # G, the pace before the step that met the 429 (it accepted 60 meanwhile)
+    for _ in range(3):
+        lim.release_nowait()  # the three in flight come back accepted: still never above G
+    assert lim.current_limit == pytest.approx(55)

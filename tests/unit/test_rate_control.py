@@ -24,6 +24,7 @@ from spotify_async import (
     Timeouts,
 )
 from spotify_async.hooks import RateLimitEvent, RequestEvent, ResponseEvent, RetryEvent
+from spotify_async.http.gate import LocalGate
 from spotify_async.testing import FakeClock
 
 from .helpers import API, TOKEN_URL, TRACK_ID, count, token_payload, track_json, track_url
@@ -465,3 +466,37 @@ async def test_the_waiting_snapshot_says_what_calls_wait_for() -> None:
             assert snapshot.describe().startswith("waiting: 3 gate (")
             await calls
             assert sp.scheduler.waiting().waiting == 0
+
+
+class RemoteGate(LocalGate):
+    """A gate with no synchronous answer and no local copy of the closure, as a shared gate without its listener."""
+
+    def __init__(self, clock: FakeClock) -> None:
+        super().__init__(clock=clock)
+        self.asked = 0
+
+    def is_open(self) -> bool:
+        return False
+
+    @property
+    def closed_for(self) -> float:
+        return 0.0
+
+    async def wait(self, max_wait: float) -> float:
+        self.asked += 1
+        return await super().wait(max_wait)
+
+
+async def test_a_gate_that_cannot_answer_synchronously_is_asked_once_per_attempt() -> None:
+    clock = FakeClock()
+    gate = RemoteGate(clock)
+    with aioresponses() as m:
+        m.post(TOKEN_URL, payload=token_payload())
+        m.get(track_url(), callback=server(clock, lambda n: too_many("2") if n == 0 else None), repeat=True)
+        sp = Spotify(ClientCredentials("client-id", "secret"), config=Config(retry=FAST), gate=gate, clock=clock)
+        async with clock.autojump(), sp:
+            start = clock.now()
+            _, response = await sp.tracks.get(TRACK_ID).with_response()
+            assert 2.0 <= clock.now() - start <= 2.0 + 2 * LATENCY + EPS
+    assert response.attempts == 2
+    assert gate.asked == 2
