@@ -33,8 +33,9 @@ local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
 # KEYS (all four, every budget script): in-flight zset (score: admission + unit_ttl), accepted zset (score: receipt +
 # window), state hash, interactive-waiters zset (member: a process, score: until when its interactive head waits).
 # State hash fields: pace (P; absent while discovering or unlimited), learned (instant P was last learned), last429,
-# hold_until, next_creep, pressed (last refusal by the cap), pending (responses still due from a learning),
-# decreases and ignored (counts).
+# hold_until, next_creep, pressed (last refusal by the cap), pending (responses still due from a learning) and
+# pending_until (when the 429's closure lapses), good (G: the pace before the latest creep step), learn_cap (what
+# pending evidence may raise P to: min(C, G) at the learning; '' = no bound), decreases and ignored (counts).
 _BUDGET_COMMON = """
 local window = tonumber(ARGV[3])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
@@ -75,6 +76,8 @@ if pace ~= nil then
   if next_creep == nil or now >= next_creep then
     local pressed, hold_until = tonumber(st[3]), tonumber(st[4]) or -1
     if next_creep ~= nil and adaptive and pressed ~= nil and pressed >= math.max(next_creep - window, hold_until) then
+      -- G: the pace a whole pressed window held without a 429; a probe above it that meets one falls back under it
+      redis.call('HSET', KEYS[3], 'good', fmt(pace))
       pace = pace * (1 + tonumber(ARGV[6]))
       if ceiling ~= nil and pace > ceiling then pace = ceiling end
       if pace > 1e12 then pace = 1e12 end
@@ -148,11 +151,14 @@ if pending > 0 and now > (tonumber(st[2]) or 0) then
 end
 if pending > 0 then
   redis.call('HSET', KEYS[3], 'pending', pending - 1)
-  local pace = tonumber(redis.call('HGET', KEYS[3], 'pace'))
+  local pv = redis.call('HMGET', KEYS[3], 'pace', 'learn_cap')
+  local pace = tonumber(pv[1])
   if accepted and pace ~= nil then
-    pace = pace + tonumber(ARGV[5])
-    if ceiling ~= nil and pace > ceiling then pace = ceiling end
-    redis.call('HSET', KEYS[3], 'pace', fmt(pace))
+    -- never above min(C, G) as it stood when the pace was learned (and never lowered by this)
+    local most = tonumber(pv[2]) or ceiling
+    local grown = pace + tonumber(ARGV[5])
+    if most ~= nil and grown > most then grown = most end
+    if grown > pace then redis.call('HSET', KEYS[3], 'pace', fmt(grown)) end
   end
   redis.call('PEXPIRE', KEYS[3], ARGV[6])
 end
@@ -175,7 +181,7 @@ RATE_LIMITED = Script(
     + _BUDGET_COMMON
     + """
 local floor = tonumber(ARGV[1])
-local st = redis.call('HMGET', KEYS[3], 'pace', 'learned', 'last429', 'decreases')
+local st = redis.call('HMGET', KEYS[3], 'pace', 'learned', 'last429', 'decreases', 'good')
 local pace = tonumber(st[1]) or ceiling
 local decreases = tonumber(st[4]) or 0
 local function ignore(why)
@@ -198,16 +204,26 @@ local recent = last ~= nil and now - last < window
 redis.call('HSET', KEYS[3], 'last429', string.format('%.3f', now))
 -- evidence: few responses in the window, or most requests still in flight, teach nothing
 if accepted < floor or accepted < in_flight then return ignore('little evidence') end
--- isolation: a known pace the app was not pressing on, and no other 429 within a window
-if pace ~= nil and not recent and accepted + in_flight < tonumber(ARGV[8]) * pace then return ignore('isolated') end
+-- isolation: no other 429 within a window, and the app was not pressing on a known pace (O >= share x P)
+local pressing = pace ~= nil and accepted + in_flight >= tonumber(ARGV[8]) * pace
+if not recent and not pressing then return ignore('isolated') end
 local limit = math.max(floor, tonumber(ARGV[4]) * accepted)
-if ceiling ~= nil and limit > ceiling then limit = ceiling end
+local most = ceiling
+local good = tonumber(st[5])
+if good ~= nil then
+  -- the probe above G met this 429: G stood a whole pressed window, keep under it (and forget G)
+  if most == nil or good < most then most = good end
+  redis.call('HDEL', KEYS[3], 'good')
+end
+if most ~= nil and limit > most then limit = most end
+local learn_cap = ''
+if most ~= nil then learn_cap = fmt(most) end
 local hold_until = now + tonumber(ARGV[7]) * window
 decreases = decreases + 1
 redis.call('HSET', KEYS[3], 'pace', fmt(limit), 'learned', string.format('%.3f', now),
            'hold_until', string.format('%.3f', hold_until), 'next_creep', string.format('%.3f', hold_until + window),
            'pending', in_flight, 'pending_until', string.format('%.3f', now + tonumber(ARGV[9])),
-           'decreases', decreases)
+           'decreases', decreases, 'learn_cap', learn_cap)
 redis.call('PEXPIRE', KEYS[3], ARGV[6])
 return {1, fmt(limit), decreases, 'learned'}
 """,

@@ -192,14 +192,18 @@ async def test_a_429_with_evidence_teaches_all_processes_once_like_one_process(l
     alone = LocalRateLimiter(budget)  # the same story told to one process: the shared state must end the same
     for limiter in (a, alone):
         await fill(limiter, 50, in_flight=2)
-    await b.on_rate_limited(1.0)  # another process meets the 429
+    await b.on_rate_limited(1.0)  # a lone 429 while discovering: a blip, it costs only its pause
+    await alone.on_rate_limited(1.0)
+    assert b.last_verdict == "isolated"
+    assert (await b.snapshot())["limit"] is None is alone.current_limit
+    await a.on_rate_limited(1.0)  # a second one within the window, in another process: the limit speaks
     await alone.on_rate_limited(1.0)
     snap = await b.snapshot()
     assert snap["limit"] == alone.current_limit == 50
     assert snap["decreases"] == 1
     assert snap["pending"] == 2
-    await a.on_rate_limited(1.0)  # the same overshoot seen elsewhere: one signal, not two
-    assert a.last_verdict == "same overshoot"
+    await b.on_rate_limited(1.0)  # the same overshoot seen elsewhere: one signal, not two
+    assert b.last_verdict == "same overshoot"
     assert (await a.snapshot())["decreases"] == 1
     for limiter in (a, alone):  # the two in flight come back accepted: pending evidence raises the pace
         await limiter.release()
@@ -211,8 +215,10 @@ async def test_a_429_with_evidence_teaches_all_processes_once_like_one_process(l
 async def test_pending_evidence_ends_when_the_gate_reopens(limiters: LimiterFactory) -> None:
     budget = RateBudget(window=3.0)
     a, b = limiters(budget), limiters(budget)
-    await fill(a, 50, in_flight=2)  # two admitted in another process, held at the gate it had just heard shut
+    await fill(a, 50, in_flight=2)  # two admitted in another process, that come back after the closure lapsed
     await b.on_rate_limited(0.2)
+    await b.on_rate_limited(0.2)
+    assert b.last_verdict == "learned"
     await asyncio.sleep(0.25)
     await a.release()  # sent after the closure, into a later server window: no evidence about this one
     await a.release()
@@ -225,6 +231,8 @@ async def test_an_isolated_429_costs_no_pace_but_a_second_one_teaches(limiters: 
     a, b = limiters(budget), limiters(budget)
     await fill(a, 100)
     await b.on_rate_limited(1.0)
+    assert b.last_verdict == "isolated"  # while discovering too: one 429 alone is a blip
+    await a.on_rate_limited(1.0)
     assert (await a.snapshot())["limit"] == 100
     await asyncio.sleep(1.05)  # the learned pace stands; the app now sends 30 per window
     await fill(a, 30)
@@ -234,6 +242,44 @@ async def test_an_isolated_429_costs_no_pace_but_a_second_one_teaches(limiters: 
     await a.on_rate_limited(1.0)  # but a second 429 within a window, in any process, is a signal
     assert a.last_verdict == "learned"
     assert (await b.snapshot())["limit"] == 30
+
+
+async def test_a_429_while_pressing_on_a_known_pace_teaches_at_once(limiters: LimiterFactory) -> None:
+    a, b = limiters(RateBudget(limit=40, window=3.0)), limiters(RateBudget(limit=40, window=3.0))
+    await fill(a, 34)  # 34 >= 0.8 x 40: our own traffic met the limit
+    await b.on_rate_limited(1.0)
+    assert b.last_verdict == "learned"
+    assert (await a.snapshot())["limit"] == 34
+
+
+async def test_a_creep_probe_that_meets_a_429_falls_back_under_the_last_good_pace(limiters: LimiterFactory) -> None:
+    budget = RateBudget(window=1.0, hold=0, increase=0.5)
+    a, b = limiters(budget), limiters(budget)
+    await fill(a, 20)
+    await b.on_rate_limited(1.0)
+    await b.on_rate_limited(1.0)
+    assert b.current_limit == 20
+    grown = 20.0
+    until = time.monotonic() + 3.0
+    while grown < 30 and time.monotonic() < until:  # a pressed window: the pace creeps 20 -> 30
+        try:
+            await a.acquire(0.0)
+        except RateLimited:
+            await asyncio.sleep(0.01)
+        else:
+            await a.release()
+        grown = (await a.snapshot())["limit"] or 0.0
+    assert grown == 30
+    while True:  # the probe: use the new room at once
+        try:
+            await a.acquire(0.0)
+        except RateLimited:
+            break
+        await a.release()
+    await a.on_rate_limited(1.0)  # and it meets a 429 while pressing on the pace
+    assert a.last_verdict == "learned"
+    # back under the last pace a pressed window held (G = 20), however many the window holds now
+    assert (await b.snapshot())["limit"] == 20
 
 
 async def test_quotas_and_a_non_adaptive_budget_never_learn(limiters: LimiterFactory) -> None:
@@ -259,6 +305,7 @@ async def test_the_pace_is_held_then_creeps_only_while_demand_presses_on_it(limi
     budget = RateBudget(window=0.25, hold=2, increase=0.5)
     a, b = limiters(budget), limiters(budget)
     await fill(a, 30)
+    await b.on_rate_limited(1.0)
     await b.on_rate_limited(1.0)
     assert b.current_limit == 30
     for _ in range(6):  # idle windows (the hold, then one more): nobody presses, nothing grows
