@@ -21,11 +21,15 @@ Figures per case (``t429``: the moment the client saw the 429; the gate reopens 
   are completed in it too, so a healthy client shows slightly more than ``before``);
 * ``after_ratio``: the two divided;
 * ``recovered_after_s``: the least ``d`` such that every 1-second span from ``reopen + d`` to the end of the after
-  window completed at least 90 % of ``before``'s rate (``null``: not within the window);
+  window completed at least 90 % of ``before``'s rate (``null``: not within the window): back, and staying back;
+* ``first_back_s``: the least ``d`` at which one 1-second span first reaches 90 % (the goal's words read literally),
+  and ``worst_span_after_back``: the smallest share of ``before`` a 1-second span completed after that (a dip);
 * ``per_second``: calls completed in each second from ``t429`` (the gate's closed second first), to see where a dip
   is: a limiter that counts units over its window sees the closed second again one window later.
 
-Goal (issue #9): throughput back to >= 90 % of what it was within 2 s of the gate reopening (``recovered_after_s <= 2``).
+Goal (issue #9): throughput back to >= 90 % of what it was within 2 s of the gate reopening. It is judged on
+``recovered_after_s <= 2`` (back and staying back for the rest of the window), the stricter reading: a stall one
+window later (a pace learned from the 429 echoing the gate's closed second) is a loss the user feels.
 The stream stops at the end of the after window; calls still queued then are cancelled (bounded run).
 """
 
@@ -65,6 +69,27 @@ def recovery(done: list[float], reopen: float, window: float, rate: float, share
         if not ok[i]:
             return None if i == len(ok) - 1 else round((i + 1) * step, 1)
     return 0.0
+
+
+def first_back(done: list[float], reopen: float, window: float, rate: float, share: float = 0.9) -> float | None:
+    """The least delay ``d`` (0.1 s steps) after ``reopen`` at which a 1-second span first completes at least
+    ``share * rate`` calls (whatever comes after); None when none does within the window."""
+    step, span = 0.1, 1.0
+    for i in range(round((window - span) / step) + 1):
+        t = reopen + i * step
+        if count_between(done, t, t + span) >= share * rate * span:
+            return round(i * step, 1)
+    return None
+
+
+def worst_span(done: list[float], start: float, end: float, rate: float) -> float | None:
+    """The smallest share of ``rate`` any 1-second span in ``[start, end]`` completed (0.1 s steps)."""
+    if end - start < 1.0:
+        return None
+    spans = [
+        count_between(done, start + i * 0.1, start + i * 0.1 + 1.0) for i in range(round((end - start - 1) / 0.1) + 1)
+    ]
+    return round(min(spans) / rate, 3)
 
 
 class _Stream:
@@ -160,12 +185,15 @@ async def _case(server: Any, ids: list[str], window: float, rate: float, cold: b
     before = rate if cold else count_between(done, t429 - window, t429) / window
     after = count_between(done, reopen, reopen + window) / window
     recovered = recovery(done, reopen, window, before)
+    back = first_back(done, reopen, window, before)
     return {
         "before_per_s": round(before, 2),
         "after_per_s": round(after, 2),
         "after_ratio": round(after / before, 4) if before else None,
         "recovered_after_s": recovered,
         "met": recovered is not None and recovered <= 2.0,
+        "first_back_s": back,
+        "worst_span_after_back": None if back is None else worst_span(done, reopen + back, reopen + window, before),
         # completions in each second from the 429 (the gate's second first): where a dip is, and how deep
         "per_second": [count_between(done, t429 + i, t429 + i + 1) for i in range(int(RETRY_AFTER + window))],
         "calls_started": stream.started,
@@ -190,13 +218,14 @@ async def run(prof: Profile, table: Table) -> dict[str, Any]:
         ids: list[str] = list(server.catalog.tracks)
         for name, cold in (("steady", False), ("first_request", True)):
             figures = out["cases"][name] = await _case(server, ids, window, rate, cold)
-            recovered = figures["recovered_after_s"]
+            recovered, back = figures["recovered_after_s"], figures["first_back_s"]
             table.add(
                 "isolated_429",
                 name,
                 f"{figures['after_ratio']:.0%} of before",
                 "",
-                f"back to 90 % after {'never' if recovered is None else f'{recovered:g} s'} "
+                f"first back to 90 % after {'never' if back is None else f'{back:g} s'}, "
+                f"stays after {'never' if recovered is None else f'{recovered:g} s'} "
                 f"(goal <= 2 s: {'met' if figures['met'] else 'MISSED'}); {figures['before_per_s']:g}/s before, "
                 f"{figures['after_per_s']:g}/s after, failed {figures['failed']}",
             )
