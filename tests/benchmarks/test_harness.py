@@ -17,7 +17,7 @@ import pytest
 from benchmarks.__main__ import GOALS, check_goals
 from benchmarks.crawl import ideal_seconds
 from benchmarks.interactive import nearest_rank
-from benchmarks.isolated_429 import recovery
+from benchmarks.isolated_429 import first_back, recovery, worst_span
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -169,6 +169,15 @@ def test_recovery_is_the_start_of_the_last_healthy_stretch() -> None:
     # a burst at the start (the queued calls) does not count as recovered if the pace then stays low
     burst = [0.01] * 200 + [1 + i / 10 for i in range(90)]
     assert recovery(burst, 0.0, 10.0, 100.0) is None
+
+
+def test_first_back_reads_the_goal_literally_and_worst_span_shows_the_dip() -> None:
+    # back at once, then a one-second stall four seconds later (a window's echo of the gate's closed second)
+    echo = [i / 100 for i in range(1000) if not 4.0 <= i / 100 < 5.0]
+    assert first_back(echo, 0.0, 10.0, 100.0) == 0.0
+    assert recovery(echo, 0.0, 10.0, 100.0) == 4.9  # the span from 4.9 holds 90 calls: 90 %
+    assert worst_span(echo, 0.0, 10.0, 100.0) == 0.0
+    assert first_back([], 0.0, 10.0, 100.0) is None
 
 
 def test_nearest_rank_quantiles() -> None:
