@@ -131,10 +131,11 @@ class RetryDecider(Protocol):
 
 @attrs.frozen
 class RetryPolicy:
-    """Bounded retries with exponential backoff and full jitter: the default :class:`RetryDecider`.
+    """Bounded retries with exponential backoff and equal jitter: the default :class:`RetryDecider`.
 
-    The one backoff formula of the package (the scheduler and the accounts client both use :meth:`backoff`): the
-    n-th retry (n = 1, 2, ...) waits ``uniform(0, min(backoff_cap, backoff_base * 2 ** (n - 1)))`` seconds. A
+    The one backoff formula of the package (the scheduler and the accounts client both use :meth:`backoff`): with
+    ``d = min(backoff_cap, backoff_base * 2 ** (n - 1))``, the n-th retry (n = 1, 2, ...) waits ``d / 2 +
+    uniform(0, d / 2)`` seconds: spread out, yet never an immediate retry of a server that just refused. A
     retryable failure (a status in ``retry_statuses``, a connection error, a timeout) is retried at most
     ``max_retries`` times, for idempotent methods only, and for a POST only when the server surely did not see it
     (a refused connection). A 429 is retried (safe for every method: it was not acted on) at most
@@ -150,8 +151,10 @@ class RetryPolicy:
     max_rate_limit_retries: int = attrs.field(default=10, validator=_non_negative)
 
     def backoff(self, retry: int, rand: Callable[[], float] = random.random) -> float:
-        """The delay before the ``retry``-th retry (1-based): full jitter up to ``min(cap, base * 2**(retry-1))``."""
-        return rand() * min(self.backoff_cap, self.backoff_base * 2.0 ** min(retry - 1, 64))
+        """The delay before the ``retry``-th retry (1-based): ``d / 2 + uniform(0, d / 2)``, ``d = min(cap, base *
+        2**(retry-1))``."""
+        ceiling = min(self.backoff_cap, self.backoff_base * 2.0 ** min(retry - 1, 64))
+        return ceiling * (0.5 + 0.5 * rand())
 
     def retry_delay(self, outcome: RetryOutcome) -> float | None:
         if outcome.status == 429:

@@ -13,7 +13,9 @@ send and our receipt, so a unit released ``window`` after the receipt can no lon
 successor, whatever the latency did. The state is: ``F`` units in flight (admitted, no response yet) and the receipt
 times of *accepted* responses within the last window (``A`` of them: the evidence). A response is accepted unless it
 is a 429: a 429 releases its unit at once and is never counted in ``A`` (it is not something the server let through,
-and counting it made the learned pace too high). Occupancy is ``O = F + A``.
+and counting it made the learned pace too high). Occupancy is ``O = F + A``. Units are held only by requests on the
+wire: the scheduler gives a unit back unaccepted (``release(accepted=False)``) when its call finds the gate shut, and
+takes one again after the wait; a request that never reached the server (a refused connection) is unaccepted too.
 
 **The cap.** ``cap`` is the number of units per window now allowed, one of three states:
 
@@ -40,8 +42,9 @@ interactive queue first. Background is held back only by the reserve and by inte
 With ``A``, ``F``, ``O`` as above, and ``now`` the clock:
 
 1. *Quota, not pace*: ``reason == "QUOTA_EXCEEDED"`` or ``retry_after > RateBudget.quota_after`` (120 s): learn
-   nothing (the scheduler raises :class:`~spotify_async.errors.RateLimited`; a daily quota says nothing about a
-   30-second window).
+   nothing (a daily quota says nothing about a 30-second window). The scheduler raises
+   :class:`~spotify_async.errors.RateLimited` at once for ``QUOTA_EXCEEDED``, and for any closure longer than what
+   remains of the call's ``max_wait``.
 2. ``adaptive=False``: learn nothing, ever. Only the gate acts.
 3. *One overshoot, one signal*: a pace learned less than one ``window`` ago is left alone (the other 429s of the
    same overshoot carry no new information).
@@ -70,7 +73,9 @@ grows, so an idle app does not drift into a burst the server refuses.
 **Waiting.** A call that cannot be admitted joins its lane's queue. Only the head of a queue re-checks, when a unit
 is released or when the oldest accepted response leaves the window (a timer on the injected clock), so a queue of 64
 costs one wake-up per change, not 64. A call whose deadline (the scheduler's ``max_wait`` for the whole call) passes
-first raises :class:`~spotify_async.errors.RateLimited` saying it waited for the budget and when a unit frees.
+first raises :class:`~spotify_async.errors.RateLimited` saying it waited for the budget and when a unit frees; at
+the head of the queue it raises at once when no unit can free before its deadline (with a known cap, only time frees
+units, so the oldest accepted response's expiry says when).
 
 Clock and sleep are injected (:class:`~spotify_async.http.clock.Clock`), so tests run this on virtual time.
 """
@@ -87,7 +92,7 @@ from typing import Literal, Protocol, runtime_checkable
 
 from ..config import RateBudget
 from ..errors import RateLimited
-from .clock import SYSTEM_CLOCK, Clock, TimerHandle
+from .clock import SYSTEM_CLOCK, Clock
 
 __all__ = [
     "DISCOVERY_SHARE",
@@ -203,7 +208,6 @@ class LocalRateLimiter:
         self._bq = self._queues["background"]
         self._adaptive = budget.adaptive
         self._probe = budget.probe
-        self._timer: TimerHandle | None = None
         #: times a pace was learned from a 429 (demo and tests read it)
         self.decreases = 0
         #: 429s that taught nothing (quota, no evidence, isolated, same overshoot)

@@ -49,7 +49,7 @@ for a 429: a 429 is never an accepted unit) and the slot freed.
   call goes round again to wait at the gate. ``reason: QUOTA_EXCEEDED``, a closure longer than what remains of the
   call's ``max_wait``, or too many 429s raise RateLimited at once.
 * 5xx, timeouts, connection failures: the retry decision says whether and after how long (the policy: bounded
-  exponential backoff with full jitter, idempotent methods only, a POST only when nothing reached the server). The
+  exponential backoff with equal jitter, idempotent methods only, a POST only when nothing reached the server). The
   backoff is slept *without* holding a slot; a backoff that does not fit the deadline raises the attempt's error.
 * Anything else maps to its typed error at once (404 -> NotFound, ...).
 

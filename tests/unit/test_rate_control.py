@@ -211,8 +211,8 @@ async def test_an_unreadable_retry_after_gets_the_backoff_and_never_shuts_the_ga
             start = clock.now()
             _, response = await sp.tracks.get(TRACK_ID).with_response()
             assert response.attempts == 2
-            # the first backoff: uniform(0, 0.01)
-            assert 0.0 <= response.waited <= 0.01 + EPS
+            # the first backoff: d/2 + uniform(0, d/2) with d = 0.01
+            assert 0.005 - EPS <= response.waited <= 0.01 + EPS
             await sp.tracks.get(TRACK_ID)
             assert clock.now() - start <= 0.01 + 2 * LATENCY + EPS
             assert sp.scheduler.gate.closed_for == 0
@@ -220,28 +220,27 @@ async def test_an_unreadable_retry_after_gets_the_backoff_and_never_shuts_the_ga
 
 async def test_a_quota_429_raises_at_once_and_teaches_no_pace() -> None:
     clock = FakeClock()
+    quota = too_many("5", "QUOTA_EXCEEDED")
     with aioresponses() as m:
         m.post(TOKEN_URL, payload=token_payload())
-        m.get(track_url(), callback=server(clock, lambda n: None if n < 20 else too_many("5", "QUOTA_EXCEEDED")))
-        m.get(track_url(), callback=server(clock, lambda n: None), repeat=True)
-        async with clock.autojump(), client(clock) as sp:
-            for _ in range(20):
-                await sp.tracks.get(TRACK_ID)
-        m.requests.clear()
-    clock = FakeClock()
-    with aioresponses() as m:
-        m.post(TOKEN_URL, payload=token_payload())
-        m.get(track_url(), callback=server(clock, lambda n: too_many("5", "QUOTA_EXCEEDED") if n == 20 else None),
-              repeat=True)  # fmt: skip
+        # two 429s in a row after 20 accepted: as a pace signal that would teach 20 per window; as a quota, nothing
+        m.get(track_url(), callback=server(clock, lambda n: quota if n in (20, 21) else None), repeat=True)
         async with clock.autojump(), client(clock) as sp:
             for _ in range(20):
                 await sp.tracks.get(TRACK_ID)
             start = clock.now()
             with pytest.raises(RateLimited) as info:
                 await sp.tracks.get(TRACK_ID)
-            assert clock.now() == start
+            assert clock.now() == start  # at once, although max_wait (60 s) would cover the 5 s
             assert info.value.reason == "QUOTA_EXCEEDED"
-            assert sp.scheduler.limiter.current_limit is None
+            with pytest.raises(RateLimited):
+                await sp.tracks.get(TRACK_ID)  # waits out the 5 s at the gate, meets the quota again
+            assert 5.0 <= clock.now() - start <= 5.0 + EPS
+            limiter: Any = sp.scheduler.limiter
+            assert limiter.current_limit is None
+            assert limiter.ignored == 2
+            await sp.tracks.get(TRACK_ID)  # waits out the second closure, then nothing else holds it back
+            assert 10.0 + LATENCY - EPS <= clock.now() - start <= 10.0 + LATENCY + EPS
 
 
 async def test_a_non_adaptive_budget_without_a_limit_never_learns_the_floor() -> None:
@@ -500,3 +499,12 @@ async def test_a_gate_that_cannot_answer_synchronously_is_asked_once_per_attempt
             assert 2.0 <= clock.now() - start <= 2.0 + 2 * LATENCY + EPS
     assert response.attempts == 2
     assert gate.asked == 2
+
+
+def test_the_one_backoff_formula_is_equal_jitter_capped() -> None:
+    policy = RetryPolicy(backoff_base=0.5, backoff_cap=8.0)
+    lows = [policy.backoff(n, rand=lambda: 0.0) for n in range(1, 8)]
+    highs = [policy.backoff(n, rand=lambda: 1.0) for n in range(1, 8)]
+    assert lows == [0.25, 0.5, 1.0, 2.0, 4.0, 4.0, 4.0]
+    assert highs == [0.5, 1.0, 2.0, 4.0, 8.0, 8.0, 8.0]
+    assert policy.backoff(10_000, rand=lambda: 1.0) == 8.0  # no overflow however many retries
