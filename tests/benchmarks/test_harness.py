@@ -132,6 +132,10 @@ def test_rate_control_scenarios_measure_what_they_say(smoke: tuple[dict[str, Any
     assert 0 <= lanes["wait_p50_s"] <= lanes["wait_p99_s"] <= lanes["wait_max_s"]
     assert lanes["wait_p99_s"] <= lanes["cap_s"] + 1.0  # every interactive call is bounded by the cap
     assert lanes["crawl_share"] > 0
+    two = lanes["two_processes"]
+    if two is not None:  # the crawl in a second process sharing one Redis: bounded by the cap too
+        assert 0 <= two["wait_p50_s"] <= two["wait_p99_s"] <= lanes["cap_s"] + 1.0
+        assert two["crawl_share"] > 0
     for name in ("hidden_limit_1p", "isolated_429", "interactive"):
         assert name in data["goals"]
 
