@@ -2,7 +2,10 @@
 
 Usage::
 
-    python -m benchmarks [--quick | --smoke] [--json PATH] [--scenarios overhead,structuring,pagination,crawl,memory,caching]
+    python -m benchmarks [--quick | --smoke] [--json PATH] [--scenarios overhead,structuring,pagination,crawl,memory,caching,...]
+
+The rate-control scenarios of issue #9 are ``hidden_limit``, ``isolated_429`` and ``interactive``
+(``--scenarios hidden_limit,isolated_429,interactive`` runs only them).
 
 The full run takes about ten minutes on a 2-core machine, ``--quick`` under two, ``--smoke`` (the harness's own test)
 a few seconds with tiny sizes. Run it from the repository root in a virtualenv with ``.[bench]`` installed; peers that
@@ -22,7 +25,7 @@ from typing import Any
 
 import orjson
 
-from . import caching, crawl, memory, overhead, pagination, structuring_peers
+from . import caching, crawl, hidden_limit, interactive, isolated_429, memory, overhead, pagination, structuring_peers
 from ._common import Profile, Table, machine, missing_peers, profile, settings, versions
 
 SCENARIOS: dict[str, Callable[[Profile, Table], Awaitable[dict[str, Any]]]] = {
@@ -32,6 +35,9 @@ SCENARIOS: dict[str, Callable[[Profile, Table], Awaitable[dict[str, Any]]]] = {
     "crawl": crawl.run,
     "memory": memory.run,
     "caching": caching.run,
+    "hidden_limit": hidden_limit.run,
+    "isolated_429": isolated_429.run,
+    "interactive": interactive.run,
 }
 #: the scenario's key in the results file
 RESULT_KEYS = {
@@ -41,6 +47,9 @@ RESULT_KEYS = {
     "crawl": "rate_limited_crawl",
     "memory": "memory",
     "caching": "caching",
+    "hidden_limit": "hidden_limit",
+    "isolated_429": "isolated_429",
+    "interactive": "interactive",
 }
 
 GOALS = {
@@ -54,6 +63,11 @@ GOALS = {
     "memory_kept_entry": "a kept playlist entry holds <= 4 KiB",
     "bot": "bot workload: requests per answer, catalog TTL >= 5x fewer than every peer, defaults fewer",
     "miss_overhead": "cache layers cost <= 3 % CPU per request on a cache miss",
+    "hidden_limit_1p": hidden_limit.GOAL_ONE,
+    "hidden_limit_np": hidden_limit.GOAL_MANY,
+    "isolated_429": isolated_429.GOAL,
+    "interactive": interactive.GOAL,
+    "interactive_2p": interactive.GOAL + " (the crawl in another process, one Redis)",
 }
 
 
@@ -90,6 +104,50 @@ def check_goals(results: dict[str, Any]) -> dict[str, dict[str, Any]]:
             "figure": {k: sa[k] for k in ("utilization", "share_429", "failed")},
             "met": met,
         }
+    runs = _get(results, "hidden_limit", "runs")
+    if isinstance(runs, dict):
+        keys = ("utilization", "share_429", "failed")
+        one = runs.get("1p_unknown")
+        if isinstance(one, dict):
+            out["hidden_limit_1p"] = {
+                "goal": GOALS["hidden_limit_1p"],
+                "figure": {k: one[k] for k in keys},
+                "met": hidden_limit.goal_met(one, 1),
+            }
+        many = {
+            name: run
+            for name, run in runs.items()
+            if isinstance(run, dict) and not run["limit_given"] and run["processes"] >= 3
+        }
+        if many:
+            out["hidden_limit_np"] = {
+                "goal": GOALS["hidden_limit_np"],
+                "figure": {name: {k: run[k] for k in keys} for name, run in many.items()},
+                "met": all(hidden_limit.goal_met(run, run["processes"]) for run in many.values()),
+            }
+    cases = _get(results, "isolated_429", "cases")
+    if isinstance(cases, dict) and isinstance(cases.get("steady"), dict):
+        steady = cases["steady"]
+        out["isolated_429"] = {
+            "goal": GOALS["isolated_429"],
+            "figure": {k: steady[k] for k in ("recovered_after_s", "after_ratio")},
+            "met": bool(steady["met"]),
+        }
+    lanes = _get(results, "interactive")
+    if isinstance(lanes, dict) and "met" in lanes:
+        keys = ("wait_p50_s", "wait_p99_s", "crawl_share", "lanes")
+        out["interactive"] = {
+            "goal": GOALS["interactive"],
+            "figure": {k: lanes[k] for k in keys},
+            "met": bool(lanes["met"]),
+        }
+        two = lanes.get("two_processes")
+        if isinstance(two, dict):
+            out["interactive_2p"] = {
+                "goal": GOALS["interactive_2p"],
+                "figure": {k: two[k] for k in keys},
+                "met": bool(two["met"]),
+            }
     mem = _get(results, "memory")
     if isinstance(mem, dict) and mem.get("flat") is not None:
         peak = _get(mem, "peak_mib_over_baseline", "spotify_async")

@@ -57,6 +57,20 @@ class Profile:
     crawl_requests: int  # fixed workload per client
     memory_items: tuple[int, ...]
     memory_rounds: int
+    # issue #9: the hidden rolling-window limit (limit per window, calls per run, process counts of the runs)
+    hidden_limit: int = 50
+    hidden_window: float = 3.0
+    hidden_calls: int = 1_000
+    hidden_processes: tuple[int, ...] = (1, 3, 4)
+    # one isolated 429 in a steady stream: the client's window (scaled from Spotify's 30 s) and the offered rate
+    isolated_window: float = 10.0
+    isolated_rate: float = 100.0
+    # interactive calls during a saturating background crawl: budget per window, calls, spacing, per-call bound
+    lanes_limit: int = 50
+    lanes_window: float = 3.0
+    lanes_calls: int = 20
+    lanes_spacing: float = 1.0
+    lanes_cap: float = 15.0
 
 
 PROFILES = {
@@ -74,6 +88,17 @@ PROFILES = {
         crawl_requests=20,
         memory_items=(2_000, 1_000),
         memory_rounds=1,
+        hidden_limit=10,
+        hidden_window=1.0,
+        hidden_calls=25,
+        hidden_processes=(1, 2),
+        isolated_window=1.0,
+        isolated_rate=50.0,
+        lanes_limit=10,
+        lanes_window=1.0,
+        lanes_calls=5,
+        lanes_spacing=0.2,
+        lanes_cap=3.0,
     ),
     "quick": Profile(
         name="quick",
@@ -89,6 +114,11 @@ PROFILES = {
         crawl_requests=60,
         memory_items=(10_000, 5_000),
         memory_rounds=1,
+        hidden_calls=300,
+        hidden_processes=(1, 3),
+        isolated_window=5.0,
+        lanes_spacing=0.6,
+        lanes_cap=8.0,
     ),
     "full": Profile(
         name="full",

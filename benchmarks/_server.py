@@ -27,11 +27,14 @@ async def fake_process(
     rate_limit: tuple[int, float] | None = None,
     big_playlist_size: int = 10_000,
     artists: int = 200,
+    rate_limited_latency: float | None = 0.0,
 ) -> AsyncIterator[FakeSpotifyProcess]:
-    """A running FakeSpotify child in extended mode (100-item pages, batch endpoints), stopped on exit."""
+    """A running FakeSpotify child in extended mode (100-item pages, batch endpoints), stopped on exit. Its 429s
+    come back at once (``rate_limited_latency=0``), accepted requests after ``latency``, as from a real server."""
     server = FakeSpotifyProcess(
         latency=latency,
         rate_limit=rate_limit,
+        rate_limited_latency=rate_limited_latency,
         big_playlist_size=big_playlist_size,
         artists=artists,
         start_timeout=60.0,

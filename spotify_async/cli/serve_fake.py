@@ -49,9 +49,14 @@ def _seconds(value: str) -> float:
         seconds = float(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected seconds, got {value!r}") from None
-    if seconds < 0:
-        raise argparse.ArgumentTypeError(f"seconds must be >= 0, got {value!r}")
+    if not seconds >= 0 or seconds == float("inf"):  # NaN fails the first test
+        raise argparse.ArgumentTypeError(f"seconds must be a finite number >= 0, got {value!r}")
     return seconds
+
+
+def _refusal_latency(value: str) -> float | None:
+    """``--rate-limited-latency``: seconds, or ``latency`` (a 429 takes as long as an accepted request)."""
+    return None if value == "latency" else _seconds(value)
 
 
 def _count(value: str) -> int:
@@ -83,6 +88,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
         default=None,
         metavar="LIMIT/WINDOW",
         help="hidden rolling-window limit, e.g. 100/30: 100 requests per 30 s (default: none)",
+    )
+    parser.add_argument(
+        "--rate-limited-latency",
+        type=_refusal_latency,
+        default=0.0,
+        metavar="SECONDS",
+        help="seconds a 429 of the hidden limit takes: 0 answers at once, as a real server does; 'latency' takes as "
+        "long as an accepted request",
     )
     parser.add_argument(
         "--big-playlist-size", type=_count, default=10_000, metavar="N", help="items in the big playlist"
@@ -143,6 +156,7 @@ async def _serve(args: argparse.Namespace) -> int:
         args.seed,
         latency=args.latency,
         rate_limit=args.rate_limit,
+        rate_limited_latency=args.rate_limited_latency,
         token_expires_in=args.token_expires_in,
         mode=args.mode,
         big_playlist_size=args.big_playlist_size,

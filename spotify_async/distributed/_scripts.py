@@ -29,132 +29,252 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
 """
 
-# KEYS: in-flight zset, released zset, state hash
-# ARGV: unit id, ceiling ('' = none), window ms, unit ttl ms, adaptive '1'/'0', increase
-# -> {admitted 1/0, limit ('' = unlimited), wait ms ('-1' = the units to free are in flight: poll), occupied}
-ACQUIRE = Script(
-    "budget acquire",
-    _NOW
-    + """
+# The budget's scripts port the rules of spotify_async.http.limiter (its module docstring) step for step; the names
+# there are used here: F units in flight, A accepted responses in the window, O = F + A, the pace P, the ceiling C.
+# KEYS (all four, every budget script): in-flight zset (score: admission + unit_ttl), accepted zset (score: receipt +
+# window), state hash, interactive-waiters zset (member: a process, score: until when its interactive head waits).
+# State hash fields: pace (P; absent while discovering or unlimited), learned (instant P was last learned), last429,
+# hold_until, next_creep, pressed (last refusal by the cap), pending (responses still due from a learning) and
+# pending_until (when the 429's closure lapses), good (G: the pace before the latest creep step), learn_cap (what
+# pending evidence may raise P to: min(C, G) at the learning; '' = no bound), decreases and ignored (counts).
+_BUDGET_COMMON = """
 local window = tonumber(ARGV[3])
-local ttl = tonumber(ARGV[4])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
 local ceiling = tonumber(ARGV[2])
-local limit = tonumber(redis.call('HGET', KEYS[3], 'limit'))
-if limit ~= nil and ARGV[5] == '1' then
-  -- creep back up by `increase` of itself for every full window since the last adjustment
-  local adjusted = tonumber(redis.call('HGET', KEYS[3], 'adjusted')) or now
-  local windows = math.floor((now - adjusted) / window)
-  if windows > 0 then
-    limit = limit * math.pow(1 + tonumber(ARGV[6]), math.min(windows, 1000))
-    if ceiling ~= nil and limit > ceiling then limit = ceiling end
-    if limit > 1e12 then limit = 1e12 end
-    redis.call('HSET', KEYS[3], 'limit', string.format('%.6f', limit),
-               'adjusted', string.format('%.3f', adjusted + windows * window))
-  end
-end
-if limit == nil then limit = ceiling end
-local occupied = redis.call('ZCARD', KEYS[1]) + redis.call('ZCARD', KEYS[2])
-local shown = ''
-if limit ~= nil then shown = string.format('%.6f', limit) end
-if limit == nil or occupied < limit then
+local function fmt(x) return string.format('%.6f', x) end
+local function shown(p) if p == nil then return '' end return fmt(p) end
+"""
+
+# ARGV: 1 unit id, 2 ceiling ('' = none), 3 window ms, 4 unit ttl ms, 5 adaptive '1'/'0', 6 increase, 7 probe,
+#       8 reserve share, 9 lane, 10 process id, 11 more interactive waiters queued in this process '1'/'0',
+#       12 how long an interactive head's mark lasts (ms; it asks again sooner), 13 state ttl ms
+# -> {admitted 1/0, pace ('' = none), wait ms ('-1' = a release, not time, frees a unit: poll), state}
+ACQUIRE = Script(
+    "budget acquire",
+    _NOW
+    + _BUDGET_COMMON
+    + """
+local ttl = tonumber(ARGV[4])
+local adaptive = ARGV[5] == '1'
+local interactive = ARGV[9] == 'interactive'
+local mark = tonumber(ARGV[12])
+local st = redis.call('HMGET', KEYS[3], 'pace', 'next_creep', 'pressed', 'hold_until')
+local pace = tonumber(st[1]) or ceiling
+local function admit(state)
   redis.call('ZADD', KEYS[1], string.format('%.3f', now + ttl), ARGV[1])
   redis.call('PEXPIRE', KEYS[1], math.ceil(ttl + window))
-  return {1, shown, '0', occupied + 1}
+  if interactive and ARGV[11] == '0' then redis.call('ZREM', KEYS[4], ARGV[10]) end
+  return {1, shown(pace), '0', state}
 end
--- admitted once `need` units have left: the need-th oldest cooling unit says when (after a decrease that may be many)
-local need = occupied - math.ceil(limit) + 1
+if pace == nil and not adaptive then return admit('unlimited') end
+local accepted = redis.call('ZCARD', KEYS[2])
+local in_flight = redis.call('ZCARD', KEYS[1])
+local cap, used, state
+if pace ~= nil then
+  -- creeping up: once the hold is over, each full window in which the cap refused someone grows P by `increase`
+  local next_creep = tonumber(st[2])
+  if next_creep == nil or now >= next_creep then
+    local pressed, hold_until = tonumber(st[3]), tonumber(st[4]) or -1
+    if next_creep ~= nil and adaptive and pressed ~= nil and pressed >= math.max(next_creep - window, hold_until) then
+      -- G: the pace a whole pressed window held without a 429; a probe above it that meets one falls back under it
+      redis.call('HSET', KEYS[3], 'good', fmt(pace))
+      pace = pace * (1 + tonumber(ARGV[6]))
+      if ceiling ~= nil and pace > ceiling then pace = ceiling end
+      if pace > 1e12 then pace = 1e12 end
+      redis.call('HSET', KEYS[3], 'pace', fmt(pace))
+    end
+    redis.call('HSET', KEYS[3], 'next_creep', string.format('%.3f', now + window))
+    redis.call('PEXPIRE', KEYS[3], ARGV[13])
+  end
+  cap, used, state = pace, in_flight + accepted, 'known'
+else
+  -- discovering: the in-flight count is paced, max(probe, A / 16)
+  cap, used, state = math.max(tonumber(ARGV[7]), accepted / 16), in_flight, 'discovering'
+end
+if not interactive then
+  local reserve = tonumber(ARGV[8])
+  if reserve > 0 then cap = cap - math.max(1, math.ceil(reserve * cap)) end
+  -- a freed unit goes to interactive calls first, whichever process they wait in
+  redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', now)
+  if redis.call('ZCARD', KEYS[4]) > 0 then return {0, shown(pace), '-1', state} end
+end
+if used < cap then return admit(state) end
+redis.call('HSET', KEYS[3], 'pressed', string.format('%.3f', now))
+redis.call('PEXPIRE', KEYS[3], ARGV[13])
+-- when time alone frees enough: the need-th oldest accepted response leaves the window
 local wait = '-1'
-if need >= 1 then
-  local nth = redis.call('ZRANGE', KEYS[2], need - 1, need - 1, 'WITHSCORES')
-  if nth[2] then wait = string.format('%.3f', tonumber(nth[2]) - now) end
+if state == 'known' then
+  local need = used - math.ceil(cap) + 1
+  if need >= 1 and need <= accepted then
+    local nth = redis.call('ZRANGE', KEYS[2], need - 1, need - 1, 'WITHSCORES')
+    if nth[2] then wait = string.format('%.3f', math.max(0, tonumber(nth[2]) - now)) end
+  elseif need > accepted then
+    -- in-flight units must free too: one coming back now cools a whole window, a crashed one expires at its ttl
+    local t = window
+    local nth = redis.call('ZRANGE', KEYS[1], need - accepted - 1, need - accepted - 1, 'WITHSCORES')
+    if nth[2] and tonumber(nth[2]) - now < t then t = tonumber(nth[2]) - now end
+    if accepted > 0 then
+      local last = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')
+      if last[2] and tonumber(last[2]) - now > t then t = tonumber(last[2]) - now end
+    end
+    wait = string.format('%.3f', math.max(0, t))
+  end
 end
-return {0, shown, wait, occupied}
+if interactive then
+  -- this process's interactive head waits: background units wait everywhere until it is served (or its mark lapses)
+  redis.call('ZADD', KEYS[4], string.format('%.3f', now + mark), ARGV[10])
+  redis.call('PEXPIRE', KEYS[4], math.ceil(2 * mark))
+end
+return {0, shown(pace), wait, state}
 """,
 )
 
-# KEYS: in-flight zset, released zset; ARGV: unit id, window ms
-# The unit's cool-down starts now: it leaves the budget one window after the response arrived. A unit that already
-# expired from the in-flight set (its process stalled past unit_ttl) is still counted for its window.
+# ARGV: 1 unit id, 2 ceiling ('' = none), 3 window ms, 4 accepted '1'/'0', 5 decrease, 6 state ttl ms
+# An accepted response starts its unit's cool-down (it leaves the window one window after the receipt); a 429 (or an
+# attempt that never reached the server) frees it at once and is never counted in A. A unit that already expired
+# from the in-flight set (its process stalled past unit_ttl) is still counted for its window when accepted.
+# While responses are pending from a learning, each accepted one raises P by `decrease`, never above C.
 RELEASE = Script(
     "budget release",
     _NOW
+    + _BUDGET_COMMON
     + """
-local window = tonumber(ARGV[2])
 redis.call('ZREM', KEYS[1], ARGV[1])
-redis.call('ZADD', KEYS[2], string.format('%.3f', now + window), ARGV[1])
-redis.call('PEXPIRE', KEYS[2], math.ceil(window + 1000))
+local accepted = ARGV[4] == '1'
+local st = redis.call('HMGET', KEYS[3], 'pending', 'pending_until')
+local pending = tonumber(st[1]) or 0
+if pending > 0 and now > (tonumber(st[2]) or 0) then
+  -- the gate has reopened: what comes back now was sent after it (admitted, then held at the gate, maybe by another
+  -- process that had not yet heard of the closure), into a later server window: no evidence about the 429's one
+  redis.call('HSET', KEYS[3], 'pending', 0)
+  pending = 0
+end
+if pending > 0 then
+  redis.call('HSET', KEYS[3], 'pending', pending - 1)
+  local pv = redis.call('HMGET', KEYS[3], 'pace', 'learn_cap')
+  local pace = tonumber(pv[1])
+  if accepted and pace ~= nil then
+    -- never above min(C, G) as it stood when the pace was learned (and never lowered by this)
+    local most = tonumber(pv[2]) or ceiling
+    local grown = pace + tonumber(ARGV[5])
+    if most ~= nil and grown > most then grown = most end
+    if grown > pace then redis.call('HSET', KEYS[3], 'pace', fmt(grown)) end
+  end
+  redis.call('PEXPIRE', KEYS[3], ARGV[6])
+end
+if accepted then
+  redis.call('ZADD', KEYS[2], string.format('%.3f', now + window), ARGV[1])
+  redis.call('PEXPIRE', KEYS[2], math.ceil(window + 1000))
+end
 return 1
 """,
 )
 
-# KEYS: in-flight zset, released zset, state hash
-# ARGV: window ms, floor, decrease, adaptive '1'/'0', ceiling ('' = none), state ttl ms, hold (windows)
-# -> {decreased 1/0, limit ('' = unlimited), decreases so far}
+# ARGV: 1 floor, 2 ceiling ('' = none), 3 window ms, 4 decrease, 5 adaptive '1'/'0', 6 state ttl ms, 7 hold (windows),
+#       8 isolation share, 9 the gate's closure for this 429 (ms): pending evidence is what comes back before it lapses
+# The caller has already released the 429's unit (unaccepted) and filtered out quotas.
+# -> {learned 1/0, pace ('' = none), decreases so far, why ('learned', 'not adaptive', 'same overshoot',
+#     'little evidence', 'isolated')}
 RATE_LIMITED = Script(
-    "budget decrease",
+    "budget learn",
     _NOW
+    + _BUDGET_COMMON
     + """
-local window = tonumber(ARGV[1])
-local floor = tonumber(ARGV[2])
-local ceiling = tonumber(ARGV[5])
-local current = tonumber(redis.call('HGET', KEYS[3], 'limit')) or ceiling
-local decreases = tonumber(redis.call('HGET', KEYS[3], 'decreases')) or 0
-local shown = ''
-if current ~= nil then shown = string.format('%.6f', current) end
-if ARGV[4] ~= '1' and current ~= nil then return {0, shown, decreases} end
-local last = tonumber(redis.call('HGET', KEYS[3], 'decreased'))
-if last ~= nil and now - last < window then return {0, shown, decreases} end
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
--- what the server accepted: responses back within the window, less this 429 (in-flight units are not counted)
-local base = redis.call('ZCARD', KEYS[2]) - 1
-if base <= 0 then base = current or floor end
-local limit = base * tonumber(ARGV[3])
-if limit < floor then limit = floor end
-if ceiling ~= nil and limit > ceiling then limit = ceiling end
+local floor = tonumber(ARGV[1])
+local st = redis.call('HMGET', KEYS[3], 'pace', 'learned', 'last429', 'decreases', 'good')
+local pace = tonumber(st[1]) or ceiling
+local decreases = tonumber(st[4]) or 0
+local function ignore(why)
+  redis.call('HINCRBY', KEYS[3], 'ignored', 1)
+  redis.call('PEXPIRE', KEYS[3], ARGV[6])
+  return {0, shown(pace), decreases, why}
+end
+-- adaptive=False: never learn, only the gate acts
+if ARGV[5] ~= '1' then return ignore('not adaptive') end
+-- one overshoot, one signal: a pace learned less than a window ago is left alone
+local learned = tonumber(st[2])
+if learned ~= nil and now - learned < window then
+  redis.call('HSET', KEYS[3], 'last429', string.format('%.3f', now))
+  return ignore('same overshoot')
+end
+local accepted = redis.call('ZCARD', KEYS[2])
+local in_flight = redis.call('ZCARD', KEYS[1])
+local last = tonumber(st[3])
+local recent = last ~= nil and now - last < window
+redis.call('HSET', KEYS[3], 'last429', string.format('%.3f', now))
+-- evidence: few responses in the window, or most requests still in flight, teach nothing
+if accepted < floor or accepted < in_flight then return ignore('little evidence') end
+-- isolation: no other 429 within a window, and the app was not pressing on a known pace (O >= share x P)
+local pressing = pace ~= nil and accepted + in_flight >= tonumber(ARGV[8]) * pace
+if not recent and not pressing then return ignore('isolated') end
+local limit = math.max(floor, tonumber(ARGV[4]) * accepted)
+local most = ceiling
+local good = tonumber(st[5])
+if good ~= nil then
+  -- the probe above G met this 429: G stood a whole pressed window, keep under it (and forget G)
+  if most == nil or good < most then most = good end
+  redis.call('HDEL', KEYS[3], 'good')
+end
+if most ~= nil and limit > most then limit = most end
+local learn_cap = ''
+if most ~= nil then learn_cap = fmt(most) end
+local hold_until = now + tonumber(ARGV[7]) * window
 decreases = decreases + 1
--- hold the learned pace for ARGV[7] windows before creeping again (the creep counts windows from 'adjusted')
-redis.call('HSET', KEYS[3], 'limit', string.format('%.6f', limit), 'decreased', string.format('%.3f', now),
-           'adjusted', string.format('%.3f', now + tonumber(ARGV[7]) * window), 'decreases', decreases)
+redis.call('HSET', KEYS[3], 'pace', fmt(limit), 'learned', string.format('%.3f', now),
+           'hold_until', string.format('%.3f', hold_until), 'next_creep', string.format('%.3f', hold_until + window),
+           'pending', in_flight, 'pending_until', string.format('%.3f', now + tonumber(ARGV[9])),
+           'decreases', decreases, 'learn_cap', learn_cap)
 redis.call('PEXPIRE', KEYS[3], ARGV[6])
-return {1, string.format('%.6f', limit), decreases}
+return {1, fmt(limit), decreases, 'learned'}
 """,
 )
 
-# KEYS: in-flight zset, released zset, state hash; ARGV: ceiling ('' = none)
-# -> {limit ('' = unlimited), in flight, cooling down, decreases}
+# ARGV: 1 (unused), 2 ceiling ('' = none), 3 window ms
+# -> {pace ('' = none), in flight, accepted (cooling down), decreases, ignored, pending, interactive waiters}
 SNAPSHOT = Script(
     "budget snapshot",
     _NOW
+    + _BUDGET_COMMON
     + """
-local limit = redis.call('HGET', KEYS[3], 'limit') or ARGV[1]
-return {limit, redis.call('ZCOUNT', KEYS[1], '(' .. now, '+inf'), redis.call('ZCOUNT', KEYS[2], '(' .. now, '+inf'),
-        tonumber(redis.call('HGET', KEYS[3], 'decreases')) or 0}
+redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', now)
+local st = redis.call('HMGET', KEYS[3], 'pace', 'decreases', 'ignored', 'pending')
+return {shown(tonumber(st[1]) or ceiling), redis.call('ZCARD', KEYS[1]), redis.call('ZCARD', KEYS[2]),
+        tonumber(st[2]) or 0, tonumber(st[3]) or 0, tonumber(st[4]) or 0, redis.call('ZCARD', KEYS[4])}
 """,
 )
 
-# KEYS: gate key; ARGV: closure ms (integer >= 1), reason, channel
-# Never shortens a longer closure; publishes the new closure so every process learns of it at once.
+# KEYS: gate key; ARGV: closure ms (integer >= 1), reason, channel, longest closure ms
+# Never shortens a longer closure, never stores one longer than ARGV[4] (the caller caps it too: this guards the key
+# against any client), and publishes the new closure so every process learns of it at once.
 # -> {extended 1/0, closure ms now in force}
 GATE_CLOSE = Script(
     "gate close",
     """
-local left = redis.call('PTTL', KEYS[1])
+local most = tonumber(ARGV[4])
 local ms = tonumber(ARGV[1])
+if ms == nil or ms ~= ms then ms = 1 end
+if ms > most then ms = most end
+if ms < 1 then ms = 1 end
+ms = math.ceil(ms)
+local left = redis.call('PTTL', KEYS[1])
+if left > most then redis.call('PEXPIRE', KEYS[1], most); left = most end
 if left >= ms then return {0, left} end
 redis.call('SET', KEYS[1], ARGV[2], 'PX', ms)
-redis.call('PUBLISH', ARGV[3], ARGV[1] .. '|' .. ARGV[2])
+redis.call('PUBLISH', ARGV[3], ms .. '|' .. ARGV[2])
 return {1, ms}
 """,
 )
 
-# KEYS: gate key -> {ms left (<= 0: open), reason}
+# KEYS: gate key; ARGV: longest closure ms -> {ms left (<= 0: open), reason}
+# A closure longer than the longest allowed (stored by an older or foreign client) is cut to it here.
 GATE_PEEK = Script(
     "gate check",
     """
-return {redis.call('PTTL', KEYS[1]), redis.call('GET', KEYS[1]) or ''}
+local left = redis.call('PTTL', KEYS[1])
+local most = tonumber(ARGV[1])
+if left > most then redis.call('PEXPIRE', KEYS[1], most); left = most end
+return {left, redis.call('GET', KEYS[1]) or ''}
 """,
 )
 

@@ -19,6 +19,12 @@ Waiters sleep for the remaining closure (the wake-up is local: the expiry is kno
 process (one shared read, however many coroutines wait) in case another process extended the closure meanwhile. A
 closure longer than the caller's ``max_wait`` raises :class:`~spotify_async.errors.RateLimited` at once.
 
+Closures are finite and bounded: :meth:`RedisGate.close` ignores a non-finite, negative or NaN ``Retry-After`` it may
+be handed (``inf`` is taken as the longest closure) and caps every closure at :data:`MAX_CLOSURE` (the scheduler's own
+cap on ``Retry-After``, a week); the scripts cap the key's expiry at the same bound, and a closure heard on the
+channel or read back from Redis is capped too, so no client, however old or foreign, can shut the gate of every
+process forever.
+
 Failure: reads and closes are bounded by ``timeout`` and raise :class:`~spotify_async.errors.CoordinationError`, or
 with ``fallback="local"`` continue with a :class:`~spotify_async.http.gate.LocalGate` of this process (which then
 hears of no other process's 429 until Redis answers again; it is probed every ``retry_interval``).
@@ -35,6 +41,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from ..errors import CoordinationError, RateLimited
 from ..http.gate import LocalGate
+from ..http.scheduler import MAX_RETRY_AFTER
 from . import _scripts
 from ._backend import DEFAULT_NAMESPACE, Backend, Keys, open_backend, text
 from .limiter import Fallback, check_fallback
@@ -42,9 +49,23 @@ from .limiter import Fallback, check_fallback
 if TYPE_CHECKING:
     from redis.asyncio import Redis
 
-__all__ = ["RedisGate"]
+__all__ = ["MAX_CLOSURE", "RedisGate", "closure_ms"]
 
 log = logging.getLogger("spotify_async.distributed")
+
+#: the longest closure the gate stores or believes (seconds): the scheduler's cap on ``Retry-After``
+MAX_CLOSURE = MAX_RETRY_AFTER
+_MAX_MS = int(MAX_CLOSURE * 1000)
+
+
+def closure_ms(seconds: float) -> int | None:
+    """A closure in whole milliseconds, capped at :data:`MAX_CLOSURE`; None for NaN, zero or negative (no closure).
+    ``inf`` is the longest closure, not an error: whatever said it meant "a long time"."""
+    if math.isnan(seconds) or seconds <= 0:
+        return None
+    if seconds >= MAX_CLOSURE:
+        return _MAX_MS
+    return max(1, math.ceil(seconds * 1000))
 
 
 class RedisGate:
@@ -143,7 +164,9 @@ class RedisGate:
             ms = float(ms_text)
         except ValueError:
             return
-        until = time.monotonic() + ms / 1000.0
+        if not ms > 0:  # NaN, zero, negative: nothing to honour
+            return
+        until = time.monotonic() + min(ms, _MAX_MS) / 1000.0
         if until > self._until:
             self._until = until
             self._reason = reason or None
@@ -152,8 +175,8 @@ class RedisGate:
     # ------------------------------------------------------------------ reads
     async def _read(self) -> float:
         """Read the closure from Redis (authoritative: may also shorten the local copy); seconds left."""
-        answer = await self._backend.script(_scripts.GATE_PEEK, [self._key], [])
-        ms = int(answer[0])
+        answer = await self._backend.script(_scripts.GATE_PEEK, [self._key], [_MAX_MS])
+        ms = min(int(answer[0]), _MAX_MS)
         if ms > 0:
             self._until = time.monotonic() + ms / 1000.0
             self._reason = text(answer[1]) or None
@@ -203,15 +226,21 @@ class RedisGate:
             return await gate.wait(max(0.0, max_wait - (time.monotonic() - start)))
 
     async def close(self, retry_after: float, reason: str | None = None) -> None:
-        """Shut the gate of every process for ``retry_after`` seconds (never shortens a longer closure)."""
+        """Shut the gate of every process for ``retry_after`` seconds (never shortens a longer closure; capped at
+        :data:`MAX_CLOSURE`; a NaN, zero or negative value closes nothing)."""
+        ms = closure_ms(retry_after)
+        if ms is None:
+            return
+        retry_after = ms / 1000.0
         local = self._local
         if local is not None:
             await local.close(retry_after, reason)
             return
         self._ensure_listener()
-        ms = max(1, math.ceil(retry_after * 1000))
         try:
-            answer = await self._backend.script(_scripts.GATE_CLOSE, [self._key], [ms, reason or "", self._channel])
+            answer = await self._backend.script(
+                _scripts.GATE_CLOSE, [self._key], [ms, reason or "", self._channel, _MAX_MS]
+            )
         except CoordinationError as exc:
             if self.fallback != "local":
                 raise

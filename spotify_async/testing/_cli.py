@@ -98,8 +98,9 @@ class ProcessStats:
 
 class FakeSpotifyProcess:
     """FakeSpotify in a child process. Use ``with`` or ``async with``; options are those of ``serve-fake``
-    (``seed``, ``latency``, ``rate_limit=(limit, window)``, ``big_playlist_size``, ``mode``, ``token_expires_in``,
-    ``refresh_rotation``, ``host``, ``port``). Every wait is bounded by ``start_timeout``/``stop_timeout``."""
+    (``seed``, ``latency``, ``rate_limit=(limit, window)``, ``rate_limited_latency`` (None: ``latency``),
+    ``big_playlist_size``, ``mode``, ``token_expires_in``, ``refresh_rotation``, ``host``, ``port``). Every wait is
+    bounded by ``start_timeout``/``stop_timeout``."""
 
     def __init__(
         self,
@@ -107,6 +108,7 @@ class FakeSpotifyProcess:
         *,
         latency: float = 0.0,
         rate_limit: tuple[int, float] | None = None,
+        rate_limited_latency: float | None = 0.0,
         big_playlist_size: int = 10_000,
         mode: str = "extended",
         token_expires_in: float = 3600,
@@ -132,6 +134,8 @@ class FakeSpotifyProcess:
             str(seed),
             "--latency",
             str(latency),
+            "--rate-limited-latency",
+            "latency" if rate_limited_latency is None else repr(float(rate_limited_latency)),
             "--big-playlist-size",
             str(big_playlist_size),
             "--mode",
@@ -253,7 +257,8 @@ class FakeSpotifyProcess:
         return await asyncio.to_thread(self.stats)
 
     def control(self, op: str, **args: Any) -> Any:
-        """Change the child's knobs: ``reset_stats``, ``set_latency(seconds)``, ``set_rate_limit(limit, window)``,
+        """Change the child's knobs: ``reset_stats``, ``set_latency(seconds)``,
+        ``set_rate_limited_latency(seconds)`` (None: ``latency``), ``set_rate_limit(limit, window)``,
         ``inject(kind, ...)``, ``clear_faults``, ``issue_user_token(user_id, scopes)`` (returns the token dict),
         ``expire_access_tokens``, ``expire_refresh_tokens(refresh_token)``."""
         return self._http("POST", "/_fake/control", {"op": op, "args": args})

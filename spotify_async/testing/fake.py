@@ -1,13 +1,20 @@
 """FakeSpotify: a real aiohttp.web server on 127.0.0.1 that behaves like the Spotify Web API and accounts service.
 
 One catch-all aiohttp route feeds :meth:`FakeSpotify._handle`, which does what Spotify's edge does before any
-endpoint runs, in this order: count the request, apply an injected fault if one matches, sleep the simulated
-latency, check the bearer token, apply the app's hidden rolling-window rate limit, refuse operations the app's mode
+endpoint runs, in this order: count the request, apply an injected fault if one matches, apply the app's hidden
+rolling-window rate limit, sleep the simulated latency, check the bearer token, refuse operations the app's mode
 lacks, refuse a page size or an id list over the spec's maximum (the Route's ``page_limit``/``batch_max``: the fake
 is never more lenient than the spec), then dispatch to the area handler in :mod:`._routes`. Handlers raise
 :class:`._util.ApiError` for Spotify's error bodies; faults that rewrite an answer (wrong totals, ``null`` entries,
 cursors that do not advance...) apply to the handler's JSON afterwards. Everything runs on the event loop; nothing
 blocks.
+
+Latency of refusals: a 429 from the hidden limit has no work behind it, so a real server answers it at once, while the
+requests it accepted in the same burst are still being served; the 429s of a burst come back *first*. A client that
+reads "nothing was accepted yet" into that moment learns a pace far below the limit. The fake answers the same way:
+``rate_limited_latency`` (0 by default) is the delay of a refusal, ``latency`` that of every other request.
+``rate_limited_latency=None`` gives refusals the full ``latency`` (the emulator's behaviour before; it hides the
+problem, so use it only to reproduce an old result). The limit counts a request at its arrival, as Spotify's does.
 
 Counting conventions (:class:`Stats`): ``requests`` counts every request to the API and the accounts service
 (``/_fake/*`` introspection excluded); ``api_requests`` only ``/v1``; ``token_requests`` only ``POST /api/token``;
@@ -118,6 +125,13 @@ def _etag_matches(header: str | None, etag: str) -> bool:
         return False
     candidates = [c.strip() for c in header.split(",")]
     return "*" in candidates or etag in candidates or f"W/{etag}" in candidates
+
+
+def _seconds(name: str, value: float) -> float:
+    seconds = float(value)
+    if not seconds >= 0 or math.isinf(seconds):
+        raise ValueError(f"{name} must be a finite number of seconds >= 0, got {value!r}")
+    return seconds
 
 
 class Stats:
@@ -232,6 +246,7 @@ class FakeSpotify:
         *,
         latency: float = 0.0,
         rate_limit: tuple[int, float] | None = None,
+        rate_limited_latency: float | None = 0.0,
         token_expires_in: float = 3600,
         mode: str = "extended",
         big_playlist_size: int = 10_000,
@@ -263,7 +278,10 @@ class FakeSpotify:
         #: the fake's own responses that do not match the spec, when ``validate_responses`` is on (a test aid)
         self.validate_responses = validate_responses
         self.response_violations: list[str] = []
-        self._latency = float(latency)
+        self._latency = _seconds("latency", latency)
+        self._rate_limited_latency = (
+            None if rate_limited_latency is None else _seconds("rate_limited_latency", rate_limited_latency)
+        )
         self._limiter = _RollingWindow(*rate_limit) if rate_limit is not None else None
         rng = random.Random(seed)
         self.client_id = f"{rng.getrandbits(128):032x}"
@@ -338,11 +356,21 @@ class FakeSpotify:
         self._limiter = _RollingWindow(limit, window) if limit is not None else None
 
     def set_latency(self, seconds: float) -> None:
-        self._latency = float(seconds)
+        """Seconds every API request takes, except the 429s of the hidden limit (see :meth:`set_rate_limited_latency`)."""
+        self._latency = _seconds("latency", seconds)
+
+    def set_rate_limited_latency(self, seconds: float | None) -> None:
+        """Seconds a 429 of the hidden limit takes: 0 answers at once, as a real server does; None: ``latency``."""
+        self._rate_limited_latency = None if seconds is None else _seconds("rate_limited_latency", seconds)
 
     @property
     def latency(self) -> float:
         return self._latency
+
+    @property
+    def rate_limited_latency(self) -> float:
+        """The delay of a 429 from the hidden limit now in force (``latency`` when set to None)."""
+        return self._latency if self._rate_limited_latency is None else self._rate_limited_latency
 
     @property
     def login_user(self) -> str:
@@ -538,6 +566,8 @@ class FakeSpotify:
                 self.stats.reset()
             elif op == "set_latency":
                 self.set_latency(args["seconds"])
+            elif op == "set_rate_limited_latency":
+                self.set_rate_limited_latency(args.get("seconds"))
             elif op == "set_rate_limit":
                 self.set_rate_limit(args.get("limit"), args.get("window", 30.0))
             elif op == "inject":
@@ -612,6 +642,14 @@ class FakeSpotify:
             early = await self._apply_fault_early(fault, request, accounts=False)
             if early is not None:
                 return self._count(early)
+        if self._limiter is not None:
+            refused = self._refuse_over_limit(request)
+            if refused is not None:
+                # nothing was done for a refused request: it goes back after rate_limited_latency, not latency
+                delay = self.rate_limited_latency
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                return self._count(refused)
         if self._latency > 0:
             await asyncio.sleep(self._latency)
         try:
@@ -649,6 +687,26 @@ class FakeSpotify:
         resp.headers["ETag"] = etag
         return resp
 
+    def _refuse_over_limit(self, request: web.Request) -> web.Response | None:
+        """Spotify's 429 for a request over its app's hidden limit, or None (admitted and counted, or not
+        authenticated: ``_dispatch`` answers that). The request counts against the limit at its arrival."""
+        limiter = self._limiter
+        if limiter is None:
+            return None
+        header = request.headers.get("Authorization")
+        if header is None:
+            return None
+        scheme, _, value = header.partition(" ")
+        token = self.accounts.access.get(value.strip()) if scheme.lower() == "bearer" else None
+        now = time.monotonic()
+        if token is None or token.expires_at <= now:
+            return None
+        wait = limiter.admit(token.client_id, now)
+        if wait is None:
+            self.stats.admitted.append(now)
+            return None
+        return error_response(429, "API rate limit exceeded", None, {"Retry-After": str(max(1, math.ceil(wait)))})
+
     async def _dispatch(
         self,
         request: web.Request,
@@ -669,13 +727,6 @@ class FakeSpotify:
             raise ApiError(401, "Invalid access token")
         if token.expires_at <= time.monotonic():
             raise ApiError(401, "The access token expired")
-        limiter = self._limiter
-        if limiter is not None:
-            now = time.monotonic()
-            wait = limiter.admit(token.client_id, now)
-            if wait is not None:
-                raise ApiError(429, "API rate limit exceeded", headers={"Retry-After": str(max(1, math.ceil(wait)))})
-            self.stats.admitted.append(now)
         if route is None:
             if other_method:
                 raise ApiError(405, "Method not allowed")

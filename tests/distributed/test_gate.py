@@ -4,12 +4,14 @@ closures never shortened, max_wait, and the cost of an open gate."""
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from collections.abc import AsyncIterator, Callable
 
 import pytest
 
 from spotify_async.distributed import RedisGate
+from spotify_async.distributed.gate import MAX_CLOSURE, closure_ms
 from spotify_async.errors import RateLimited
 
 from .conftest import RedisServer
@@ -101,12 +103,13 @@ async def test_a_waiter_honours_an_extension_made_while_it_waits(gates: GateFact
     await asyncio.sleep(0.1)
     await a.close(0.8)  # another 429 elsewhere, 0.1 s in: now closed until ~0.9 s
     await waiter
-    assert time.monotonic() - started > 0.85
+    assert 0.85 < time.monotonic() - started < 1.4
 
 
 async def test_many_waiters_wake_together_with_one_read(gates: GateFactory) -> None:
     a, b = gates(), gates()
     await _until_live(b)
+    closed_at = time.monotonic()
     await a.close(0.3)
     reads = 0
     original = b._read
@@ -117,9 +120,16 @@ async def test_many_waiters_wake_together_with_one_read(gates: GateFactory) -> N
         return await original()
 
     b._read = counting_read  # type: ignore[method-assign]
-    await asyncio.sleep(0.02)  # the closure reaches b through the channel
+    for _ in range(1000):  # the closure reaches b through the channel (well under a millisecond when idle)
+        if b.heard:
+            break
+        await asyncio.sleep(0.001)
     waited = await asyncio.gather(*(b.wait(5.0) for _ in range(100)))
-    assert min(waited) > 0.2
+    elapsed = time.monotonic() - closed_at
+    # every waiter waited, and they all woke when the closure lapsed (0.3 s after it began), not later
+    assert min(waited) > 0.0
+    assert 0.29 <= elapsed < 0.8
+    assert max(waited) - min(waited) < 0.1
     assert reads <= 2  # one shared confirmation per wake-up, not one per waiter
 
 
@@ -152,3 +162,50 @@ async def test_gates_are_namespaced_per_client_id(redis_server: RedisServer, nam
     finally:
         await one.aclose()
         await other.aclose()
+
+
+@pytest.mark.parametrize("bad", [math.nan, -1.0, 0.0])
+async def test_a_meaningless_closure_shuts_nothing(gates: GateFactory, bad: float) -> None:
+    gate = gates(listen=False)
+    await gate.close(bad)
+    assert gate.closed_for == 0.0
+    assert await gate.wait(0.0) == 0.0
+
+
+@pytest.mark.parametrize("huge", [math.inf, 1e309, 1e12, MAX_CLOSURE * 10])
+async def test_an_infinite_or_absurd_closure_is_stored_capped(gates: GateFactory, huge: float) -> None:
+    a, b = gates(), gates(listen=False)
+    await a.close(huge, "QUOTA_EXCEEDED")
+    ms = await a._backend.execute("ttl", "PTTL", a._key)
+    assert 0 < ms <= MAX_CLOSURE * 1000  # finite: the key expires within a week, like any Retry-After we honour
+    assert MAX_CLOSURE - 5 <= a.closed_for <= MAX_CLOSURE
+    with pytest.raises(RateLimited) as info:
+        await b.wait(60.0)  # another process reads it back: long, and finite
+    assert MAX_CLOSURE - 5 <= info.value.retry_after <= MAX_CLOSURE
+
+
+async def test_a_closure_stored_or_published_by_a_foreign_client_is_capped(gates: GateFactory) -> None:
+    a = gates()
+    await _until_live(a)
+    # an old or foreign client stored a closure of thirty years, and published one of infinity
+    await a._backend.execute("set", "SET", a._key, "x", "PX", str(10**12))
+    await a._backend.execute("publish", "PUBLISH", a._channel, "inf|x")
+    await a._backend.execute("publish", "PUBLISH", a._channel, "nan|x")
+    for _ in range(200):
+        if a.closed_for > 0:
+            break
+        await asyncio.sleep(0.005)
+    assert 0 < a.closed_for <= MAX_CLOSURE
+    reader = gates(listen=False)
+    with pytest.raises(RateLimited) as info:
+        await reader.wait(1.0)
+    assert info.value.retry_after <= MAX_CLOSURE
+    assert 0 < await a._backend.execute("ttl", "PTTL", a._key) <= MAX_CLOSURE * 1000  # repaired in Redis too
+
+
+def test_closure_ms_is_finite_and_capped() -> None:
+    assert closure_ms(0.0005) == 1
+    assert closure_ms(1.5) == 1500
+    assert closure_ms(math.inf) == closure_ms(1e300) == int(MAX_CLOSURE * 1000)
+    assert closure_ms(math.nan) is None
+    assert closure_ms(-3) is None

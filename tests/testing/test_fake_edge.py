@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 
 import aiohttp
@@ -46,6 +47,67 @@ async def test_retry_after_counts_down(http: aiohttp.ClientSession) -> None:
         async with http.get(url, headers=h) as r:
             assert r.status == 429
             assert 4 <= int(r.headers["Retry-After"]) <= 5
+
+
+async def _timed_get(http: aiohttp.ClientSession, url: str, h: dict[str, str]) -> tuple[int, float, float]:
+    """(status, seconds from the send to the answer, perf_counter at the answer)."""
+    t0 = time.perf_counter()
+    async with http.get(url, headers=h) as r:
+        await r.read()
+        done = time.perf_counter()
+        return r.status, done - t0, done
+
+
+async def test_429s_are_answered_at_once_and_come_back_first(http: aiohttp.ClientSession) -> None:
+    # a refusal has no work behind it: in one burst, the 429s come back before the requests that were accepted
+    async with FakeSpotify(latency=0.3, rate_limit=(3, 5.0)) as fake:
+        assert fake.rate_limited_latency == 0.0
+        h = bearer(await app_token(fake, http))
+        url = f"{fake.api_base}/tracks/{fake.catalog.tracks[0]}"
+        results = await asyncio.gather(*(_timed_get(http, url, h) for _ in range(8)))
+        accepted = [r for r in results if r[0] == 200]
+        refused = [r for r in results if r[0] == 429]
+        assert len(accepted) == 3
+        assert len(refused) == 5
+        assert all(0.3 <= took < 1.0 for _, took, _ in accepted)
+        assert all(took < 0.2 for _, took, _ in refused)
+        assert max(done for *_, done in refused) < min(done for *_, done in accepted)
+        assert fake.stats.rate_limited == 5
+        assert len(fake.stats.arrivals) == 8  # refusals are arrivals too
+
+
+async def test_rate_limited_latency_option(http: aiohttp.ClientSession) -> None:
+    # None: a 429 takes the full latency, as every response did before (kept to reproduce old figures)
+    async with FakeSpotify(latency=0.2, rate_limit=(1, 5.0), rate_limited_latency=None) as fake:
+        assert fake.rate_limited_latency == 0.2
+        h = bearer(await app_token(fake, http))
+        url = f"{fake.api_base}/tracks/{fake.catalog.tracks[0]}"
+        assert (await _timed_get(http, url, h))[0] == 200
+        status, took, _ = await _timed_get(http, url, h)
+        assert status == 429
+        assert 0.2 <= took < 0.6
+        fake.set_rate_limited_latency(0.1)
+        status, took, _ = await _timed_get(http, url, h)
+        assert status == 429
+        assert 0.1 <= took < 0.2 + 0.15
+        fake.set_rate_limited_latency(0)
+        status, took, _ = await _timed_get(http, url, h)
+        assert (status, took < 0.15) == (429, True)
+        # an unauthenticated request is not refused by the limit: it gets its 401 after the latency
+        status, took, _ = await _timed_get(http, url, bearer("nonsense"))
+        assert status == 401
+        assert 0.2 <= took < 0.6
+
+
+@pytest.mark.parametrize("bad", [-0.1, math.inf, math.nan])
+def test_latencies_must_be_finite_and_non_negative(bad: float) -> None:
+    with pytest.raises(ValueError, match="rate_limited_latency"):
+        FakeSpotify(rate_limited_latency=bad)
+    with pytest.raises(ValueError, match="latency"):
+        FakeSpotify(latency=bad)
+    fake = FakeSpotify()
+    with pytest.raises(ValueError, match="rate_limited_latency"):
+        fake.set_rate_limited_latency(bad)
 
 
 async def test_status_faults_in_order(fake: FakeSpotify, http: aiohttp.ClientSession) -> None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import time
+
 import aiohttp
+import pytest
 from fakehelpers import basic, bearer, get_json
 
 from spotify_async.testing import FakeSpotifyProcess
@@ -45,3 +48,36 @@ def test_process_sync_context_manager() -> None:
         popen = proc._proc
         assert popen is not None
     assert popen.returncode == 0
+
+
+async def _refusal_seconds(http: aiohttp.ClientSession, url: str, h: dict[str, str]) -> float:
+    t0 = time.perf_counter()
+    await get_json(http, url, h, 429)
+    return time.perf_counter() - t0
+
+
+@pytest.mark.parametrize("option", [0.0, None])
+async def test_process_answers_429s_at_once_unless_told_otherwise(option: float | None) -> None:
+    async with (
+        FakeSpotifyProcess(
+            big_playlist_size=10, latency=0.25, rate_limit=(1, 30.0), rate_limited_latency=option
+        ) as proc,
+        aiohttp.ClientSession() as http,
+    ):
+        async with http.post(
+            proc.accounts_base + "/api/token",
+            data={"grant_type": "client_credentials"},
+            headers={"Authorization": basic(proc.client_id, proc.client_secret)},
+        ) as r:
+            h = bearer((await r.json())["access_token"])
+        url = f"{proc.api_base}/tracks/{proc.catalog.tracks[0]}"
+        await get_json(http, url, h)
+        took = await _refusal_seconds(http, url, h)
+        if option is None:  # the old behaviour: a refusal takes the latency too
+            assert 0.25 <= took < 1.0
+            await proc.control_async("set_rate_limited_latency", seconds=0)
+            assert await _refusal_seconds(http, url, h) < 0.2
+        else:
+            assert took < 0.2
+            await proc.control_async("set_rate_limited_latency", seconds=None)
+            assert 0.25 <= await _refusal_seconds(http, url, h) < 1.0
