@@ -50,7 +50,7 @@ def _seconds(value: str) -> float:
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected seconds, got {value!r}") from None
     if not seconds >= 0 or seconds == float("inf"):  # NaN fails the first test
-        raise argparse.ArgumentTypeError(f"seconds must be a finite number >= 0, got {value!r}")
+        raise argparse.ArgumentTypeError(f"seconds must be >= 0 (and finite), got {value!r}")
     return seconds
 
 

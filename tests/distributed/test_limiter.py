@@ -98,7 +98,7 @@ async def test_admission_is_atomic_under_concurrency(limiters: LimiterFactory) -
     outcomes = await asyncio.gather(*(try_one(c) for c in clients for _ in range(50)))
     # 200 racing acquires from 4 clients, no releases: exactly the budget is admitted, not one more
     assert sum(outcomes) == 37
-    assert time.monotonic() - started < 1.5  # the refused ones gave up at once (their wait is ~5 s)
+    assert time.monotonic() - started < 3.0  # the refused ones gave up at once (their wait is ~5 s; slack for load)
     snap = await clients[0].snapshot()
     assert snap["in_flight"] == 37
 

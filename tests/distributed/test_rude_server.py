@@ -102,7 +102,8 @@ async def rude() -> AsyncIterator[RudeServer]:
 
 
 async def _crawl(url: str, redis_url: str, namespace: str, budget: RateBudget, calls: int) -> list[Any]:
-    config = Config(budget=budget, retry=RetryPolicy(backoff_base=0.05, backoff_cap=0.2), max_wait=30.0)
+    # every call asks for the same track: without coalescing off they would share one request
+    config = Config(budget=budget, retry=RetryPolicy(backoff_base=0.05, backoff_cap=0.2), max_wait=30.0, coalesce=False)
     async with connect(redis_url, client_id="rude-app", budget=budget, namespace=namespace) as co:
         auth = co.auth(ClientCredentials("rude-app", "rude-secret"))
         async with Spotify(
