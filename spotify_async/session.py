@@ -319,7 +319,7 @@ class Spotify:
 
     # ----------------------------------------------------------------- the one request path
     async def _send(self, request: Request) -> Response:
-        route = request.route.route
+        route = request.compiled.route
         if self._development and not route.dev_mode_available:
             raise EndpointUnavailable(route.operation_id, mode="development", replacement=route.replacement)
         token = self.tokens.token

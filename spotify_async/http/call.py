@@ -177,7 +177,7 @@ class Call(Generic[T]):
         self._transform = transform
 
     def __repr__(self) -> str:
-        return f"<Call {self._request.route.method} {self._request.route.path}>"
+        return f"<Call {self._request.compiled.method} {self._request.compiled.path}>"
 
     def __await__(self) -> Generator[Any, None, T]:
         return self._run().__await__()
@@ -224,7 +224,7 @@ class _Pages(Generic[P, T]):
         self._max_wait: float | None = None
 
     def __repr__(self) -> str:
-        return f"<{type(self).__name__} {self._request.route.path}>"
+        return f"<{type(self).__name__} {self._request.compiled.path}>"
 
     def _structure_page(self, response: Response) -> P:
         page: P = parse_body(self._client, response, self._page_model[self._item_type], self._key)
@@ -293,7 +293,7 @@ class Paged(_Pages[Page[T], T]):
         self._offset = offset
 
     def __repr__(self) -> str:
-        return f"<Paged {self._request.route.path} limit={self._limit} offset={self._offset}>"
+        return f"<Paged {self._request.compiled.path} limit={self._limit} offset={self._offset}>"
 
     def _last_page(self, page: Page[Any]) -> bool:
         """The page ends the list: it is empty, or its ``next`` is ``null``. A ``fields=`` projection that leaves
@@ -309,7 +309,7 @@ class Paged(_Pages[Page[T], T]):
         params = dict(self._params)
         params["limit"] = str(self._limit)
         params["offset"] = str(offset)
-        return Request(self._request.route, params, pin=self._request.pin)
+        return Request(self._request.compiled, params, pin=self._request.pin)
 
     def _first_request(self) -> Request:
         return self._request_at(self._offset)
@@ -420,7 +420,7 @@ class CursorPaged(_Pages[CursorPage[T], T]):
             if cursor in seen or original.get(cursor[0]) == cursor[1]:
                 log.warning(
                     "%s: the server answered a cursor it had already given (%s=%s); stopping instead of looping",
-                    self._request.route.path,
+                    self._request.compiled.path,
                     *cursor,
                 )
                 return
@@ -431,7 +431,7 @@ class CursorPaged(_Pages[CursorPage[T], T]):
             if next_limit is not None:
                 params["limit"] = next_limit
             # our own route and base URL: the token never goes to a host named in a response body
-            request = Request(self._request.route, params)
+            request = Request(self._request.compiled, params)
 
 
 def _query_value(url: str, name: str) -> str | None:
