@@ -39,8 +39,8 @@ class SearchEndpoints(EndpointGroup):
     __slots__ = ()
 
     def _limit(self, limit: int | None) -> int:
-        # at most 10 per page since February 2026 (default 5), as the spec says for every app
-        return check_limit(limit, routes.SEARCH.page_limit, default=10)
+        # the route's page_limit (10 since February 2026; the spec's default is 5): fewer pages for the same items
+        return check_limit(limit, routes.SEARCH.page_limit)
 
     @staticmethod
     def _offset(offset: int) -> int:
