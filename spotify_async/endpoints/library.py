@@ -14,7 +14,8 @@ mode they send the per-type operation as it is (``PUT /me/albums?ids=``, ``PUT /
 
 Every list is validated completely before anything is sent: one malformed entry raises
 :class:`~spotify_async.errors.InvalidInput` naming its position, and no request goes out. The write methods validate
-when called and return an awaitable that sends when awaited.
+when called and return a :class:`~spotify_async.http.call.Batch` that sends when awaited (``.with_response()`` gives
+every chunk's Response).
 """
 
 from __future__ import annotations

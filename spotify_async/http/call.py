@@ -187,7 +187,7 @@ def method_name(code: CodeType) -> str:
     """How a user would have written the call: ``sp.library.save_tracks(...)`` for an endpoint method."""
     if code.co_filename.startswith(_ENDPOINTS_DIR):
         group = os.path.splitext(os.path.basename(code.co_filename))[0]
-        return f"sp.{group}.{code.co_name}(...)"
+        return f"sp.{group}(...)" if code.co_name == "__call__" else f"sp.{group}.{code.co_name}(...)"
     return f"{getattr(code, 'co_qualname', code.co_name)}(...)"
 
 

@@ -211,6 +211,10 @@ async def test_a_call_or_batch_never_awaited_warns_with_the_methods_name_once() 
         assert message.startswith("sp.albums.get_several(...) was never awaited")
         (message,) = _dropped(lambda: sp.library.follow_playlist(ids_of(1)[0]))
         assert message.startswith("sp.library.follow_playlist(...) was never awaited")
+        (message,) = _dropped(lambda: sp.search("abba", types=["track"]))
+        assert message.startswith("sp.search(...) was never awaited")
+        (message,) = _dropped(lambda: sp.playlists.add_items(ids_of(1)[0], ["spotify:track:" + "1" * 22] * 150))
+        assert message.startswith("sp.playlists.add_items(...) was never awaited")
         # dropped on purpose, or refused before sending: no warning
         assert _dropped(lambda: sp.tracks.get(ids_of(1)[0]).close()) == []
         assert _dropped(lambda: sp.library.save_tracks(ids_of(2)).close()) == []
