@@ -208,7 +208,8 @@ class Call(Generic[T]):
     Nothing is sent until it is awaited; a call dropped without being awaited warns (``RuntimeWarning``) naming the
     endpoint method that made it, as an unawaited coroutine does. The method is found once, when the call is built,
     by walking out of ``spotify_async/endpoints/`` frames (a code-object reference, no frame kept); the check when
-    the call is collected is one slot read.
+    the call is collected is one slot read. A call wrapped in a task (``asyncio.ensure_future``) that is cancelled
+    before it starts warns too: it never ran, and nothing was sent. ``close()`` drops a call quietly.
     """
 
     __slots__ = ("_client", "_key", "_model", "_origin", "_request", "_transform")
