@@ -60,7 +60,7 @@ from .errors import (
     Unauthorized,
 )
 from .hooks import Hooks
-from .http import Call, CursorPaged, Lane, Paged, Response, WaitSnapshot
+from .http import Batch, Call, CursorPaged, Lane, Paged, Response, WaitSnapshot
 from .http.store import CacheStore, MemoryCacheStore
 from .session import Spotify
 
@@ -75,6 +75,7 @@ __all__ = [
     "AuthFlow",
     "AuthorizationCode",
     "BadRequest",
+    "Batch",
     "CacheStore",
     "Call",
     "ClientCredentials",

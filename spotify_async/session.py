@@ -19,7 +19,7 @@ from .auth.accounts import AccountsClient
 from .auth.base import AuthFlow
 from .auth.credentials import StaticToken
 from .auth.manager import TokenManager
-from .auth.scopes import REQUIREMENTS, scope_error
+from .auth.scopes import scope_error
 from .auth.token import Token
 from .auth.user import UserFlow
 from .config import ACCOUNTS_BASE, API_BASE, Config, Mode
@@ -319,13 +319,13 @@ class Spotify:
 
     # ----------------------------------------------------------------- the one request path
     async def _send(self, request: Request) -> Response:
-        route = request.route.route
+        route = request.compiled.route
         if self._development and not route.dev_mode_available:
             raise EndpointUnavailable(route.operation_id, mode="development", replacement=route.replacement)
         token = self.tokens.token
         # granted scopes are known only when the token says (user flows); an app token or a bare string has none
         if token is not None and token.scopes:
-            need = REQUIREMENTS.get(route.operation_id)
+            need = route.requires
             if need is not None and not need.satisfied_by(token.scopes):
                 raise scope_error(route.operation_id, need, token.scopes)
         if self._lane != "interactive":

@@ -5,12 +5,18 @@ lists ``user-read-private`` and ``user-read-email`` yet answers without them (co
 absent); ``user-read-playback-position`` adds ``resume_point`` to shows and episodes; ``playlist-read-private`` adds
 private playlists to a listing that works without it. Others are "any one of": a playlist write needs
 ``playlist-modify-public`` for a public playlist or ``playlist-modify-private`` for a private one, and we cannot know
-which before asking. So :data:`REQUIREMENTS` is written by hand from what the operations do, and a test checks it
-against the route table.
+which before asking.
 
-:func:`check_scopes` is what the session calls before sending, when the token's granted scopes are known. It raises
-:class:`~spotify_async.errors.ScopeError` only when *no* alternative is satisfied, so a call that could work is never
-blocked. It is a dictionary lookup and a frozenset comparison: cheap enough for every request.
+The scopes themselves are kept once, on the route table (``Route.scopes``, the spec's listing, which a test compares
+with ``openapi.yml``). This module holds the *rules* that turn a listing into a requirement (:func:`requirement`:
+operations whose scopes are all optional, scopes that only add content, scopes needed jointly, scopes another one
+also satisfies); each Route computes its ``requires`` with them once, and :data:`REQUIREMENTS` is that column of
+the table keyed by operationId.
+
+The session checks ``Route.requires`` before sending, when the token's granted scopes are known
+(:func:`check_scopes` does the same by operationId). It raises :class:`~spotify_async.errors.ScopeError` only when
+*no* alternative is satisfied, so a call that could work is never blocked. It is a frozenset comparison per
+alternative: cheap enough for every request.
 """
 
 from __future__ import annotations
@@ -24,12 +30,16 @@ from ..errors import InvalidInput, ScopeError
 
 __all__ = [
     "ALL_SCOPES",
+    "ALSO_SATISFIED_BY",
+    "CONTENT_ONLY",
+    "JOINT",
     "OPTIONAL_ONLY",
     "REQUIREMENTS",
     "Scope",
     "ScopeRequirement",
     "check_scopes",
     "normalize_scopes",
+    "requirement",
     "scope_error",
 ]
 
@@ -104,96 +114,15 @@ class ScopeRequirement:
         return parts[0] if len(parts) == 1 else "one of: " + " | ".join(parts)
 
 
-def _all(*scopes: Scope) -> ScopeRequirement:
-    return ScopeRequirement((frozenset(s.value for s in scopes),))
-
-
-def _any(*scopes: Scope) -> ScopeRequirement:
-    return ScopeRequirement(tuple(frozenset((s.value,)) for s in scopes))
-
-
-_LIB_READ = _all(Scope.USER_LIBRARY_READ)
-_LIB_MODIFY = _all(Scope.USER_LIBRARY_MODIFY)
-_FOLLOW_READ = _all(Scope.USER_FOLLOW_READ)
-_FOLLOW_MODIFY = _all(Scope.USER_FOLLOW_MODIFY)
-_PLAYLIST_MODIFY = _any(Scope.PLAYLIST_MODIFY_PUBLIC, Scope.PLAYLIST_MODIFY_PRIVATE)
-_PLAYBACK_READ = _all(Scope.USER_READ_PLAYBACK_STATE)
-_PLAYBACK_MODIFY = _all(Scope.USER_MODIFY_PLAYBACK_STATE)
-# Spotify's own clients read the current track with either scope; when unsure, do not block
-_CURRENTLY_PLAYING = _any(Scope.USER_READ_CURRENTLY_PLAYING, Scope.USER_READ_PLAYBACK_STATE)
-
-#: operationId -> what it cannot work without. Operations not listed need no scope, or only optional ones:
-#: get-current-users-profile (private/email add fields), get-a-show / get-a-shows-episodes / get-an-episode /
-#: get-multiple-episodes (playback position adds resume points), get-a-list-of-current-users-playlists,
-#: get-list-users-playlists, get-playlists-items, get-playlists-tracks (private scopes add private playlists; the
-#: items of public playlists the user owns come without them).
-REQUIREMENTS: Mapping[str, ScopeRequirement] = {
-    # library, per type (extended mode) and the 2026 generic library (URIs of any type: any one family suffices)
-    "get-users-saved-albums": _LIB_READ,
-    "save-albums-user": _LIB_MODIFY,
-    "remove-albums-user": _LIB_MODIFY,
-    "check-users-saved-albums": _LIB_READ,
-    "get-users-saved-tracks": _LIB_READ,
-    "save-tracks-user": _LIB_MODIFY,
-    "remove-tracks-user": _LIB_MODIFY,
-    "check-users-saved-tracks": _LIB_READ,
-    "get-users-saved-episodes": _LIB_READ,
-    "save-episodes-user": _LIB_MODIFY,
-    "remove-episodes-user": _LIB_MODIFY,
-    "check-users-saved-episodes": _LIB_READ,
-    "get-users-saved-shows": _LIB_READ,
-    "save-shows-user": _LIB_MODIFY,
-    "remove-shows-user": _LIB_MODIFY,
-    "check-users-saved-shows": _LIB_READ,
-    "get-users-saved-audiobooks": _LIB_READ,
-    "save-audiobooks-user": _LIB_MODIFY,
-    "remove-audiobooks-user": _LIB_MODIFY,
-    "check-users-saved-audiobooks": _LIB_READ,
-    "save-library-items": _any(Scope.USER_LIBRARY_MODIFY, Scope.USER_FOLLOW_MODIFY, Scope.PLAYLIST_MODIFY_PUBLIC),
-    "remove-library-items": _any(Scope.USER_LIBRARY_MODIFY, Scope.USER_FOLLOW_MODIFY, Scope.PLAYLIST_MODIFY_PUBLIC),
-    "check-library-contains": _any(Scope.USER_LIBRARY_READ, Scope.USER_FOLLOW_READ, Scope.PLAYLIST_READ_PRIVATE),
-    # follows
-    "get-followed": _FOLLOW_READ,
-    "follow-artists-users": _FOLLOW_MODIFY,
-    "unfollow-artists-users": _FOLLOW_MODIFY,
-    "check-current-user-follows": _FOLLOW_READ,
-    "follow-playlist": _PLAYLIST_MODIFY,
-    "unfollow-playlist": _PLAYLIST_MODIFY,
-    # playlist writes (public or private playlist: either modify scope may be the right one)
-    "change-playlist-details": _PLAYLIST_MODIFY,
-    "add-tracks-to-playlist": _PLAYLIST_MODIFY,
-    "reorder-or-replace-playlists-tracks": _PLAYLIST_MODIFY,
-    "remove-tracks-playlist": _PLAYLIST_MODIFY,
-    "add-items-to-playlist": _PLAYLIST_MODIFY,
-    "reorder-or-replace-playlists-items": _PLAYLIST_MODIFY,
-    "remove-items-playlist": _PLAYLIST_MODIFY,
-    "create-playlist": _PLAYLIST_MODIFY,
-    "create-playlist-for-user": _PLAYLIST_MODIFY,
-    "upload-custom-playlist-cover": ScopeRequirement(
-        (
-            frozenset((Scope.UGC_IMAGE_UPLOAD.value, Scope.PLAYLIST_MODIFY_PUBLIC.value)),
-            frozenset((Scope.UGC_IMAGE_UPLOAD.value, Scope.PLAYLIST_MODIFY_PRIVATE.value)),
-        )
-    ),
-    # player
-    "get-information-about-the-users-current-playback": _PLAYBACK_READ,
-    "get-a-users-available-devices": _PLAYBACK_READ,
-    "get-the-users-currently-playing-track": _CURRENTLY_PLAYING,
-    "get-queue": _CURRENTLY_PLAYING,
-    "transfer-a-users-playback": _PLAYBACK_MODIFY,
-    "start-a-users-playback": _PLAYBACK_MODIFY,
-    "pause-a-users-playback": _PLAYBACK_MODIFY,
-    "skip-users-playback-to-next-track": _PLAYBACK_MODIFY,
-    "skip-users-playback-to-previous-track": _PLAYBACK_MODIFY,
-    "seek-to-position-in-currently-playing-track": _PLAYBACK_MODIFY,
-    "set-repeat-mode-on-users-playback": _PLAYBACK_MODIFY,
-    "set-volume-for-users-playback": _PLAYBACK_MODIFY,
-    "toggle-shuffle-for-users-playback": _PLAYBACK_MODIFY,
-    "add-to-queue": _PLAYBACK_MODIFY,
-    "get-recently-played": _all(Scope.USER_READ_RECENTLY_PLAYED),
-    # personalisation
-    "get-users-top-artists": _all(Scope.USER_TOP_READ),
-    "get-users-top-tracks": _all(Scope.USER_TOP_READ),
+#: scopes that only add content to an answer that comes without them (``resume_point`` on shows and episodes)
+CONTENT_ONLY: frozenset[str] = frozenset({Scope.USER_READ_PLAYBACK_POSITION.value})
+#: scopes needed together with whichever of the others applies (a cover upload is an image upload *and* a
+#: playlist write, public or private)
+JOINT: frozenset[str] = frozenset({Scope.UGC_IMAGE_UPLOAD.value})
+#: scope -> scopes that also satisfy it: Spotify's own clients read the current track with either; when unsure, do
+#: not block
+ALSO_SATISFIED_BY: Mapping[str, tuple[str, ...]] = {
+    Scope.USER_READ_CURRENTLY_PLAYING.value: (Scope.USER_READ_PLAYBACK_STATE.value,),
 }
 
 #: operations whose listed scopes only unlock optional fields or content (documented above; checked by a test)
@@ -212,9 +141,57 @@ OPTIONAL_ONLY: frozenset[str] = frozenset(
 )
 
 
+def requirement(operation_id: str, listed: Iterable[str]) -> ScopeRequirement | None:
+    """What an operation cannot work without, from the scopes the spec lists for it (``Route.scopes``).
+
+    ``None`` for an operation in :data:`OPTIONAL_ONLY` or one that lists nothing but :data:`CONTENT_ONLY` scopes.
+    Otherwise any one of the listed scopes is enough (a read/modify family: library, follow, public or private
+    playlist), each alternative also holding the :data:`JOINT` scopes, plus the alternatives
+    :data:`ALSO_SATISFIED_BY` names. The route table computes this once per route (``Route.requires``).
+    """
+    if operation_id in OPTIONAL_ONLY:
+        return None
+    scopes = [s for s in listed if s not in CONTENT_ONLY]
+    joint = frozenset(s for s in scopes if s in JOINT)
+    alternatives: list[frozenset[str]] = []
+    for scope in scopes:
+        if scope in JOINT:
+            continue
+        for option in (scope, *ALSO_SATISFIED_BY.get(scope, ())):
+            alternative = joint | {option}
+            if alternative not in alternatives:
+                alternatives.append(alternative)
+    if not alternatives:
+        return ScopeRequirement((joint,)) if joint else None
+    return ScopeRequirement(tuple(alternatives))
+
+
+def _requirements() -> Mapping[str, ScopeRequirement]:
+    # the route table (http/) sits above auth/ and computes each requirement with the rules above: the mapping is
+    # gathered from it on first use, so importing this module never imports the http layer
+    known: Mapping[str, ScopeRequirement] | None = globals().get("REQUIREMENTS")
+    if known is not None:
+        return known
+    from ..http.routes import ALL_ROUTES
+
+    table = {op: route.requires for op, route in ALL_ROUTES.items() if route.requires is not None}
+    globals()["REQUIREMENTS"] = table
+    return table
+
+
+def __getattr__(name: str) -> object:
+    if name == "REQUIREMENTS":
+        return _requirements()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+#: operationId -> what it cannot work without (derived from ``Route.scopes``: see :func:`requirement`)
+REQUIREMENTS: Mapping[str, ScopeRequirement]
+
+
 def check_scopes(operation_id: str, granted: frozenset[str]) -> None:
     """Raise ScopeError when ``granted`` satisfies none of the operation's alternatives; otherwise return."""
-    need = REQUIREMENTS.get(operation_id)
+    need = _requirements().get(operation_id)
     if need is None or need.satisfied_by(granted):
         return
     raise scope_error(operation_id, need, granted)

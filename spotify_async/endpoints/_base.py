@@ -2,19 +2,21 @@
 
 Endpoint methods stay three to six lines: validate arguments (raising
 :class:`~spotify_async.errors.InvalidInput` before anything is sent), compile a route, and return a
-:class:`~spotify_async.http.call.Call` or :class:`~spotify_async.http.call.Paged` naming the model.
+:class:`~spotify_async.http.call.Call` or :class:`~spotify_async.http.call.Paged` naming the model, or a
+:class:`~spotify_async.http.call.Batch` when the method sends several requests. Per-operation facts (page and batch
+maxima, where ids go, the answer's envelope) are read from the route (:mod:`spotify_async.http.routes`), never
+written here.
 """
 
 from __future__ import annotations
 
-import asyncio
 import re
-from collections.abc import Awaitable, Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .. import ids
-from ..errors import InvalidInput, NotFound
-from ..http.call import Call
+from ..errors import InvalidInput
+from ..http.call import Batch, Call, gather_ordered, none_if_missing
 from ..http.response import Request
 from ..http.routes import Route
 
@@ -29,9 +31,11 @@ __all__ = [
     "check_max_items",
     "check_offset",
     "chunked",
+    "flatten",
     "gather_ordered",
     "get_several",
     "id_list",
+    "ids_request",
     "none_if_missing",
     "query",
 ]
@@ -119,20 +123,6 @@ def chunked(values: Sequence[T], size: int) -> list[Sequence[T]]:
     return [values[i : i + size] for i in range(0, len(values), size)]
 
 
-async def gather_ordered(awaitables: Iterable[Awaitable[T]]) -> list[T]:
-    """Run concurrently, results in input order; on the first failure cancel the rest and raise it."""
-    tasks = [asyncio.ensure_future(a) for a in awaitables]
-    if not tasks:
-        return []
-    try:
-        return list(await asyncio.gather(*tasks))
-    except BaseException:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        raise
-
-
 def batch_max(route: Route) -> int:
     """The route's ``batch_max`` (the spec's id-list maximum, checked by a test)."""
     if route.batch_max is None:
@@ -140,46 +130,52 @@ def batch_max(route: Route) -> int:
     return route.batch_max
 
 
-async def get_several(
+def ids_request(route: Route, values: Sequence[str], params: Mapping[str, str] | None = None, **path: str) -> Request:
+    """A request of ``route`` carrying ``values`` where the route says its ids go (``Route.ids_in``, under
+    ``Route.ids_param``): comma-joined in the query, or a JSON array in the body; ``path`` fills the path template."""
+    compiled = route.compile(**path)
+    name = route.ids_param
+    if name is None or route.ids_in not in ("query", "body"):
+        raise TypeError(f"{route.operation_id} takes no id list in its query or body: check its Route")
+    if route.ids_in == "body":
+        return Request(compiled, dict(params) if params else None, json={name: list(values)})
+    return Request(compiled, {**(params or {}), name: ",".join(values)})
+
+
+def get_several(
     group: EndpointGroup,
     values: Iterable[str],
     *,
     kind: str,
     single: Route,
     batch: Route,
-    key: str,
     model: Any,
     params: dict[str, str] | None = None,
     single_model: Any = None,
-) -> list[Any]:
-    """Fetch any number of items: ``None`` kept for unknown ids, results in input order.
+) -> Batch[list[Any]]:
+    """Fetch any number of items: ``None`` kept for unknown ids, results in input order; every id is checked now,
+    before anything is sent.
 
-    Extended mode sends the batch endpoint in chunks of its ``batch_max``, concurrently. Development mode has no batch
-    endpoints any more (Spotify removed them in February 2026), so it sends one single-item GET per id, concurrently,
-    under the same scheduler (the concurrency cap and rate budget still apply). ``single_model`` is the model of the
-    single-item answer when it differs from the batch's (``GET /shows/{id}`` is a full show, ``GET /shows`` simplified).
+    Extended mode sends the batch endpoint in chunks of its ``batch_max``, concurrently (each answer's list is under
+    the route's ``envelope``). Development mode has no batch endpoints any more (Spotify removed them in February
+    2026), so it sends one single-item GET per id, concurrently, under the same scheduler (the concurrency cap and
+    rate budget still apply). ``single_model`` is the model of the single-item answer when it differs from the
+    batch's (``GET /shows/{id}`` is a full show, ``GET /shows`` simplified).
     """
     client = group._client
     wanted = id_list(values, kind)
     if client.mode == "development":
-        return await gather_ordered(
-            none_if_missing(Call(client, Request(single.compile(id=i), params), single_model or model)) for i in wanted
-        )
+        singles: list[Call[Any]] = [
+            Call(client, Request(single.compile(id=i), params), single_model or model) for i in wanted
+        ]
+        return Batch.concurrent(singles, list, none_if_missing=True)
     calls: list[Call[list[Any]]] = [
-        Call(client, Request(batch.compile(), {**(params or {}), "ids": ",".join(chunk)}), list[model | None], key=key)
+        Call(client, ids_request(batch, chunk, params), list[model | None])
         for chunk in chunked(wanted, batch_max(batch))
     ]
-    results: list[list[Any]] = await gather_ordered(calls)
-    return [item for chunk in results for item in chunk]
+    return Batch.concurrent(calls, flatten)
 
 
-async def none_if_missing(awaitable: Awaitable[T]) -> T | None:
-    """The result, or ``None`` when Spotify answered 404 for the item (several-items reads keep ``None`` for unknown
-    ids). A 404 for the path itself ("Service not found": a wrong base URL or a route the server lacks) still raises:
-    turning it into ``None`` would make every item look unknown."""
-    try:
-        return await awaitable
-    except NotFound as exc:
-        if "service not found" in exc.message.lower():
-            raise
-        return None
+def flatten(chunks: list[list[T]]) -> list[T]:
+    """The items of chunked answers, in order."""
+    return [item for chunk in chunks for item in chunk]

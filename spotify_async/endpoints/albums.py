@@ -10,7 +10,7 @@ from collections.abc import Iterable
 
 from .. import ids
 from ..http import routes
-from ..http.call import Call, Paged
+from ..http.call import Batch, Call, Paged
 from ..http.response import Request
 from ..models import Album, SimplifiedTrack
 from ._base import EndpointGroup, check_limit, check_market, check_max_items, check_offset, get_several, query
@@ -28,19 +28,18 @@ class AlbumsEndpoints(EndpointGroup):
         route = routes.GET_AN_ALBUM.compile(id=ids.to_id(album_id, "album", arg="album_id"))
         return Call(self._client, Request(route, query(market=check_market(market))), Album)
 
-    async def get_several(self, album_ids: Iterable[str], *, market: str | None = None) -> list[Album | None]:
+    def get_several(self, album_ids: Iterable[str], *, market: str | None = None) -> Batch[list[Album | None]]:
         """Any number of albums in input order, ``None`` for unknown ids. No scope; both modes.
 
         Extended mode: ``GET /albums?ids=`` in concurrent chunks of 20. Development mode (the batch read was removed):
         concurrent ``GET /albums/{id}``.
         """
-        return await get_several(
+        return get_several(
             self,
             album_ids,
             kind="album",
             single=routes.GET_AN_ALBUM,
             batch=routes.GET_MULTIPLE_ALBUMS,
-            key="albums",
             model=Album,
             params=query(market=check_market(market)),
         )

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from .. import ids
 from ..errors import InvalidInput
 from ..http import routes
-from ..http.call import Call, Paged
+from ..http.call import Batch, Call, Paged
 from ..http.response import Request
 from ..models import Artist, ArtistDiscographyAlbum, Track
 from ._base import EndpointGroup, check_limit, check_market, check_max_items, check_offset, get_several, query
@@ -46,19 +46,18 @@ class ArtistsEndpoints(EndpointGroup):
         route = routes.GET_AN_ARTIST.compile(id=ids.to_id(artist_id, "artist", arg="artist_id"))
         return Call(self._client, Request(route), Artist)
 
-    async def get_several(self, artist_ids: Iterable[str]) -> list[Artist | None]:
+    def get_several(self, artist_ids: Iterable[str]) -> Batch[list[Artist | None]]:
         """Any number of artists in input order, ``None`` for unknown ids. No scope; both modes.
 
         Extended mode: ``GET /artists?ids=`` in concurrent chunks of 50. Development mode (the batch read was removed):
         concurrent ``GET /artists/{id}``.
         """
-        return await get_several(
+        return get_several(
             self,
             artist_ids,
             kind="artist",
             single=routes.GET_AN_ARTIST,
             batch=routes.GET_MULTIPLE_ARTISTS,
-            key="artists",
             model=Artist,
         )
 
@@ -89,9 +88,9 @@ class ArtistsEndpoints(EndpointGroup):
     def top_tracks(self, artist_id: str, *, market: str | None = None) -> Call[list[Track | None]]:
         """``GET /artists/{id}/top-tracks``: up to 10 tracks. No scope; extended mode only (removed in 2026)."""
         route = routes.GET_AN_ARTISTS_TOP_TRACKS.compile(id=ids.to_id(artist_id, "artist", arg="artist_id"))
-        return Call(self._client, Request(route, query(market=check_market(market))), list[Track | None], key="tracks")
+        return Call(self._client, Request(route, query(market=check_market(market))), list[Track | None])
 
     def related_artists(self, artist_id: str) -> Call[list[Artist | None]]:
         """``GET /artists/{id}/related-artists``: up to 20 artists. No scope; extended mode only (restricted 2024)."""
         route = routes.GET_AN_ARTISTS_RELATED_ARTISTS.compile(id=ids.to_id(artist_id, "artist", arg="artist_id"))
-        return Call(self._client, Request(route), list[Artist | None], key="artists")
+        return Call(self._client, Request(route), list[Artist | None])

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 
 from .. import ids
 from ..http import routes
-from ..http.call import Call, Paged
+from ..http.call import Batch, Call, Paged
 from ..http.response import Request
 from ..models import Audiobook, SimplifiedChapter
 from ._base import EndpointGroup, check_limit, check_market, check_max_items, check_offset, get_several, query
@@ -28,19 +28,18 @@ class AudiobooksEndpoints(EndpointGroup):
         route = routes.GET_AN_AUDIOBOOK.compile(id=ids.to_id(audiobook_id, "audiobook", arg="audiobook_id"))
         return Call(self._client, Request(route, query(market=check_market(market))), Audiobook)
 
-    async def get_several(self, audiobook_ids: Iterable[str], *, market: str | None = None) -> list[Audiobook | None]:
+    def get_several(self, audiobook_ids: Iterable[str], *, market: str | None = None) -> Batch[list[Audiobook | None]]:
         """Any number of audiobooks in input order, ``None`` for unknown ids. No scope; both modes.
 
         Extended mode: ``GET /audiobooks?ids=`` in concurrent chunks of 50. Development mode (the batch read was
         removed): concurrent ``GET /audiobooks/{id}``.
         """
-        return await get_several(
+        return get_several(
             self,
             audiobook_ids,
             kind="audiobook",
             single=routes.GET_AN_AUDIOBOOK,
             batch=routes.GET_MULTIPLE_AUDIOBOOKS,
-            key="audiobooks",
             model=Audiobook,
             params=query(market=check_market(market)),
         )

@@ -49,7 +49,6 @@ class BrowseEndpoints(EndpointGroup):
             limit=check_limit(limit, routes.GET_CATEGORIES.page_limit),
             offset=check_offset(offset),
             max_items=check_max_items(max_items),
-            key="categories",
         )
 
     def category(self, category_id: str, *, locale: str | None = None) -> Call[Category]:
@@ -69,7 +68,6 @@ class BrowseEndpoints(EndpointGroup):
             limit=check_limit(limit, routes.GET_A_CATEGORIES_PLAYLISTS.page_limit),
             offset=check_offset(offset),
             max_items=check_max_items(max_items),
-            key="playlists",
         )
 
     def new_releases(
@@ -83,7 +81,6 @@ class BrowseEndpoints(EndpointGroup):
             limit=check_limit(limit, routes.GET_NEW_RELEASES.page_limit),
             offset=check_offset(offset),
             max_items=check_max_items(max_items),
-            key="albums",
         )
 
     def featured_playlists(
@@ -100,5 +97,4 @@ class BrowseEndpoints(EndpointGroup):
             limit=check_limit(limit, routes.GET_FEATURED_PLAYLISTS.page_limit),
             offset=check_offset(offset),
             max_items=check_max_items(max_items),
-            key="playlists",
         )

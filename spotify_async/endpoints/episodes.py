@@ -9,7 +9,7 @@ from collections.abc import Iterable
 
 from .. import ids
 from ..http import routes
-from ..http.call import Call
+from ..http.call import Batch, Call
 from ..http.response import Request
 from ..models import Episode
 from ._base import EndpointGroup, check_market, get_several, query
@@ -27,19 +27,18 @@ class EpisodesEndpoints(EndpointGroup):
         route = routes.GET_AN_EPISODE.compile(id=ids.to_id(episode_id, "episode", arg="episode_id"))
         return Call(self._client, Request(route, query(market=check_market(market))), Episode)
 
-    async def get_several(self, episode_ids: Iterable[str], *, market: str | None = None) -> list[Episode | None]:
+    def get_several(self, episode_ids: Iterable[str], *, market: str | None = None) -> Batch[list[Episode | None]]:
         """Any number of episodes in input order, ``None`` for unknown ids. Scope ``user-read-playback-position``.
 
         Extended mode: ``GET /episodes?ids=`` in concurrent chunks of 50. Development mode (the batch read was removed):
         concurrent ``GET /episodes/{id}``. The scope fills ``resume_point``.
         """
-        return await get_several(
+        return get_several(
             self,
             episode_ids,
             kind="episode",
             single=routes.GET_AN_EPISODE,
             batch=routes.GET_MULTIPLE_EPISODES,
-            key="episodes",
             model=Episode,
             params=query(market=check_market(market)),
         )

@@ -14,12 +14,13 @@ mode they send the per-type operation as it is (``PUT /me/albums?ids=``, ``PUT /
 
 Every list is validated completely before anything is sent: one malformed entry raises
 :class:`~spotify_async.errors.InvalidInput` naming its position, and no request goes out. The write methods validate
-when called and return an awaitable that sends when awaited.
+when called and return a :class:`~spotify_async.http.call.Batch` that sends when awaited (``.with_response()`` gives
+every chunk's Response).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
 import attrs
@@ -27,7 +28,7 @@ import attrs
 from .. import ids
 from ..errors import EndpointUnavailable, InvalidInput
 from ..http import routes
-from ..http.call import Call, Paged
+from ..http.call import Batch, Call, Paged
 from ..http.response import Request
 from ..http.routes import Route
 from ..models import SavedAlbum, SavedEpisode, SavedShow, SavedTrack, SimplifiedAudiobook
@@ -39,7 +40,7 @@ from ._base import (
     check_max_items,
     check_offset,
     chunked,
-    gather_ordered,
+    ids_request,
     query,
 )
 
@@ -47,7 +48,8 @@ __all__ = ["CONTAINS_TYPES", "LIBRARY_BATCH", "SAVE_TYPES", "LibraryEndpoints"]
 
 T = TypeVar("T")
 
-#: at most this many URIs per ``/me/library*`` request (the spec's maximum, kept on the routes)
+#: at most this many URIs per ``/me/library*`` request (the spec's maximum, kept on the routes; the requests read
+#: it from their route)
 LIBRARY_BATCH = batch_max(routes.SAVE_LIBRARY_ITEMS)
 #: URI types ``PUT``/``DELETE /me/library`` take (artists and users are followed, playlists followed)
 SAVE_TYPES: frozenset[str] = frozenset({"track", "album", "episode", "show", "audiobook", "artist", "user", "playlist"})
@@ -84,18 +86,24 @@ _ARTISTS = _Family("artist", *_FOLLOW, follow_type="artist")
 _USERS = _Family("user", *_FOLLOW, follow_type="user")
 
 
-async def _all_none(calls: list[Call[None]]) -> None:
-    await gather_ordered(calls)
+def _dev_replacement(route: Route) -> Route:
+    """The operation development-mode apps use instead of ``route`` (its ``replacement`` in the route table)."""
+    replacement = routes.replacement_of(route)
+    if replacement is None:
+        raise TypeError(f"{route.operation_id} names no replacement operation: check its Route")
+    return replacement
 
 
-async def _all_bools(calls: list[Call[list[bool]]]) -> list[bool]:
-    answers = await gather_ordered(calls)
+def _all_bools(answers: list[list[bool]]) -> list[bool]:
     return [flag for answer in answers for flag in answer]
 
 
-async def _first_bool(call: Call[list[bool]]) -> bool:
-    answer = await call
-    return bool(answer[0]) if answer else False
+def _first_bool(answers: list[list[bool]]) -> bool:
+    return bool(answers[0][0]) if answers and answers[0] else False
+
+
+def _none(_: list[None]) -> None:
+    return None
 
 
 class LibraryEndpoints(EndpointGroup):
@@ -105,35 +113,34 @@ class LibraryEndpoints(EndpointGroup):
 
     # ---- /me/library: any type, by URI ------------------------------------------------------------------------
 
-    def save(self, uris: Iterable[str]) -> Awaitable[None]:
+    def save(self, uris: Iterable[str]) -> Batch[None]:
         """``PUT /me/library`` (scopes ``user-library-modify``; ``user-follow-modify`` for artists and users;
         ``playlist-modify-public`` for playlists): save or follow Spotify URIs or open.spotify.com URLs of any type,
         40 per request, chunks sent concurrently."""
         return self._library(routes.SAVE_LIBRARY_ITEMS, ids.to_uris(uris, allowed=SAVE_TYPES, arg="uris"))
 
-    def remove(self, uris: Iterable[str]) -> Awaitable[None]:
+    def remove(self, uris: Iterable[str]) -> Batch[None]:
         """``DELETE /me/library`` (scopes as :meth:`save`): remove or unfollow URIs or URLs of any type, 40 per
         request, chunks sent concurrently."""
         return self._library(routes.REMOVE_LIBRARY_ITEMS, ids.to_uris(uris, allowed=SAVE_TYPES, arg="uris"))
 
-    def contains(self, uris: Iterable[str]) -> Awaitable[list[bool]]:
+    def contains(self, uris: Iterable[str]) -> Batch[list[bool]]:
         """``GET /me/library/contains`` (scopes ``user-library-read``, ``user-follow-read``,
         ``playlist-read-private``): whether each URI or URL is saved or followed, in input order."""
         return self._library_contains(ids.to_uris(uris, allowed=CONTAINS_TYPES, arg="uris"))
 
-    def _library(self, route: Route, uris: Sequence[str]) -> Awaitable[None]:
+    def _library(self, route: Route, uris: Sequence[str]) -> Batch[None]:
         calls: list[Call[None]] = [
-            Call(self._client, Request(route.compile(), {"uris": ",".join(chunk)}), None)
-            for chunk in chunked(uris, LIBRARY_BATCH)
+            Call(self._client, ids_request(route, chunk), None) for chunk in chunked(uris, batch_max(route))
         ]
-        return _all_none(calls)
+        return Batch.concurrent(calls, _none)
 
-    def _library_contains(self, uris: Sequence[str]) -> Awaitable[list[bool]]:
+    def _library_contains(self, uris: Sequence[str]) -> Batch[list[bool]]:
+        route = routes.CHECK_LIBRARY_CONTAINS
         calls: list[Call[list[bool]]] = [
-            Call(self._client, Request(routes.CHECK_LIBRARY_CONTAINS.compile(), {"uris": ",".join(chunk)}), list[bool])
-            for chunk in chunked(uris, LIBRARY_BATCH)
+            Call(self._client, ids_request(route, chunk), list[bool]) for chunk in chunked(uris, batch_max(route))
         ]
-        return _all_bools(calls)
+        return Batch.concurrent(calls, _all_bools)
 
     # ---- per-type operations: /me/library in development mode, the type's own operation in extended mode -------
 
@@ -142,26 +149,20 @@ class LibraryEndpoints(EndpointGroup):
         return self._client.mode == "development"
 
     def _typed_request(self, family: _Family, route: Route, chunk: Sequence[str]) -> Request:
-        joined = ",".join(chunk)
-        if route is routes.SAVE_TRACKS_USER:
-            # the spec gives PUT /me/tracks no ids query parameter: the ids go in the JSON body
-            return Request(route.compile(), None, json={"ids": list(chunk)})
-        if family.follow_type is not None:
-            return Request(route.compile(), {"type": family.follow_type, "ids": joined})
-        return Request(route.compile(), {"ids": joined})
+        params = {"type": family.follow_type} if family.follow_type is not None else None
+        return ids_request(route, chunk, params)
 
-    def _typed_write(self, family: _Family, route: Route, values: Iterable[str]) -> Awaitable[None]:
+    def _typed_write(self, family: _Family, route: Route, values: Iterable[str]) -> Batch[None]:
         wanted = ids.to_ids(values, family.kind, arg=f"{family.kind}_ids")
         if self._development:
-            replacement = routes.SAVE_LIBRARY_ITEMS if route is family.save else routes.REMOVE_LIBRARY_ITEMS
-            return self._library(replacement, [f"spotify:{family.kind}:{i}" for i in wanted])
+            return self._library(_dev_replacement(route), [f"spotify:{family.kind}:{i}" for i in wanted])
         calls: list[Call[None]] = [
             Call(self._client, self._typed_request(family, route, chunk), None)
             for chunk in chunked(wanted, batch_max(route))
         ]
-        return _all_none(calls)
+        return Batch.concurrent(calls, _none)
 
-    def _typed_contains(self, family: _Family, values: Iterable[str]) -> Awaitable[list[bool]]:
+    def _typed_contains(self, family: _Family, values: Iterable[str]) -> Batch[list[bool]]:
         wanted = ids.to_ids(values, family.kind, arg=f"{family.kind}_ids")
         if self._development:
             return self._library_contains([f"spotify:{family.kind}:{i}" for i in wanted])
@@ -169,114 +170,114 @@ class LibraryEndpoints(EndpointGroup):
             Call(self._client, self._typed_request(family, family.contains, chunk), list[bool])
             for chunk in chunked(wanted, batch_max(family.contains))
         ]
-        return _all_bools(calls)
+        return Batch.concurrent(calls, _all_bools)
 
-    def save_tracks(self, track_ids: Iterable[str]) -> Awaitable[None]:
+    def save_tracks(self, track_ids: Iterable[str]) -> Batch[None]:
         """Save tracks (ids, URIs or URLs); scope ``user-library-modify``. Development mode: ``PUT /me/library``;
         extended mode: ``PUT /me/tracks`` (50 per request)."""
         return self._typed_write(_TRACKS, _TRACKS.save, track_ids)
 
-    def remove_tracks(self, track_ids: Iterable[str]) -> Awaitable[None]:
+    def remove_tracks(self, track_ids: Iterable[str]) -> Batch[None]:
         """Remove saved tracks; scope ``user-library-modify``. Development mode: ``DELETE /me/library``; extended
         mode: ``DELETE /me/tracks`` (50 per request)."""
         return self._typed_write(_TRACKS, _TRACKS.remove, track_ids)
 
-    def contains_tracks(self, track_ids: Iterable[str]) -> Awaitable[list[bool]]:
+    def contains_tracks(self, track_ids: Iterable[str]) -> Batch[list[bool]]:
         """Whether each track is saved; scope ``user-library-read``. Development mode: ``GET /me/library/contains``;
         extended mode: ``GET /me/tracks/contains`` (50 per request)."""
         return self._typed_contains(_TRACKS, track_ids)
 
-    def save_albums(self, album_ids: Iterable[str]) -> Awaitable[None]:
+    def save_albums(self, album_ids: Iterable[str]) -> Batch[None]:
         """Save albums; scope ``user-library-modify``. Development mode: ``PUT /me/library``; extended mode:
         ``PUT /me/albums`` (20 per request)."""
         return self._typed_write(_ALBUMS, _ALBUMS.save, album_ids)
 
-    def remove_albums(self, album_ids: Iterable[str]) -> Awaitable[None]:
+    def remove_albums(self, album_ids: Iterable[str]) -> Batch[None]:
         """Remove saved albums; scope ``user-library-modify``. Development mode: ``DELETE /me/library``; extended
         mode: ``DELETE /me/albums`` (20 per request)."""
         return self._typed_write(_ALBUMS, _ALBUMS.remove, album_ids)
 
-    def contains_albums(self, album_ids: Iterable[str]) -> Awaitable[list[bool]]:
+    def contains_albums(self, album_ids: Iterable[str]) -> Batch[list[bool]]:
         """Whether each album is saved; scope ``user-library-read``. Development mode: ``GET /me/library/contains``;
         extended mode: ``GET /me/albums/contains`` (20 per request)."""
         return self._typed_contains(_ALBUMS, album_ids)
 
-    def save_episodes(self, episode_ids: Iterable[str]) -> Awaitable[None]:
+    def save_episodes(self, episode_ids: Iterable[str]) -> Batch[None]:
         """Save episodes; scope ``user-library-modify``. Development mode: ``PUT /me/library``; extended mode:
         ``PUT /me/episodes`` (50 per request)."""
         return self._typed_write(_EPISODES, _EPISODES.save, episode_ids)
 
-    def remove_episodes(self, episode_ids: Iterable[str]) -> Awaitable[None]:
+    def remove_episodes(self, episode_ids: Iterable[str]) -> Batch[None]:
         """Remove saved episodes; scope ``user-library-modify``. Development mode: ``DELETE /me/library``; extended
         mode: ``DELETE /me/episodes`` (50 per request)."""
         return self._typed_write(_EPISODES, _EPISODES.remove, episode_ids)
 
-    def contains_episodes(self, episode_ids: Iterable[str]) -> Awaitable[list[bool]]:
+    def contains_episodes(self, episode_ids: Iterable[str]) -> Batch[list[bool]]:
         """Whether each episode is saved; scope ``user-library-read``. Development mode:
         ``GET /me/library/contains``; extended mode: ``GET /me/episodes/contains`` (50 per request)."""
         return self._typed_contains(_EPISODES, episode_ids)
 
-    def save_shows(self, show_ids: Iterable[str]) -> Awaitable[None]:
+    def save_shows(self, show_ids: Iterable[str]) -> Batch[None]:
         """Save (follow) shows; scope ``user-library-modify``. Development mode: ``PUT /me/library``; extended mode:
         ``PUT /me/shows`` (50 per request)."""
         return self._typed_write(_SHOWS, _SHOWS.save, show_ids)
 
-    def remove_shows(self, show_ids: Iterable[str]) -> Awaitable[None]:
+    def remove_shows(self, show_ids: Iterable[str]) -> Batch[None]:
         """Remove saved shows; scope ``user-library-modify``. Development mode: ``DELETE /me/library``; extended
         mode: ``DELETE /me/shows`` (50 per request)."""
         return self._typed_write(_SHOWS, _SHOWS.remove, show_ids)
 
-    def contains_shows(self, show_ids: Iterable[str]) -> Awaitable[list[bool]]:
+    def contains_shows(self, show_ids: Iterable[str]) -> Batch[list[bool]]:
         """Whether each show is saved; scope ``user-library-read``. Development mode: ``GET /me/library/contains``;
         extended mode: ``GET /me/shows/contains`` (50 per request)."""
         return self._typed_contains(_SHOWS, show_ids)
 
-    def save_audiobooks(self, audiobook_ids: Iterable[str]) -> Awaitable[None]:
+    def save_audiobooks(self, audiobook_ids: Iterable[str]) -> Batch[None]:
         """Save audiobooks; scope ``user-library-modify``. Development mode: ``PUT /me/library``; extended mode:
         ``PUT /me/audiobooks`` (50 per request)."""
         return self._typed_write(_AUDIOBOOKS, _AUDIOBOOKS.save, audiobook_ids)
 
-    def remove_audiobooks(self, audiobook_ids: Iterable[str]) -> Awaitable[None]:
+    def remove_audiobooks(self, audiobook_ids: Iterable[str]) -> Batch[None]:
         """Remove saved audiobooks; scope ``user-library-modify``. Development mode: ``DELETE /me/library``;
         extended mode: ``DELETE /me/audiobooks`` (50 per request)."""
         return self._typed_write(_AUDIOBOOKS, _AUDIOBOOKS.remove, audiobook_ids)
 
-    def contains_audiobooks(self, audiobook_ids: Iterable[str]) -> Awaitable[list[bool]]:
+    def contains_audiobooks(self, audiobook_ids: Iterable[str]) -> Batch[list[bool]]:
         """Whether each audiobook is saved; scope ``user-library-read``. Development mode:
         ``GET /me/library/contains``; extended mode: ``GET /me/audiobooks/contains`` (50 per request)."""
         return self._typed_contains(_AUDIOBOOKS, audiobook_ids)
 
-    def follow_artists(self, artist_ids: Iterable[str]) -> Awaitable[None]:
+    def follow_artists(self, artist_ids: Iterable[str]) -> Batch[None]:
         """Follow artists; scope ``user-follow-modify``. Development mode: ``PUT /me/library``; extended mode:
         ``PUT /me/following?type=artist`` (50 per request)."""
         return self._typed_write(_ARTISTS, _ARTISTS.save, artist_ids)
 
-    def unfollow_artists(self, artist_ids: Iterable[str]) -> Awaitable[None]:
+    def unfollow_artists(self, artist_ids: Iterable[str]) -> Batch[None]:
         """Unfollow artists; scope ``user-follow-modify``. Development mode: ``DELETE /me/library``; extended mode:
         ``DELETE /me/following?type=artist`` (50 per request)."""
         return self._typed_write(_ARTISTS, _ARTISTS.remove, artist_ids)
 
-    def is_following_artists(self, artist_ids: Iterable[str]) -> Awaitable[list[bool]]:
+    def is_following_artists(self, artist_ids: Iterable[str]) -> Batch[list[bool]]:
         """Whether the user follows each artist; scope ``user-follow-read``. Development mode:
         ``GET /me/library/contains``; extended mode: ``GET /me/following/contains?type=artist`` (50 per request)."""
         return self._typed_contains(_ARTISTS, artist_ids)
 
-    def follow_users(self, user_ids: Iterable[str]) -> Awaitable[None]:
+    def follow_users(self, user_ids: Iterable[str]) -> Batch[None]:
         """Follow users; scope ``user-follow-modify``. Development mode: ``PUT /me/library``; extended mode:
         ``PUT /me/following?type=user`` (50 per request)."""
         return self._typed_write(_USERS, _USERS.save, user_ids)
 
-    def unfollow_users(self, user_ids: Iterable[str]) -> Awaitable[None]:
+    def unfollow_users(self, user_ids: Iterable[str]) -> Batch[None]:
         """Unfollow users; scope ``user-follow-modify``. Development mode: ``DELETE /me/library``; extended mode:
         ``DELETE /me/following?type=user`` (50 per request)."""
         return self._typed_write(_USERS, _USERS.remove, user_ids)
 
-    def is_following_users(self, user_ids: Iterable[str]) -> Awaitable[list[bool]]:
+    def is_following_users(self, user_ids: Iterable[str]) -> Batch[list[bool]]:
         """Whether the user follows each user; scope ``user-follow-read``. Development mode:
         ``GET /me/library/contains``; extended mode: ``GET /me/following/contains?type=user`` (50 per request)."""
         return self._typed_contains(_USERS, user_ids)
 
-    def follow_playlist(self, playlist_id: str, *, public: bool | None = None) -> Awaitable[None]:
+    def follow_playlist(self, playlist_id: str, *, public: bool | None = None) -> Batch[None]:
         """Follow a playlist; scopes ``playlist-modify-public`` (``playlist-modify-private`` with ``public=False``).
         Development mode: ``PUT /me/library``, which has no visibility flag, so ``public=False`` raises
         ``EndpointUnavailable`` there; extended mode: ``PUT /playlists/{playlist_id}/followers``."""
@@ -290,20 +291,24 @@ class LibraryEndpoints(EndpointGroup):
                     mode="development",
                     replacement="PUT /me/library (it cannot follow privately: leave public unset)",
                 )
-            return self._library(routes.SAVE_LIBRARY_ITEMS, [f"spotify:playlist:{pid}"])
+            return self._library(_dev_replacement(routes.FOLLOW_PLAYLIST), [f"spotify:playlist:{pid}"])
         body: dict[str, Any] | None = {"public": public} if public is not None else None
-        return Call(self._client, Request(routes.FOLLOW_PLAYLIST.compile(playlist_id=pid), None, json=body), None)
+        call: Call[None] = Call(
+            self._client, Request(routes.FOLLOW_PLAYLIST.compile(playlist_id=pid), None, json=body), None
+        )
+        return Batch.concurrent([call], _none)
 
-    def unfollow_playlist(self, playlist_id: str) -> Awaitable[None]:
+    def unfollow_playlist(self, playlist_id: str) -> Batch[None]:
         """Unfollow a playlist (for its owner: delete it from their library); scopes ``playlist-modify-public``,
         ``playlist-modify-private``. Development mode: ``DELETE /me/library``; extended mode:
         ``DELETE /playlists/{playlist_id}/followers``."""
         pid = ids.to_id(playlist_id, "playlist", arg="playlist_id")
         if self._development:
-            return self._library(routes.REMOVE_LIBRARY_ITEMS, [f"spotify:playlist:{pid}"])
-        return Call(self._client, Request(routes.UNFOLLOW_PLAYLIST.compile(playlist_id=pid)), None)
+            return self._library(_dev_replacement(routes.UNFOLLOW_PLAYLIST), [f"spotify:playlist:{pid}"])
+        call: Call[None] = Call(self._client, Request(routes.UNFOLLOW_PLAYLIST.compile(playlist_id=pid)), None)
+        return Batch.concurrent([call], _none)
 
-    def is_following_playlist(self, playlist_id: str) -> Awaitable[bool]:
+    def is_following_playlist(self, playlist_id: str) -> Batch[bool]:
         """Whether the current user follows a playlist; scope ``playlist-read-private`` for private ones.
         Development mode: ``GET /me/library/contains``; extended mode:
         ``GET /playlists/{playlist_id}/followers/contains``."""
@@ -312,7 +317,7 @@ class LibraryEndpoints(EndpointGroup):
         if self._development:
             call = Call(
                 self._client,
-                Request(routes.CHECK_LIBRARY_CONTAINS.compile(), {"uris": f"spotify:playlist:{pid}"}),
+                ids_request(_dev_replacement(routes.CHECK_IF_USER_FOLLOWS_PLAYLIST), [f"spotify:playlist:{pid}"]),
                 list[bool],
             )
         else:
@@ -320,7 +325,7 @@ class LibraryEndpoints(EndpointGroup):
             call = Call(
                 self._client, Request(routes.CHECK_IF_USER_FOLLOWS_PLAYLIST.compile(playlist_id=pid)), list[bool]
             )
-        return _first_bool(call)
+        return Batch.concurrent([call], _first_bool)
 
     # ---- saved-item pages ---------------------------------------------------------------------------------------
 

@@ -17,4 +17,4 @@ class MarketsEndpoints(EndpointGroup):
 
     def available(self) -> Call[list[str]]:
         """``GET /markets``: every market's ISO 3166-1 alpha-2 code. No scope; extended mode only."""
-        return Call(self._client, Request(routes.GET_AVAILABLE_MARKETS.compile()), list[str], key="markets")
+        return Call(self._client, Request(routes.GET_AVAILABLE_MARKETS.compile()), list[str])

@@ -145,9 +145,7 @@ class PlayerEndpoints(EndpointGroup):
 
     def devices(self) -> Call[list[Device | None]]:
         """``GET /me/player/devices`` (scope ``user-read-playback-state``): the user's available devices."""
-        return Call(
-            self._client, Request(routes.GET_A_USERS_AVAILABLE_DEVICES.compile()), list[Device | None], key="devices"
-        )
+        return Call(self._client, Request(routes.GET_A_USERS_AVAILABLE_DEVICES.compile()), list[Device | None])
 
     def queue(self) -> Call[Queue]:
         """``GET /me/player/queue`` (scopes ``user-read-currently-playing``, ``user-read-playback-state``): the item

@@ -23,15 +23,15 @@ while they were read the pages are read again (up to three times), so the items 
 from __future__ import annotations
 
 import base64
-from collections.abc import Awaitable, Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, TypeVar
 
 import attrs
 
 from .. import ids
 from ..errors import EndpointUnavailable, InvalidInput, ModelError
 from ..http import routes
-from ..http.call import Call, Paged
+from ..http.call import Batch, Call, Paged, Sender
 from ..http.response import Request
 from ..http.routes import Route
 from ..models import Image, Playlist, PlaylistTrack, SnapshotId
@@ -44,6 +44,7 @@ _ADDITIONAL = frozenset({"track", "episode"})
 _ITEM_TYPES = frozenset({"track", "episode"})
 #: at most this many items per playlist write request (the spec's maximum, kept on the routes)
 PLAYLIST_WRITE_BATCH = batch_max(routes.ADD_ITEMS_TO_PLAYLIST)
+T = TypeVar("T")
 #: Spotify's limit for a cover upload: the base64-encoded payload, not the JPEG itself
 COVER_IMAGE_MAX_BYTES = 256 * 1024
 _JPEG_MAGIC = b"\xff\xd8\xff"
@@ -148,11 +149,25 @@ class PlaylistSnapshot:
     items: list[PlaylistTrack | None] = attrs.field(repr=lambda items: f"<{len(items)} items>")
 
 
-async def _in_order(calls: Sequence[Call[str]]) -> str:
-    snapshot = ""
-    for call in calls:
-        snapshot = await call
-    return snapshot
+def _ids_key(route: Route) -> str:
+    """The body key a playlist item write's list goes under (``Route.ids_param``: ``uris``, ``items``, ``tracks``)."""
+    if route.ids_in != "body" or route.ids_param is None:
+        raise TypeError(f"{route.operation_id} takes no list in its body: check its Route")
+    return route.ids_param
+
+
+def _only(results: list[T]) -> T:
+    return results[0]
+
+
+def _last_snapshot(snapshots: list[str]) -> str:
+    return snapshots[-1] if snapshots else ""
+
+
+def _in_order(calls: Sequence[Call[str]]) -> Batch[str]:
+    """Chunked item writes, one after the other (positions and order depend on the chunk before); the result is the
+    last snapshot id."""
+    return Batch.in_order(calls, _last_snapshot)
 
 
 class PlaylistsEndpoints(EndpointGroup):
@@ -212,43 +227,52 @@ class PlaylistsEndpoints(EndpointGroup):
             max_items=check_max_items(max_items),
         )
 
-    async def snapshot(
+    def snapshot(
         self,
         playlist_id: str,
         *,
         known: PlaylistSnapshot | None = None,
         market: str | None = None,
         additional_types: Sequence[str] | None = None,
-    ) -> PlaylistSnapshot:
+    ) -> Batch[PlaylistSnapshot]:
         """Every item of a playlist with its ``snapshot_id``; ``known`` itself when the snapshot has not changed
-        since it (one small request). See the module docstring for how unchanged pages come from the cache."""
+        since it (one small request). See the module docstring for how unchanged pages come from the cache.
+        ``.with_response()`` gives every Response: the probes and the pages."""
         pid = ids.to_id(playlist_id, "playlist", arg="playlist_id")
         if known is not None and not isinstance(known, PlaylistSnapshot):
             raise InvalidInput(f"known must be a PlaylistSnapshot or None, not {type(known).__name__}")
         check = query(fields="snapshot_id")
-        probe: Call[Any] = Call(
-            self._client, Request(routes.GET_PLAYLIST.compile(playlist_id=pid), check), Any, key="snapshot_id"
-        )
+        probe_request = Request(routes.GET_PLAYLIST.compile(playlist_id=pid), check)
         params = query(market=check_market(market), additional_types=_additional_types(additional_types))
         compiled = routes.GET_PLAYLISTS_ITEMS.compile(playlist_id=pid)
-        maximum = compiled.route.page_limit or 50
-        items: list[PlaylistTrack | None] = []
-        current = ""
-        for _ in range(SNAPSHOT_READS):
-            current = await probe
-            if not isinstance(current, str) or not current:
-                raise ModelError(f"GET /playlists/{pid}?fields=snapshot_id answered no snapshot_id")
-            if known is not None and known.playlist_id == pid and known.snapshot_id == current:
-                return known
-            paged: Paged[PlaylistTrack] = Paged(
-                self._client, Request(compiled, params, pin=current), PlaylistTrack, limit=maximum
-            )
-            items, responses = await paged._collect_with_responses()
-            if all(r.from_cache for r in responses):
-                break  # every page was kept under this very snapshot: consistent by construction
-            if await probe == current:
-                break
-        return PlaylistSnapshot(pid, current, items)
+        page_size = check_limit(None, compiled.route.page_limit)
+
+        def probe() -> Call[Any]:
+            return Call(self._client, probe_request, Any, key="snapshot_id")
+
+        async def steps(send: Sender) -> PlaylistSnapshot:
+            items: list[PlaylistTrack | None] = []
+            current = ""
+            for _ in range(SNAPSHOT_READS):
+                current = await send.one(probe())
+                if not isinstance(current, str) or not current:
+                    raise ModelError(f"GET /playlists/{pid}?fields=snapshot_id answered no snapshot_id")
+                if known is not None and known.playlist_id == pid and known.snapshot_id == current:
+                    return known
+                paged: Paged[PlaylistTrack] = Paged(
+                    self._client, Request(compiled, params, pin=current), PlaylistTrack, limit=page_size
+                )
+                if send.max_wait is not None:
+                    paged.with_max_wait(send.max_wait)
+                items, responses = await paged._collect_with_responses()
+                send.responses.extend(responses)
+                if all(r.from_cache for r in responses):
+                    break  # every page was kept under this very snapshot: consistent by construction
+                if await send.one(probe()) == current:
+                    break
+            return PlaylistSnapshot(pid, current, items)
+
+        return Batch(steps)
 
     def cover_image(self, playlist_id: str) -> Call[list[Image | None]]:
         """``GET /playlists/{playlist_id}/images``: the cover in its sizes (empty when the playlist has none)."""
@@ -279,7 +303,7 @@ class PlaylistsEndpoints(EndpointGroup):
         public: bool | None = None,
         collaborative: bool | None = None,
         description: str | None = None,
-    ) -> Awaitable[Playlist]:
+    ) -> Batch[Playlist]:
         """``POST /users/{user_id}/playlists`` (scopes as :meth:`create`): a new playlist for ``user_id``, which
         Spotify only allows for the current user.
 
@@ -291,18 +315,23 @@ class PlaylistsEndpoints(EndpointGroup):
         body = self._creation(name, public, collaborative, description)
         if self._client.mode == "extended":
             route = routes.CREATE_PLAYLIST_FOR_USER.compile(user_id=uid)
-            return Call(self._client, Request(route, None, json=body), Playlist)
-        return self._create_for_current_user(uid, body)
+            return Batch.in_order([Call(self._client, Request(route, None, json=body), Playlist)], _only)
+        client = self._client
+        replacement = routes.replacement_of(routes.CREATE_PLAYLIST_FOR_USER) or routes.CREATE_PLAYLIST
 
-    async def _create_for_current_user(self, uid: str, body: dict[str, Any]) -> Playlist:
-        me: Any = await Call(self._client, Request(routes.GET_CURRENT_USERS_PROFILE.compile()), Any)
-        if not isinstance(me, dict) or me.get("id") != uid:
-            raise EndpointUnavailable(
-                routes.CREATE_PLAYLIST_FOR_USER.operation_id,
-                mode="development",
-                replacement="POST /me/playlists (creates playlists for the token's own user only)",
-            )
-        return await Call(self._client, Request(routes.CREATE_PLAYLIST.compile(), None, json=body), Playlist)
+        async def steps(send: Sender) -> Playlist:
+            me: Any = await send.one(Call(client, Request(routes.GET_CURRENT_USERS_PROFILE.compile()), Any))
+            if not isinstance(me, dict) or me.get("id") != uid:
+                raise EndpointUnavailable(
+                    routes.CREATE_PLAYLIST_FOR_USER.operation_id,
+                    mode="development",
+                    replacement=f"{replacement.method} {replacement.path} (creates playlists for the token's own user "
+                    "only)",
+                )
+            created: Playlist = await send.one(Call(client, Request(replacement.compile(), None, json=body), Playlist))
+            return created
+
+        return Batch(steps)
 
     @staticmethod
     def _creation(
@@ -345,7 +374,7 @@ class PlaylistsEndpoints(EndpointGroup):
         *,
         position: int | None = None,
         legacy_tracks_endpoint: bool = False,
-    ) -> Awaitable[str]:
+    ) -> Batch[str]:
         """``POST /playlists/{playlist_id}/items`` (scopes ``playlist-modify-public``, ``playlist-modify-private``):
         add track and episode URIs or URLs at ``position`` (appended when ``None``); returns the new snapshot id.
 
@@ -363,17 +392,18 @@ class PlaylistsEndpoints(EndpointGroup):
         route = self._items_route(routes.ADD_ITEMS_TO_PLAYLIST, routes.ADD_TRACKS_TO_PLAYLIST, legacy)
         compiled = route.compile(playlist_id=pid)
         calls: list[Call[str]] = []
-        for index, chunk in enumerate(chunked(uris, PLAYLIST_WRITE_BATCH)):
-            # the URIs go in the JSON body: 100 URIs in the query string can exceed URL length limits
-            body: dict[str, Any] = {"uris": list(chunk)}
+        size = batch_max(route)
+        for index, chunk in enumerate(chunked(uris, size)):
+            # the URIs go in the JSON body (Route.ids_in): 100 URIs in the query string can exceed URL length limits
+            body: dict[str, Any] = {_ids_key(route): list(chunk)}
             if start is not None:
-                body["position"] = start + index * PLAYLIST_WRITE_BATCH
+                body["position"] = start + index * size
             calls.append(Call(self._client, Request(compiled, None, json=body), SnapshotId, transform=_snapshot))
         return calls
 
     def replace_items(
         self, playlist_id: str, uris: Iterable[str], *, legacy_tracks_endpoint: bool = False
-    ) -> Awaitable[str]:
+    ) -> Batch[str]:
         """``PUT /playlists/{playlist_id}/items`` (scopes ``playlist-modify-public``, ``playlist-modify-private``):
         replace every item with these track and episode URIs (an empty list clears the playlist); returns the new
         snapshot id.
@@ -389,16 +419,17 @@ class PlaylistsEndpoints(EndpointGroup):
             routes.REORDER_OR_REPLACE_PLAYLISTS_TRACKS,
             legacy_tracks_endpoint,
         )
-        first = wanted[:PLAYLIST_WRITE_BATCH]
+        size = batch_max(route)
+        first = wanted[:size]
         calls = [
             Call(
                 self._client,
-                Request(route.compile(playlist_id=pid), None, json={"uris": first}),
+                Request(route.compile(playlist_id=pid), None, json={_ids_key(route): first}),
                 SnapshotId,
                 transform=_snapshot,
             )
         ]
-        rest = wanted[PLAYLIST_WRITE_BATCH:]
+        rest = wanted[size:]
         if rest:
             calls.extend(self._add_calls(pid, rest, None, legacy_tracks_endpoint))
         return _in_order(calls)
@@ -440,7 +471,7 @@ class PlaylistsEndpoints(EndpointGroup):
         *,
         snapshot_id: str | None = None,
         legacy_tracks_endpoint: bool = False,
-    ) -> Awaitable[str]:
+    ) -> Batch[str]:
         """``DELETE /playlists/{playlist_id}/items`` (scopes ``playlist-modify-public``, ``playlist-modify-private``):
         remove every occurrence of each URI (or ``{"uri": ...}`` mapping), against ``snapshot_id`` when given.
         Returns the new snapshot id.
@@ -461,10 +492,10 @@ class PlaylistsEndpoints(EndpointGroup):
             raise InvalidInput("remove_items needs at least one item")
         snapshot = _optional_text("snapshot_id", snapshot_id, empty_ok=False)
         route = self._items_route(routes.REMOVE_ITEMS_PLAYLIST, routes.REMOVE_TRACKS_PLAYLIST, legacy_tracks_endpoint)
-        key = "tracks" if route is routes.REMOVE_TRACKS_PLAYLIST else "items"
+        key = _ids_key(route)
         compiled = route.compile(playlist_id=pid)
         calls: list[Call[str]] = []
-        for chunk in chunked(entries, PLAYLIST_WRITE_BATCH):
+        for chunk in chunked(entries, batch_max(route)):
             body: dict[str, Any] = {key: list(chunk)}
             if snapshot is not None:
                 body["snapshot_id"] = snapshot

@@ -15,10 +15,20 @@ from typing import Any
 from .. import ids
 from ..errors import InvalidInput
 from ..http import routes
-from ..http.call import Call
+from ..http.call import Batch, Call
 from ..http.response import Request
 from ..models import AudioAnalysis, AudioFeatures, Recommendations
-from ._base import EndpointGroup, batch_max, check_limit, check_market, chunked, gather_ordered, id_list, query
+from ._base import (
+    EndpointGroup,
+    batch_max,
+    check_limit,
+    check_market,
+    chunked,
+    flatten,
+    id_list,
+    ids_request,
+    query,
+)
 
 __all__ = ["MAX_SEEDS", "TUNABLE_ATTRIBUTES", "RecommendationsEndpoints"]
 
@@ -123,31 +133,26 @@ class RecommendationsEndpoints(EndpointGroup):
     def genre_seeds(self) -> Call[list[str]]:
         """``GET /recommendations/available-genre-seeds``: genre names for seeds. No scope; extended mode only."""
         route = routes.GET_RECOMMENDATION_GENRES.compile()
-        return Call(self._client, Request(route), list[str], key="genres")
+        return Call(self._client, Request(route), list[str])
 
     def audio_features(self, track_id: str) -> Call[AudioFeatures]:
         """``GET /audio-features/{id}``: one track's acoustic attributes. No scope; extended mode only."""
         route = routes.GET_AUDIO_FEATURES.compile(id=ids.to_id(track_id, "track", arg="track_id"))
         return Call(self._client, Request(route), AudioFeatures)
 
-    async def several_audio_features(self, track_ids: Iterable[str]) -> list[AudioFeatures | None]:
+    def several_audio_features(self, track_ids: Iterable[str]) -> Batch[list[AudioFeatures | None]]:
         """``GET /audio-features?ids=``: any number of tracks, in order, ``None`` if unknown. Extended mode only.
 
         Sent in concurrent chunks of 100. No scope. There is no development-mode fallback: the single read is restricted
         too.
         """
         wanted = id_list(track_ids, "track")
+        route = routes.GET_SEVERAL_AUDIO_FEATURES
         calls: list[Call[list[AudioFeatures | None]]] = [
-            Call(
-                self._client,
-                Request(routes.GET_SEVERAL_AUDIO_FEATURES.compile(), {"ids": ",".join(chunk)}),
-                list[AudioFeatures | None],
-                key="audio_features",
-            )
-            for chunk in chunked(wanted, batch_max(routes.GET_SEVERAL_AUDIO_FEATURES))
+            Call(self._client, ids_request(route, chunk), list[AudioFeatures | None])
+            for chunk in chunked(wanted, batch_max(route))
         ]
-        results = await gather_ordered(calls)
-        return [item for chunk in results for item in chunk]
+        return Batch.concurrent(calls, flatten)
 
     def audio_analysis(self, track_id: str) -> Call[AudioAnalysis]:
         """``GET /audio-analysis/{id}``: one track's bars, beats, sections, segments. No scope; extended mode only."""

@@ -1,8 +1,8 @@
 """Search: ``sp.search(q, types=...)`` for one page of each type, ``sp.search.tracks(q)`` (etc.) to iterate one type.
 
 Spotify serves the first 1000 results of a search at most (``offset`` up to 1000), so iterating one type stops there.
-Page size: at most 10 for development-mode apps since February 2026 (the spec says 10 for everyone); extended-mode
-apps keep 50.
+Page size: at most 10, the spec's maximum since February 2026 (``routes.SEARCH.page_limit``), in both modes; Spotify's
+notes say extended-mode apps keep 50, but the SDK asks no more than the spec allows.
 """
 
 from __future__ import annotations
@@ -39,8 +39,8 @@ class SearchEndpoints(EndpointGroup):
     __slots__ = ()
 
     def _limit(self, limit: int | None) -> int:
-        # at most 10 per page since February 2026 (default 5), as the spec says for every app
-        return check_limit(limit, routes.SEARCH.page_limit, default=10)
+        # the route's page_limit (10 since February 2026; the spec's default is 5): fewer pages for the same items
+        return check_limit(limit, routes.SEARCH.page_limit)
 
     @staticmethod
     def _offset(offset: int) -> int:
@@ -66,7 +66,7 @@ class SearchEndpoints(EndpointGroup):
     ) -> Call[SearchResults]:
         """``GET /search``: one page of each of ``types`` (album, artist, playlist, track, show, episode, audiobook).
 
-        No scope; both modes (page size up to 10 in development mode, 50 in extended mode; offset up to 1000).
+        No scope; both modes (page size up to 10, the spec's maximum; offset up to 1000).
         """
         if isinstance(types, str):
             types = types.split(",")

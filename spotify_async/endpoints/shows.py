@@ -9,7 +9,7 @@ from collections.abc import Iterable
 
 from .. import ids
 from ..http import routes
-from ..http.call import Call, Paged
+from ..http.call import Batch, Call, Paged
 from ..http.response import Request
 from ..models import Show, SimplifiedEpisode, SimplifiedShow
 from ._base import EndpointGroup, check_limit, check_market, check_max_items, check_offset, get_several, query
@@ -27,20 +27,19 @@ class ShowsEndpoints(EndpointGroup):
         route = routes.GET_A_SHOW.compile(id=ids.to_id(show_id, "show", arg="show_id"))
         return Call(self._client, Request(route, query(market=check_market(market))), Show)
 
-    async def get_several(self, show_ids: Iterable[str], *, market: str | None = None) -> list[SimplifiedShow | None]:
+    def get_several(self, show_ids: Iterable[str], *, market: str | None = None) -> Batch[list[SimplifiedShow | None]]:
         """Any number of shows in input order, ``None`` for unknown ids. No scope; both modes.
 
         Extended mode: ``GET /shows?ids=`` in concurrent chunks of 50, answering simplified shows. Development mode (the
         batch read was removed): concurrent ``GET /shows/{id}``, answering full
         :class:`~spotify_async.models.Show` objects (a subclass, with the first page of episodes too).
         """
-        return await get_several(
+        return get_several(
             self,
             show_ids,
             kind="show",
             single=routes.GET_A_SHOW,
             batch=routes.GET_MULTIPLE_SHOWS,
-            key="shows",
             model=SimplifiedShow,
             single_model=Show,
             params=query(market=check_market(market)),

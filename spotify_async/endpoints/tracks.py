@@ -9,7 +9,7 @@ from collections.abc import Iterable
 
 from .. import ids
 from ..http import routes
-from ..http.call import Call
+from ..http.call import Batch, Call
 from ..http.response import Request
 from ..models import Track
 from ._base import EndpointGroup, check_market, get_several, query
@@ -27,19 +27,18 @@ class TracksEndpoints(EndpointGroup):
         route = routes.GET_TRACK.compile(id=ids.to_id(track_id, "track", arg="track_id"))
         return Call(self._client, Request(route, query(market=check_market(market))), Track)
 
-    async def get_several(self, track_ids: Iterable[str], *, market: str | None = None) -> list[Track | None]:
+    def get_several(self, track_ids: Iterable[str], *, market: str | None = None) -> Batch[list[Track | None]]:
         """Any number of tracks in input order, ``None`` for unknown ids. No scope; both modes.
 
         Extended mode: ``GET /tracks?ids=`` in concurrent chunks of 50. Development mode (the batch read was removed):
         concurrent ``GET /tracks/{id}``.
         """
-        return await get_several(
+        return get_several(
             self,
             track_ids,
             kind="track",
             single=routes.GET_TRACK,
             batch=routes.GET_SEVERAL_TRACKS,
-            key="tracks",
             model=Track,
             params=query(market=check_market(market)),
         )

@@ -140,5 +140,4 @@ class UsersEndpoints(EndpointGroup):
             Request(routes.GET_FOLLOWED.compile(), params),
             Artist,
             max_items=check_max_items(max_items),
-            key="artists",
         )

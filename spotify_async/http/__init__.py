@@ -3,7 +3,7 @@ one deadline per call and retries), the clock, cache stores, request/response ty
 or the endpoints."""
 
 from .cache import HttpCacheLayer
-from .call import Call, Client, CursorPaged, Paged
+from .call import Batch, Call, Client, CursorPaged, Paged
 from .clock import SYSTEM_CLOCK, Clock, SystemClock
 from .coalesce import Coalescer
 from .gate import Gate, LocalGate
@@ -19,6 +19,7 @@ __all__ = [
     "LANES",
     "SYSTEM_CLOCK",
     "AccessToken",
+    "Batch",
     "CacheStore",
     "Call",
     "Client",

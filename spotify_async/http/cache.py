@@ -87,9 +87,9 @@ def _seconds(value: str | None) -> float | None:
 
 
 def cache_key(identity: str, request: Request) -> str:
-    """The key of a GET: identity, path (or absolute URL), sorted query, and the pin when there is one."""
+    """The key of a GET: identity, path, sorted query, and the pin when there is one."""
     params = request.params
-    key = f"{identity} {request.url or request.route.path}"
+    key = f"{identity} {request.compiled.path}"
     if params:
         key += "?" + "&".join(f"{k}={v}" for k, v in sorted(params.items()))
     if request.pin is not None:
@@ -128,14 +128,14 @@ class CacheEntry:
             return None  # written by something else: a miss, not a crash
 
     def response(self, request: Request, url: str, *, revalidated: bool = False, attempts: int = 0) -> Response:
-        route = request.route
+        route = request.compiled.route
         return Response(
             status=self.status,
             headers=self.headers,
             body=self.body,
-            method=route.route.method,
+            method=route.method,
             url=url,
-            operation_id=route.route.operation_id,
+            operation_id=route.operation_id,
             attempts=attempts,
             from_cache=True,
             revalidated=revalidated,
@@ -197,7 +197,7 @@ class HttpCacheLayer:
             if max_age is not None:
                 age = _seconds(headers.get("Age")) or 0.0
                 lifetime = max(0.0, max_age - age)
-        if self.catalog_ttl is not None and request.route.route.catalog:
+        if self.catalog_ttl is not None and request.compiled.route.catalog:
             lifetime = max(lifetime, self.catalog_ttl)
         return lifetime, True
 
@@ -229,13 +229,13 @@ class HttpCacheLayer:
 
     @staticmethod
     def tags(templates: tuple[str, ...], request: Request, identity: str) -> list[str]:
-        values: dict[str, Any] = dict(request.route.params or {})
+        values: dict[str, Any] = dict(request.compiled.params or {})
         values["identity"] = identity
         try:
             return [template.format_map(values) for template in templates]
         except KeyError:
             # a template naming a parameter the route lacks is a bug in the route table: fail loudly in tests
-            raise ValueError(f"cache tag templates {templates} do not fit {request.route.route}") from None
+            raise ValueError(f"cache tag templates {templates} do not fit {request.compiled.route}") from None
 
     async def keep_entry(self, key: str, entry: CacheEntry, ttl: float, tags: list[str]) -> None:
         await self.store.set(key, entry.encode(), ttl, tags)

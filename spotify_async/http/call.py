@@ -1,9 +1,14 @@
-"""Call and Paged: what an endpoint method returns.
+"""Call, Batch and Paged: what an endpoint method returns (each an awaitable with ``.with_response()``).
 
 A :class:`Call` is awaitable (``album = await sp.albums.get(id)``) and also offers
 ``await call.with_response()``, which returns the model together with this call's own
 :class:`~spotify_async.http.Response` (status, headers, attempts, seconds waited). Nothing is sent until it is
 awaited, and argument errors are raised when the method is called, before anything is sent.
+
+A :class:`Batch` is what a method that may send several requests returns (chunked writes, ``get_several``, a
+development-mode stand-in made of two requests): awaiting it gives the combined result, ``with_response()`` the result
+and the list of Responses. A Call or Batch dropped without being awaited warns (``RuntimeWarning``) naming the
+endpoint method that made it, as a coroutine never awaited does.
 
 A :class:`Paged` is what paged endpoints return. Awaiting it gives the first :class:`~spotify_async.models.Page`;
 ``async for item in paged`` yields every item in order, fetching the remaining offset pages concurrently (at most
@@ -46,19 +51,23 @@ import copy
 import gc
 import logging
 import math
+import os
+import sys
+import warnings
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Generator
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Generator, Iterable, Sequence
+from types import CodeType
 from typing import Any, Generic, Protocol, TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
 import orjson
 
 from ..config import Config
-from ..errors import InvalidInput, ModelError, NotModified
+from ..errors import InvalidInput, ModelError, NotFound, NotModified
 from ..models import CursorPage, Page
 from .response import Request, Response
 
-__all__ = ["Call", "Client", "CursorPaged", "Paged"]
+__all__ = ["Batch", "Call", "Client", "CursorPaged", "Paged", "gather_ordered", "none_if_missing"]
 
 log = logging.getLogger("spotify_async.http")
 
@@ -156,10 +165,54 @@ def _parse_body(client: Client, response: Response, model: Any, key: str | None)
             gc.enable()
 
 
-class Call(Generic[T]):
-    """One request and how to turn its response into a result. Await it, or ``await call.with_response()``."""
+#: endpoint modules live here; a call names the outermost frame inside it as the method that made it
+_ENDPOINTS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "endpoints") + os.sep
+_CALL_FILE = os.path.abspath(__file__)
 
-    __slots__ = ("_client", "_key", "_model", "_request", "_transform")
+
+def _origin(frame: Any) -> CodeType:
+    """The code of the public endpoint method that is building a call or batch: the outermost of the consecutive
+    frames in ``spotify_async/endpoints/`` starting at ``frame`` (helpers such as ``_library`` sit inside it); the
+    frame itself when it is not in an endpoint module (a Call built by hand)."""
+    code: CodeType = frame.f_code
+    if code.co_filename.startswith(_ENDPOINTS_DIR):
+        back = frame.f_back
+        while back is not None and back.f_code.co_filename.startswith(_ENDPOINTS_DIR):
+            code = back.f_code
+            back = back.f_back
+    return code
+
+
+def method_name(code: CodeType) -> str:
+    """How a user would have written the call: ``sp.library.save_tracks(...)`` for an endpoint method."""
+    if code.co_filename.startswith(_ENDPOINTS_DIR):
+        group = os.path.splitext(os.path.basename(code.co_filename))[0]
+        return f"sp.{group}(...)" if code.co_name == "__call__" else f"sp.{group}.{code.co_name}(...)"
+    return f"{getattr(code, 'co_qualname', code.co_name)}(...)"
+
+
+def _warn_never_awaited(code: CodeType) -> None:
+    try:
+        warnings.warn(
+            f"{method_name(code)} was never awaited: nothing was sent (await it, or its .with_response())",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+    except Exception:
+        pass
+
+
+class Call(Generic[T]):
+    """One request and how to turn its response into a result. Await it, or ``await call.with_response()``.
+
+    Nothing is sent until it is awaited; a call dropped without being awaited warns (``RuntimeWarning``) naming the
+    endpoint method that made it, as an unawaited coroutine does. The method is found once, when the call is built,
+    by walking out of ``spotify_async/endpoints/`` frames (a code-object reference, no frame kept); the check when
+    the call is collected is one slot read. A call wrapped in a task (``asyncio.ensure_future``) that is cancelled
+    before it starts warns too: it never ran, and nothing was sent. ``close()`` drops a call quietly.
+    """
+
+    __slots__ = ("_client", "_key", "_model", "_origin", "_request", "_transform")
 
     def __init__(
         self,
@@ -173,13 +226,33 @@ class Call(Generic[T]):
         self._client = client
         self._request = request
         self._model = model
-        self._key = key
+        # the answer's envelope is a fact of the operation (``Route.envelope``); ``key`` picks another field
+        self._key = key if key is not None else request.compiled.route.envelope
         self._transform = transform
+        # inlined _origin(): this runs for every request
+        frame = sys._getframe(1)
+        code = frame.f_code
+        if code.co_filename.startswith(_ENDPOINTS_DIR):
+            back = frame.f_back
+            while back is not None and back.f_code.co_filename.startswith(_ENDPOINTS_DIR):
+                code = back.f_code
+                back = back.f_back
+        #: the code of the method that made the call, until it is awaited (then ``None``)
+        self._origin: CodeType | None = code
+
+    def __del__(self) -> None:
+        try:
+            origin = self._origin
+        except AttributeError:  # __init__ did not finish
+            return
+        if origin is not None:
+            _warn_never_awaited(origin)
 
     def __repr__(self) -> str:
-        return f"<Call {self._request.route.method} {self._request.route.path}>"
+        return f"<Call {self._request.compiled.method} {self._request.compiled.path}>"
 
     def __await__(self) -> Generator[Any, None, T]:
+        self._origin = None
         return self._run().__await__()
 
     def _parse(self, response: Response) -> T:
@@ -192,8 +265,12 @@ class Call(Generic[T]):
     async def _run(self) -> T:
         return self._parse(await self._client._send(self._request))
 
-    async def with_response(self) -> tuple[T, Response]:
+    def with_response(self) -> Coroutine[Any, Any, tuple[T, Response]]:
         """Send the call; return its result and its own Response metadata."""
+        self._origin = None
+        return self._run_with_response()
+
+    async def _run_with_response(self) -> tuple[T, Response]:
         response = await self._client._send(self._request)
         return self._parse(response), response
 
@@ -201,8 +278,183 @@ class Call(Generic[T]):
         """Bound every wait of this call (slot, budget, 429 gate, backoff; together) by ``seconds`` instead of
         ``Config.max_wait``; returns the call, so ``await sp.tracks.get(id).with_max_wait(2)`` reads naturally.
         Past the bound the call raises :class:`~spotify_async.errors.RateLimited` saying what it waited for."""
-        self._request.max_wait = check_max_wait(seconds)
+        try:
+            self._request.max_wait = check_max_wait(seconds)
+        except InvalidInput:
+            self._origin = None  # the error says what went wrong; a never-awaited warning would only repeat it
+            raise
         return self
+
+    def close(self) -> None:
+        """Drop the call without sending it, and without the never-awaited warning (as ``coroutine.close()``)."""
+        self._origin = None
+
+
+async def gather_ordered(awaitables: Iterable[Awaitable[T]]) -> list[T]:
+    """Run concurrently, results in input order; on the first failure cancel the rest and raise it."""
+    tasks = [asyncio.ensure_future(a) for a in awaitables]
+    if not tasks:
+        return []
+    try:
+        return list(await asyncio.gather(*tasks))
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
+
+
+def _missing(exc: NotFound) -> bool:
+    """A 404 for the item (several-items reads keep ``None`` for unknown ids), not for the path itself ("Service not
+    found": a wrong base URL or a route the server lacks, which would make every item look unknown)."""
+    return "service not found" not in exc.message.lower()
+
+
+async def none_if_missing(awaitable: Awaitable[T]) -> T | None:
+    """The result, or ``None`` when Spotify answered 404 for the item (see :func:`_missing`)."""
+    try:
+        return await awaitable
+    except NotFound as exc:
+        if not _missing(exc):
+            raise
+        return None
+
+
+class Sender:
+    """What a batch's steps send through: each call awaited with the batch's ``max_wait``, its Response kept."""
+
+    __slots__ = ("max_wait", "responses")
+
+    def __init__(self, max_wait: float | None) -> None:
+        self.max_wait = max_wait
+        self.responses: list[Response] = []
+
+    async def one(self, call: Call[R]) -> R:
+        """Send one call (the batch's next step) and return its result."""
+        result, response = await self._send(call)
+        self.responses.append(response)
+        return result
+
+    async def all(self, calls: Sequence[Call[R]], *, none_if_missing: bool = False) -> list[Any]:
+        """Send calls concurrently; results (and Responses) in input order. On the first failure the rest are
+        cancelled and it is raised; ``none_if_missing``: an item's 404 gives ``None`` in its place (no Response)."""
+        outcomes = await gather_ordered(
+            self._send_missing_ok(call) if none_if_missing else self._send(call) for call in calls
+        )
+        results: list[Any] = []
+        for outcome in outcomes:
+            if outcome is None:
+                results.append(None)
+            else:
+                results.append(outcome[0])
+                self.responses.append(outcome[1])
+        return results
+
+    async def in_order(self, calls: Sequence[Call[R]]) -> list[R]:
+        """Send calls one after the other (each only once the one before has succeeded)."""
+        return [await self.one(call) for call in calls]
+
+    def _send(self, call: Call[R]) -> Awaitable[tuple[R, Response]]:
+        if self.max_wait is not None:
+            call.with_max_wait(self.max_wait)
+        return call.with_response()
+
+    async def _send_missing_ok(self, call: Call[R]) -> tuple[R, Response] | None:
+        try:
+            return await self._send(call)
+        except NotFound as exc:
+            if not _missing(exc):
+                raise
+            return None
+
+
+class Batch(Generic[T]):
+    """Several requests behind one awaitable: what a helper that sends more than one request returns.
+
+    ``await batch`` gives the combined result (the library write's ``None``, ``get_several``'s list, the last
+    snapshot id of a chunked playlist write); ``await batch.with_response()`` gives it with the list of the
+    Responses, one per request sent, in the order of the requests. :meth:`with_max_wait` bounds each request's
+    waits, as it does for each page of a :class:`Paged`. Nothing is sent until it is awaited; a batch dropped without
+    being awaited warns naming the endpoint method (its calls do not warn on their own).
+
+    The steps are an async function of a :class:`Sender` (``Batch.concurrent`` and ``Batch.in_order`` build the
+    common ones); each await of the batch runs them again.
+    """
+
+    __slots__ = ("_max_wait", "_origin", "_steps")
+
+    def __init__(self, steps: Callable[[Sender], Awaitable[T]], *, calls: Iterable[Call[Any]] = ()) -> None:
+        self._steps = steps
+        self._max_wait: float | None = None
+        for call in calls:  # sent by the batch: a dropped batch warns once, for all of them
+            call._origin = None
+        self._origin: CodeType | None = _origin(sys._getframe(1))
+        if self._origin.co_filename == _CALL_FILE:  # built by concurrent() or in_order(): name their caller
+            self._origin = _origin(sys._getframe(2))
+
+    @classmethod
+    def concurrent(
+        cls,
+        calls: Sequence[Call[Any]],
+        combine: Callable[[list[Any]], T],
+        *,
+        none_if_missing: bool = False,
+    ) -> Batch[T]:
+        """Send ``calls`` concurrently; ``combine`` gets their results in input order."""
+
+        async def steps(send: Sender) -> T:
+            return combine(await send.all(calls, none_if_missing=none_if_missing))
+
+        return cls(steps, calls=calls)
+
+    @classmethod
+    def in_order(cls, calls: Sequence[Call[Any]], combine: Callable[[list[Any]], T]) -> Batch[T]:
+        """Send ``calls`` one after the other; ``combine`` gets their results in order."""
+
+        async def steps(send: Sender) -> T:
+            return combine(await send.in_order(calls))
+
+        return cls(steps, calls=calls)
+
+    def __del__(self) -> None:
+        try:
+            origin = self._origin
+        except AttributeError:
+            return
+        if origin is not None:
+            _warn_never_awaited(origin)
+
+    def __repr__(self) -> str:
+        name = method_name(self._origin) if self._origin is not None else "awaited"
+        return f"<Batch {name}>"
+
+    def __await__(self) -> Generator[Any, None, T]:
+        self._origin = None
+        return self._steps(Sender(self._max_wait)).__await__()
+
+    def with_response(self) -> Coroutine[Any, Any, tuple[T, list[Response]]]:
+        """Send every request; return the combined result and each request's Response, in request order."""
+        self._origin = None
+        return self._run_with_responses()
+
+    async def _run_with_responses(self) -> tuple[T, list[Response]]:
+        send = Sender(self._max_wait)
+        result = await self._steps(send)
+        return result, send.responses
+
+    def with_max_wait(self, seconds: float) -> Batch[T]:
+        """Bound every wait of each request of the batch (slot, budget, 429 gate, backoff; together, per request) by
+        ``seconds`` instead of ``Config.max_wait``; returns the batch."""
+        try:
+            self._max_wait = check_max_wait(seconds)
+        except InvalidInput:
+            self._origin = None
+            raise
+        return self
+
+    def close(self) -> None:
+        """Drop the batch without sending anything, and without the never-awaited warning."""
+        self._origin = None
 
 
 class _Pages(Generic[P, T]):
@@ -220,11 +472,11 @@ class _Pages(Generic[P, T]):
         self._request = request
         self._item_type = item_type
         self._max_items = max_items
-        self._key = key
+        self._key = key if key is not None else request.compiled.route.envelope
         self._max_wait: float | None = None
 
     def __repr__(self) -> str:
-        return f"<{type(self).__name__} {self._request.route.path}>"
+        return f"<{type(self).__name__} {self._request.compiled.path}>"
 
     def _structure_page(self, response: Response) -> P:
         page: P = parse_body(self._client, response, self._page_model[self._item_type], self._key)
@@ -293,7 +545,7 @@ class Paged(_Pages[Page[T], T]):
         self._offset = offset
 
     def __repr__(self) -> str:
-        return f"<Paged {self._request.route.path} limit={self._limit} offset={self._offset}>"
+        return f"<Paged {self._request.compiled.path} limit={self._limit} offset={self._offset}>"
 
     def _last_page(self, page: Page[Any]) -> bool:
         """The page ends the list: it is empty, or its ``next`` is ``null``. A ``fields=`` projection that leaves
@@ -309,7 +561,7 @@ class Paged(_Pages[Page[T], T]):
         params = dict(self._params)
         params["limit"] = str(self._limit)
         params["offset"] = str(offset)
-        return Request(self._request.route, params, pin=self._request.pin)
+        return Request(self._request.compiled, params, pin=self._request.pin)
 
     def _first_request(self) -> Request:
         return self._request_at(self._offset)
@@ -420,7 +672,7 @@ class CursorPaged(_Pages[CursorPage[T], T]):
             if cursor in seen or original.get(cursor[0]) == cursor[1]:
                 log.warning(
                     "%s: the server answered a cursor it had already given (%s=%s); stopping instead of looping",
-                    self._request.route.path,
+                    self._request.compiled.path,
                     *cursor,
                 )
                 return
@@ -431,7 +683,7 @@ class CursorPaged(_Pages[CursorPage[T], T]):
             if next_limit is not None:
                 params["limit"] = next_limit
             # our own route and base URL: the token never goes to a host named in a response body
-            request = Request(self._request.route, params)
+            request = Request(self._request.compiled, params)
 
 
 def _query_value(url: str, name: str) -> str | None:

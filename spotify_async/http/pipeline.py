@@ -113,18 +113,18 @@ class Pipeline:
         return key
 
     def _emit(self, request: Request, kind: IdentityKind, outcome: CacheOutcome) -> None:
-        route = request.route.route
+        route = request.compiled.route
         # the lane is the scheduler's business; the cache acts before any lane is chosen
         context = CallContext(route.operation_id, route.method, route.path, kind, "interactive")
         self.hooks.cache(CacheEvent(context, outcome))
 
     def _url(self, request: Request) -> str:
-        return request.url or self._api_base + request.route.path
+        return self._api_base + request.compiled.path
 
     # ------------------------------------------------------------------ the path
     async def send(self, request: Request, tokens: TokenManager, kind: IdentityKind) -> Response:
         """Answer ``request`` from the cache, a flight in progress, or the scheduler (see the module docstring)."""
-        route = request.route.route
+        route = request.compiled.route
         cache = self.cache
         if route.method != "GET":
             if cache is None or not route.invalidates:
@@ -186,7 +186,7 @@ class Pipeline:
         cache = self.cache
         if cache is None:
             return response
-        route = request.route.route
+        route = request.compiled.route
         if epoch != self._epoch:
             # a write was made while this read was in flight: its answer may be from before the write, so it is
             # handed to its callers but not kept (a 304 still gives the kept body, which the write has dropped)

@@ -27,14 +27,14 @@ __all__ = ["Request", "Response"]
 class Request:
     """One API call, before the scheduler sends it."""
 
-    route: CompiledRoute
+    #: the operation's route with its path filled in (``request.compiled.route`` is the :class:`Route`); the URL is
+    #: always ``api_base + compiled.path``: paging rebuilds every page request on its route, so a token never goes
+    #: where a response body points
+    compiled: CompiledRoute
     params: Mapping[str, str] | None = None
     json: Any = None
     data: bytes | None = None
     content_type: str | None = None
-    #: an absolute URL to use instead of ``api_base + route.path``; the SDK's own paging never sets it (it rebuilds
-    #: every page request on its route and ``api_base``, so a token never goes where a response body points)
-    url: str | None = None
     #: extra request headers (the cache's ``If-None-Match``); never ``Authorization``, which the scheduler sets
     headers: Mapping[str, str] | None = None
     #: a version the caller knows the answer depends on (a playlist's ``snapshot_id``): the cache keeps such an

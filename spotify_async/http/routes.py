@@ -1,11 +1,16 @@
-"""Every Web API operation as a :class:`Route` constant: method, path template, the spec's operationId, scopes, and
-whether development-mode apps may call it.
+"""Every Web API operation as a :class:`Route` constant: the one place for per-operation facts.
+
+A Route holds the method, path template and the spec's operationId; its scopes (the spec's listing, from which
+``requires``, what it cannot work without, is derived by the rules of :mod:`spotify_async.auth.scopes`); whether
+development-mode apps may call it and what they use instead (``dev_status``, ``replacement``, from Spotify's 2024 and
+2026 changes in ``endpoints.tsv``); the page-size maximum and default (``page_limit``, ``page_default``); the id-list
+maximum (``batch_max``) and where ids go (``ids_in``: path, query or body, under ``ids_param``); and the key of the
+answer that holds the result (``envelope``). Endpoint bodies read these instead of writing them;
+``tests/endpoints/test_route_table.py`` and ``test_request_fidelity.py`` compare them with ``openapi.yml`` and
+``endpoints.tsv``, so drift fails the suite. :data:`ALL_ROUTES` is gathered from the constants, not listed again.
 
 Routes are data, not behaviour: an endpoint method compiles one (``ROUTE.compile(id=...)``) and hands it to the
-scheduler. Routes also carry the spec's page-size maximum (``page_limit``) and id-list maximum (``batch_max``), which
-endpoints read and ``tests/endpoints/test_route_limits.py`` compares with ``openapi.yml``. Each constant names the
-spec's ``operationId`` as a string literal so coverage can be checked against ``openapi.yml`` mechanically. The
-dev-mode column comes from Spotify's 2024 and 2026 changes (``endpoints.tsv``).
+scheduler.
 
 What the cache (:mod:`spotify_async.http.cache`) may do with an operation is data here too, one place per fact:
 
@@ -25,6 +30,7 @@ from urllib.parse import quote
 
 import attrs
 
+from ..auth.scopes import ScopeRequirement, requirement
 from ..errors import InvalidInput
 
 __all__ = [
@@ -36,12 +42,16 @@ __all__ = [
     "USER_PLAYLISTS_TAG",
     "CompiledRoute",
     "DevStatus",
+    "IdsIn",
     "Route",
+    "replacement_of",
 ]
 
 #: available: unchanged; added: new in 2026-02 (both modes); removed: gone for dev-mode apps in 2026-02;
 #: restricted: gone for new and dev-mode apps since 2024-11-27.
 DevStatus = Literal["available", "added", "removed", "restricted"]
+#: where an operation's item ids go (see :attr:`Route.ids_in`)
+IdsIn = Literal["path", "query", "body"]
 _PARAMETER = re.compile(r"\{(\w+)\}")
 
 #: every read of one playlist (details, items, cover), for every identity
@@ -70,6 +80,22 @@ class CompiledRoute:
         return self.route.method
 
 
+def _default_ids_in(route: Route) -> IdsIn | None:
+    if "{id}" in route.path:
+        return "path"
+    return "query" if route.batch_max is not None else None
+
+
+def _default_ids_param(route: Route) -> str | None:
+    if route.ids_in is None:
+        return None
+    return "id" if route.ids_in == "path" else "ids"
+
+
+def _requirement_of(route: Route) -> ScopeRequirement | None:
+    return requirement(route.operation_id, route.scopes)
+
+
 @attrs.frozen(slots=True)
 class Route:
     """One operation of the Web API."""
@@ -84,14 +110,33 @@ class Route:
     replacement: str | None = None
     #: the spec's maximum ``limit`` (page size) for a paged operation; ``None`` when it takes no ``limit``
     page_limit: int | None = None
+    #: the spec's default ``limit`` (what Spotify serves when none is sent); the SDK sends ``page_limit`` unless the
+    #: caller names a limit, so fewer pages are asked for
+    page_default: int | None = None
     #: the spec's maximum number of ids or URIs in one request (query or body); ``None`` when it takes no list
     batch_max: int | None = None
+    #: where the operation's item ids go: ``"path"`` (the ``{id}`` of a one-item operation), ``"query"`` or
+    #: ``"body"`` (a list of at most ``batch_max``, comma-joined in the query or a JSON array in the body), under
+    #: ``ids_param``; ``None`` when it takes no item ids. Defaults: ``"path"`` for a path with ``{id}``, ``"query"``
+    #: for an operation with a ``batch_max``
+    ids_in: IdsIn | None = attrs.field(default=attrs.Factory(_default_ids_in, takes_self=True))
+    #: the name the ids go under (``"id"``, ``"ids"``, ``"uris"``, or the body key of a playlist removal)
+    ids_param: str | None = attrs.field(default=attrs.Factory(_default_ids_param, takes_self=True))
+    #: the key of the answer's JSON object that holds the result (``"albums"`` for get-multiple-albums); ``None``
+    #: when the result is the whole answer (search answers one key per type asked, so it has none)
+    envelope: str | None = None
     #: a catalog read (track, album, artist, show, episode, audiobook, chapter): ``HttpCache.catalog_ttl`` applies
     catalog: bool = False
     #: tag templates of the groups this read's cached answer belongs to (see the module docstring)
     cache_tags: tuple[str, ...] = ()
     #: tag templates of the cached reads this write makes stale
     invalidates: tuple[str, ...] = ()
+    #: what the operation cannot work without, derived from ``scopes`` by the rules of
+    #: :func:`spotify_async.auth.scopes.requirement` (``None``: nothing, or only scopes that add optional content);
+    #: the session checks it against a token's granted scopes before sending
+    requires: ScopeRequirement | None = attrs.field(
+        init=False, repr=False, default=attrs.Factory(_requirement_of, takes_self=True)
+    )
 
     @property
     def idempotent(self) -> bool:
@@ -146,8 +191,11 @@ GET_MULTIPLE_ALBUMS = Route(
     dev_status="removed",
     replacement="GET /albums/{id} per item",
     catalog=True,
+    envelope="albums",
 )
-GET_AN_ALBUMS_TRACKS = Route("GET", "/albums/{id}/tracks", "get-an-albums-tracks", page_limit=50, catalog=True)
+GET_AN_ALBUMS_TRACKS = Route(
+    "GET", "/albums/{id}/tracks", "get-an-albums-tracks", page_limit=50, catalog=True, page_default=20
+)
 GET_AN_ARTIST = Route("GET", "/artists/{id}", "get-an-artist", catalog=True)
 GET_MULTIPLE_ARTISTS = Route(
     "GET",
@@ -157,14 +205,18 @@ GET_MULTIPLE_ARTISTS = Route(
     dev_status="removed",
     replacement="GET /artists/{id} per item",
     catalog=True,
+    envelope="artists",
 )
-GET_AN_ARTISTS_ALBUMS = Route("GET", "/artists/{id}/albums", "get-an-artists-albums", page_limit=10, catalog=True)
+GET_AN_ARTISTS_ALBUMS = Route(
+    "GET", "/artists/{id}/albums", "get-an-artists-albums", page_limit=10, catalog=True, page_default=5
+)
 GET_AN_ARTISTS_TOP_TRACKS = Route(
     "GET",
     "/artists/{id}/top-tracks",
     "get-an-artists-top-tracks",
     dev_status="removed",
     catalog=True,
+    envelope="tracks",
 )
 GET_AN_ARTISTS_RELATED_ARTISTS = Route(
     "GET",
@@ -172,6 +224,7 @@ GET_AN_ARTISTS_RELATED_ARTISTS = Route(
     "get-an-artists-related-artists",
     dev_status="restricted",
     catalog=True,
+    envelope="artists",
 )
 GET_A_SHOW = Route("GET", "/shows/{id}", "get-a-show", scopes=("user-read-playback-position",), catalog=True)
 GET_MULTIPLE_SHOWS = Route(
@@ -182,6 +235,7 @@ GET_MULTIPLE_SHOWS = Route(
     dev_status="removed",
     replacement="GET /shows/{id} per item",
     catalog=True,
+    envelope="shows",
 )
 GET_A_SHOWS_EPISODES = Route(
     "GET",
@@ -190,6 +244,7 @@ GET_A_SHOWS_EPISODES = Route(
     page_limit=50,
     scopes=("user-read-playback-position",),
     catalog=True,
+    page_default=20,
 )
 GET_AN_EPISODE = Route("GET", "/episodes/{id}", "get-an-episode", scopes=("user-read-playback-position",), catalog=True)
 GET_MULTIPLE_EPISODES = Route(
@@ -201,6 +256,7 @@ GET_MULTIPLE_EPISODES = Route(
     dev_status="removed",
     replacement="GET /episodes/{id} per item",
     catalog=True,
+    envelope="episodes",
 )
 GET_AN_AUDIOBOOK = Route("GET", "/audiobooks/{id}", "get-an-audiobook", catalog=True)
 GET_MULTIPLE_AUDIOBOOKS = Route(
@@ -211,9 +267,10 @@ GET_MULTIPLE_AUDIOBOOKS = Route(
     dev_status="removed",
     replacement="GET /audiobooks/{id} per item",
     catalog=True,
+    envelope="audiobooks",
 )
 GET_AUDIOBOOK_CHAPTERS = Route(
-    "GET", "/audiobooks/{id}/chapters", "get-audiobook-chapters", page_limit=50, catalog=True
+    "GET", "/audiobooks/{id}/chapters", "get-audiobook-chapters", page_limit=50, catalog=True, page_default=20
 )
 GET_USERS_SAVED_AUDIOBOOKS = Route(
     "GET",
@@ -222,6 +279,7 @@ GET_USERS_SAVED_AUDIOBOOKS = Route(
     page_limit=50,
     scopes=("user-library-read",),
     cache_tags=(LIBRARY_TAG,),
+    page_default=20,
 )
 SAVE_AUDIOBOOKS_USER = Route(
     "PUT",
@@ -262,6 +320,7 @@ GET_SEVERAL_CHAPTERS = Route(
     dev_status="removed",
     replacement="GET /chapters/{id} per item",
     catalog=True,
+    envelope="chapters",
 )
 GET_TRACK = Route("GET", "/tracks/{id}", "get-track", catalog=True)
 GET_SEVERAL_TRACKS = Route(
@@ -272,8 +331,9 @@ GET_SEVERAL_TRACKS = Route(
     dev_status="removed",
     replacement="GET /tracks/{id} per item",
     catalog=True,
+    envelope="tracks",
 )
-SEARCH = Route("GET", "/search", "search", page_limit=10)
+SEARCH = Route("GET", "/search", "search", page_limit=10, page_default=5)
 GET_CURRENT_USERS_PROFILE = Route(
     "GET",
     "/me",
@@ -297,6 +357,7 @@ GET_PLAYLISTS_TRACKS = Route(
     dev_status="removed",
     replacement="GET /playlists/{playlist_id}/items",
     cache_tags=(PLAYLIST_TAG,),
+    page_default=20,
 )
 ADD_TRACKS_TO_PLAYLIST = Route(
     "POST",
@@ -307,6 +368,8 @@ ADD_TRACKS_TO_PLAYLIST = Route(
     dev_status="removed",
     replacement="POST /playlists/{playlist_id}/items",
     invalidates=(PLAYLIST_TAG, MY_PLAYLISTS_TAG),
+    ids_in="body",
+    ids_param="uris",
 )
 REORDER_OR_REPLACE_PLAYLISTS_TRACKS = Route(
     "PUT",
@@ -317,6 +380,8 @@ REORDER_OR_REPLACE_PLAYLISTS_TRACKS = Route(
     dev_status="removed",
     replacement="PUT /playlists/{playlist_id}/items",
     invalidates=(PLAYLIST_TAG, MY_PLAYLISTS_TAG),
+    ids_in="body",
+    ids_param="uris",
 )
 REMOVE_TRACKS_PLAYLIST = Route(
     "DELETE",
@@ -327,6 +392,8 @@ REMOVE_TRACKS_PLAYLIST = Route(
     dev_status="removed",
     replacement="DELETE /playlists/{playlist_id}/items",
     invalidates=(PLAYLIST_TAG, MY_PLAYLISTS_TAG),
+    ids_in="body",
+    ids_param="tracks",
 )
 GET_PLAYLISTS_ITEMS = Route(
     "GET",
@@ -336,6 +403,7 @@ GET_PLAYLISTS_ITEMS = Route(
     scopes=("playlist-read-private",),
     dev_status="added",
     cache_tags=(PLAYLIST_TAG,),
+    page_default=20,
 )
 ADD_ITEMS_TO_PLAYLIST = Route(
     "POST",
@@ -345,6 +413,8 @@ ADD_ITEMS_TO_PLAYLIST = Route(
     scopes=("playlist-modify-public", "playlist-modify-private"),
     dev_status="added",
     invalidates=(PLAYLIST_TAG, MY_PLAYLISTS_TAG),
+    ids_in="body",
+    ids_param="uris",
 )
 REORDER_OR_REPLACE_PLAYLISTS_ITEMS = Route(
     "PUT",
@@ -354,6 +424,8 @@ REORDER_OR_REPLACE_PLAYLISTS_ITEMS = Route(
     scopes=("playlist-modify-public", "playlist-modify-private"),
     dev_status="added",
     invalidates=(PLAYLIST_TAG, MY_PLAYLISTS_TAG),
+    ids_in="body",
+    ids_param="uris",
 )
 REMOVE_ITEMS_PLAYLIST = Route(
     "DELETE",
@@ -363,6 +435,8 @@ REMOVE_ITEMS_PLAYLIST = Route(
     scopes=("playlist-modify-public", "playlist-modify-private"),
     dev_status="added",
     invalidates=(PLAYLIST_TAG, MY_PLAYLISTS_TAG),
+    ids_in="body",
+    ids_param="items",
 )
 GET_A_LIST_OF_CURRENT_USERS_PLAYLISTS = Route(
     "GET",
@@ -371,6 +445,7 @@ GET_A_LIST_OF_CURRENT_USERS_PLAYLISTS = Route(
     page_limit=50,
     scopes=("playlist-read-private",),
     cache_tags=(MY_PLAYLISTS_TAG,),
+    page_default=20,
 )
 CREATE_PLAYLIST = Route(
     "POST",
@@ -388,6 +463,7 @@ SAVE_LIBRARY_ITEMS = Route(
     scopes=("user-library-modify", "user-follow-modify", "playlist-modify-public"),
     dev_status="added",
     invalidates=(LIBRARY_TAG, MY_PLAYLISTS_TAG),
+    ids_param="uris",
 )
 REMOVE_LIBRARY_ITEMS = Route(
     "DELETE",
@@ -397,6 +473,7 @@ REMOVE_LIBRARY_ITEMS = Route(
     scopes=("user-library-modify", "user-follow-modify", "playlist-modify-public"),
     dev_status="added",
     invalidates=(LIBRARY_TAG, MY_PLAYLISTS_TAG),
+    ids_param="uris",
 )
 CHECK_LIBRARY_CONTAINS = Route(
     "GET",
@@ -406,6 +483,7 @@ CHECK_LIBRARY_CONTAINS = Route(
     scopes=("user-library-read", "user-follow-read", "playlist-read-private"),
     dev_status="added",
     cache_tags=(LIBRARY_TAG,),
+    ids_param="uris",
 )
 GET_USERS_SAVED_ALBUMS = Route(
     "GET",
@@ -414,6 +492,7 @@ GET_USERS_SAVED_ALBUMS = Route(
     page_limit=50,
     scopes=("user-library-read",),
     cache_tags=(LIBRARY_TAG,),
+    page_default=20,
 )
 SAVE_ALBUMS_USER = Route(
     "PUT",
@@ -452,6 +531,7 @@ GET_USERS_SAVED_TRACKS = Route(
     page_limit=50,
     scopes=("user-library-read",),
     cache_tags=(LIBRARY_TAG,),
+    page_default=20,
 )
 SAVE_TRACKS_USER = Route(
     "PUT",
@@ -462,6 +542,7 @@ SAVE_TRACKS_USER = Route(
     dev_status="removed",
     replacement="PUT /me/library",
     invalidates=(LIBRARY_TAG,),
+    ids_in="body",
 )
 REMOVE_TRACKS_USER = Route(
     "DELETE",
@@ -490,6 +571,7 @@ GET_USERS_SAVED_EPISODES = Route(
     page_limit=50,
     scopes=("user-library-read", "user-read-playback-position"),
     cache_tags=(LIBRARY_TAG,),
+    page_default=20,
 )
 SAVE_EPISODES_USER = Route(
     "PUT",
@@ -522,7 +604,13 @@ CHECK_USERS_SAVED_EPISODES = Route(
     cache_tags=(LIBRARY_TAG,),
 )
 GET_USERS_SAVED_SHOWS = Route(
-    "GET", "/me/shows", "get-users-saved-shows", page_limit=50, scopes=("user-library-read",), cache_tags=(LIBRARY_TAG,)
+    "GET",
+    "/me/shows",
+    "get-users-saved-shows",
+    page_limit=50,
+    scopes=("user-library-read",),
+    cache_tags=(LIBRARY_TAG,),
+    page_default=20,
 )
 SAVE_SHOWS_USER = Route(
     "PUT",
@@ -570,6 +658,7 @@ GET_LIST_USERS_PLAYLISTS = Route(
     dev_status="removed",
     replacement="none (GET /me/playlists for current user)",
     cache_tags=(MY_PLAYLISTS_TAG, USER_PLAYLISTS_TAG),
+    page_default=20,
 )
 CREATE_PLAYLIST_FOR_USER = Route(
     "POST",
@@ -604,8 +693,18 @@ GET_FEATURED_PLAYLISTS = Route(
     "get-featured-playlists",
     page_limit=50,
     dev_status="restricted",
+    page_default=20,
+    envelope="playlists",
 )
-GET_CATEGORIES = Route("GET", "/browse/categories", "get-categories", page_limit=50, dev_status="removed")
+GET_CATEGORIES = Route(
+    "GET",
+    "/browse/categories",
+    "get-categories",
+    page_limit=50,
+    dev_status="removed",
+    page_default=20,
+    envelope="categories",
+)
 GET_A_CATEGORY = Route("GET", "/browse/categories/{category_id}", "get-a-category", dev_status="removed")
 GET_A_CATEGORIES_PLAYLISTS = Route(
     "GET",
@@ -613,6 +712,8 @@ GET_A_CATEGORIES_PLAYLISTS = Route(
     "get-a-categories-playlists",
     page_limit=50,
     dev_status="restricted",
+    page_default=20,
+    envelope="playlists",
 )
 GET_PLAYLIST_COVER = Route("GET", "/playlists/{playlist_id}/images", "get-playlist-cover", cache_tags=(PLAYLIST_TAG,))
 UPLOAD_CUSTOM_PLAYLIST_COVER = Route(
@@ -622,9 +723,24 @@ UPLOAD_CUSTOM_PLAYLIST_COVER = Route(
     scopes=("ugc-image-upload", "playlist-modify-public", "playlist-modify-private"),
     invalidates=(PLAYLIST_TAG, MY_PLAYLISTS_TAG),
 )
-GET_NEW_RELEASES = Route("GET", "/browse/new-releases", "get-new-releases", page_limit=50, dev_status="removed")
+GET_NEW_RELEASES = Route(
+    "GET",
+    "/browse/new-releases",
+    "get-new-releases",
+    page_limit=50,
+    dev_status="removed",
+    page_default=20,
+    envelope="albums",
+)
 GET_FOLLOWED = Route(
-    "GET", "/me/following", "get-followed", page_limit=50, scopes=("user-follow-read",), cache_tags=(LIBRARY_TAG,)
+    "GET",
+    "/me/following",
+    "get-followed",
+    page_limit=50,
+    scopes=("user-follow-read",),
+    cache_tags=(LIBRARY_TAG,),
+    page_default=20,
+    envelope="artists",
 )
 FOLLOW_ARTISTS_USERS = Route(
     "PUT",
@@ -670,15 +786,19 @@ GET_SEVERAL_AUDIO_FEATURES = Route(
     "get-several-audio-features",
     batch_max=100,
     dev_status="restricted",
+    envelope="audio_features",
 )
 GET_AUDIO_FEATURES = Route("GET", "/audio-features/{id}", "get-audio-features", dev_status="restricted")
 GET_AUDIO_ANALYSIS = Route("GET", "/audio-analysis/{id}", "get-audio-analysis", dev_status="restricted")
-GET_RECOMMENDATIONS = Route("GET", "/recommendations", "get-recommendations", page_limit=100, dev_status="restricted")
+GET_RECOMMENDATIONS = Route(
+    "GET", "/recommendations", "get-recommendations", page_limit=100, dev_status="restricted", page_default=20
+)
 GET_RECOMMENDATION_GENRES = Route(
     "GET",
     "/recommendations/available-genre-seeds",
     "get-recommendation-genres",
     dev_status="restricted",
+    envelope="genres",
 )
 GET_INFORMATION_ABOUT_THE_USERS_CURRENT_PLAYBACK = Route(
     "GET",
@@ -700,6 +820,7 @@ GET_A_USERS_AVAILABLE_DEVICES = Route(
     "get-a-users-available-devices",
     scopes=("user-read-playback-state",),
     cache_tags=(PLAYER_TAG,),
+    envelope="devices",
 )
 GET_THE_USERS_CURRENTLY_PLAYING_TRACK = Route(
     "GET",
@@ -771,6 +892,7 @@ GET_RECENTLY_PLAYED = Route(
     page_limit=50,
     scopes=("user-read-recently-played",),
     cache_tags=(PLAYER_TAG,),
+    page_default=20,
 )
 GET_QUEUE = Route(
     "GET",
@@ -782,112 +904,24 @@ GET_QUEUE = Route(
 ADD_TO_QUEUE = Route(
     "POST", "/me/player/queue", "add-to-queue", scopes=("user-modify-playback-state",), invalidates=(PLAYER_TAG,)
 )
-GET_AVAILABLE_MARKETS = Route("GET", "/markets", "get-available-markets", dev_status="removed")
+GET_AVAILABLE_MARKETS = Route("GET", "/markets", "get-available-markets", dev_status="removed", envelope="markets")
 GET_USERS_TOP_ARTISTS = Route(
-    "GET", "/me/top/artists", "get-users-top-artists", page_limit=50, scopes=("user-top-read",)
+    "GET", "/me/top/artists", "get-users-top-artists", page_limit=50, scopes=("user-top-read",), page_default=20
 )
-GET_USERS_TOP_TRACKS = Route("GET", "/me/top/tracks", "get-users-top-tracks", page_limit=50, scopes=("user-top-read",))
+GET_USERS_TOP_TRACKS = Route(
+    "GET", "/me/top/tracks", "get-users-top-tracks", page_limit=50, scopes=("user-top-read",), page_default=20
+)
 
-#: every route, keyed by operationId
+#: every route, keyed by operationId, in the order above: gathered from this module's constants rather than listed a
+#: second time, so a new constant is registered by being written
 ALL_ROUTES: dict[str, Route] = {
-    r.operation_id: r
-    for r in (
-        GET_AN_ALBUM,
-        GET_MULTIPLE_ALBUMS,
-        GET_AN_ALBUMS_TRACKS,
-        GET_AN_ARTIST,
-        GET_MULTIPLE_ARTISTS,
-        GET_AN_ARTISTS_ALBUMS,
-        GET_AN_ARTISTS_TOP_TRACKS,
-        GET_AN_ARTISTS_RELATED_ARTISTS,
-        GET_A_SHOW,
-        GET_MULTIPLE_SHOWS,
-        GET_A_SHOWS_EPISODES,
-        GET_AN_EPISODE,
-        GET_MULTIPLE_EPISODES,
-        GET_AN_AUDIOBOOK,
-        GET_MULTIPLE_AUDIOBOOKS,
-        GET_AUDIOBOOK_CHAPTERS,
-        GET_USERS_SAVED_AUDIOBOOKS,
-        SAVE_AUDIOBOOKS_USER,
-        REMOVE_AUDIOBOOKS_USER,
-        CHECK_USERS_SAVED_AUDIOBOOKS,
-        GET_A_CHAPTER,
-        GET_SEVERAL_CHAPTERS,
-        GET_TRACK,
-        GET_SEVERAL_TRACKS,
-        SEARCH,
-        GET_CURRENT_USERS_PROFILE,
-        GET_PLAYLIST,
-        CHANGE_PLAYLIST_DETAILS,
-        GET_PLAYLISTS_TRACKS,
-        ADD_TRACKS_TO_PLAYLIST,
-        REORDER_OR_REPLACE_PLAYLISTS_TRACKS,
-        REMOVE_TRACKS_PLAYLIST,
-        GET_PLAYLISTS_ITEMS,
-        ADD_ITEMS_TO_PLAYLIST,
-        REORDER_OR_REPLACE_PLAYLISTS_ITEMS,
-        REMOVE_ITEMS_PLAYLIST,
-        GET_A_LIST_OF_CURRENT_USERS_PLAYLISTS,
-        CREATE_PLAYLIST,
-        SAVE_LIBRARY_ITEMS,
-        REMOVE_LIBRARY_ITEMS,
-        CHECK_LIBRARY_CONTAINS,
-        GET_USERS_SAVED_ALBUMS,
-        SAVE_ALBUMS_USER,
-        REMOVE_ALBUMS_USER,
-        CHECK_USERS_SAVED_ALBUMS,
-        GET_USERS_SAVED_TRACKS,
-        SAVE_TRACKS_USER,
-        REMOVE_TRACKS_USER,
-        CHECK_USERS_SAVED_TRACKS,
-        GET_USERS_SAVED_EPISODES,
-        SAVE_EPISODES_USER,
-        REMOVE_EPISODES_USER,
-        CHECK_USERS_SAVED_EPISODES,
-        GET_USERS_SAVED_SHOWS,
-        SAVE_SHOWS_USER,
-        REMOVE_SHOWS_USER,
-        CHECK_USERS_SAVED_SHOWS,
-        GET_USERS_PROFILE,
-        GET_LIST_USERS_PLAYLISTS,
-        CREATE_PLAYLIST_FOR_USER,
-        FOLLOW_PLAYLIST,
-        UNFOLLOW_PLAYLIST,
-        GET_FEATURED_PLAYLISTS,
-        GET_CATEGORIES,
-        GET_A_CATEGORY,
-        GET_A_CATEGORIES_PLAYLISTS,
-        GET_PLAYLIST_COVER,
-        UPLOAD_CUSTOM_PLAYLIST_COVER,
-        GET_NEW_RELEASES,
-        GET_FOLLOWED,
-        FOLLOW_ARTISTS_USERS,
-        UNFOLLOW_ARTISTS_USERS,
-        CHECK_CURRENT_USER_FOLLOWS,
-        CHECK_IF_USER_FOLLOWS_PLAYLIST,
-        GET_SEVERAL_AUDIO_FEATURES,
-        GET_AUDIO_FEATURES,
-        GET_AUDIO_ANALYSIS,
-        GET_RECOMMENDATIONS,
-        GET_RECOMMENDATION_GENRES,
-        GET_INFORMATION_ABOUT_THE_USERS_CURRENT_PLAYBACK,
-        TRANSFER_A_USERS_PLAYBACK,
-        GET_A_USERS_AVAILABLE_DEVICES,
-        GET_THE_USERS_CURRENTLY_PLAYING_TRACK,
-        START_A_USERS_PLAYBACK,
-        PAUSE_A_USERS_PLAYBACK,
-        SKIP_USERS_PLAYBACK_TO_NEXT_TRACK,
-        SKIP_USERS_PLAYBACK_TO_PREVIOUS_TRACK,
-        SEEK_TO_POSITION_IN_CURRENTLY_PLAYING_TRACK,
-        SET_REPEAT_MODE_ON_USERS_PLAYBACK,
-        SET_VOLUME_FOR_USERS_PLAYBACK,
-        TOGGLE_SHUFFLE_FOR_USERS_PLAYBACK,
-        GET_RECENTLY_PLAYED,
-        GET_QUEUE,
-        ADD_TO_QUEUE,
-        GET_AVAILABLE_MARKETS,
-        GET_USERS_TOP_ARTISTS,
-        GET_USERS_TOP_TRACKS,
-    )
+    value.operation_id: value for value in list(globals().values()) if isinstance(value, Route)
 }
+
+_BY_METHOD_PATH: dict[str, Route] = {f"{route.method} {route.path}": route for route in ALL_ROUTES.values()}
+
+
+def replacement_of(route: Route) -> Route | None:
+    """The operation a development-mode app sends instead of ``route``, when its ``replacement`` names one exactly
+    (``"PUT /me/library"``); ``None`` when it names none or a pattern (``"GET /albums/{id} per item"``)."""
+    return _BY_METHOD_PATH.get(route.replacement) if route.replacement else None

@@ -379,10 +379,10 @@ class Scheduler:
         request: Request,
     ) -> Response:
         """Send ``request`` under every control described in the module docstring; return its Response or raise."""
-        route = request.route
-        rt = route.route
+        compiled = request.compiled
+        rt = compiled.route
         method = rt.method
-        url = request.url or api_base + route.path
+        url = api_base + compiled.path
         lane = request.lane
         now = self._now
         started = now()

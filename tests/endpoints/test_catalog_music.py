@@ -31,7 +31,7 @@ async def test_album_get_and_tracks_pages(mode: Mode) -> None:
         album = await sp.albums.get(f"spotify:album:{album_id}", market="se")
         assert isinstance(album, Album)
         assert (album.id, album.name) == (album_id, record.name)
-        assert sent[0].route.path == f"/albums/{album_id}"
+        assert sent[0].compiled.path == f"/albums/{album_id}"
         assert params_of(sent[0]) == {"market": "SE"}
 
         before = fake.stats.api_requests

@@ -106,7 +106,7 @@ async def test_followed_artists_cursor_pages(mode: Mode) -> None:
         assert len(artists) == len(followed)
         assert len(sent) >= math.ceil(len(followed) / 5)
         assert all(params_of(r)["type"] == "artist" for r in sent)
-        assert all(r.route.path == "/me/following" for r in sent)
+        assert all(r.compiled.path == "/me/following" for r in sent)
 
         capped = await sp.users.followed_artists(limit=2, max_items=3).collect()
         assert len(capped) == min(3, len(followed))

@@ -104,7 +104,9 @@ async def test_keys_name_identity_path_and_sorted_query_but_never_the_token() ->
     with aioresponses() as m:
         m.post(TOKEN_URL, payload=token_payload("secret-access-token"), repeat=True)
         async with Spotify("secret-access-token") as sp:
-            request = sp.tracks.get(TRACK_ID, market="SE")._request  # type: ignore[attr-defined]
+            call = sp.tracks.get(TRACK_ID, market="SE")
+            request = call._request  # type: ignore[attr-defined]
+            call.close()
             identity = await sp.pipeline._identity(sp.tokens)
     key = cache_key(identity, request)
     assert "secret-access-token" not in key
