@@ -229,7 +229,12 @@ class _RollingWindow:
 
 
 class FakeSpotify:
-    """A running emulator of the Spotify Web API and accounts service (see the module docstring)."""
+    """A running emulator of the Spotify Web API and accounts service (see the module docstring).
+
+    ``mode``, ``refresh_rotation`` and ``playlist_shape`` take the values of their ``Literal`` types
+    (:data:`~spotify_async.testing.FakeMode`, ...; anything else raises :class:`~spotify_async.errors.InvalidInput`).
+    ``handlers`` maps operationIds of the route table to handlers this instance answers them with, as
+    :meth:`handle` does."""
 
     def __init__(
         self,
@@ -434,6 +439,18 @@ class FakeSpotify:
         An operationId of the route table takes its method and path from there. Any other adds an operation to this
         instance: give its ``method`` and ``path`` (a template below ``/v1``, e.g. ``/albums/{id}/credits``).
         :meth:`restore_handler` undoes either."""
+        if not isinstance(operation_id, str) or not operation_id:
+            raise InvalidInput(f"an operationId must be a non-empty string, got {operation_id!r}")
+        if method is not None and (not isinstance(method, str) or not method.isalpha()):
+            raise InvalidInput(f"method must be an HTTP method such as 'GET', got {method!r}")
+        if path is not None and (
+            not isinstance(path, str)
+            or not path.startswith("/")
+            or path.startswith("/v1/")
+            or "?" in path
+            or "#" in path
+        ):
+            raise InvalidInput(f"path must be a template below /v1 such as '/albums/{{id}}/credits', got {path!r}")
         if handler is None:
 
             def deco(fn: _H) -> _H:
@@ -443,7 +460,7 @@ class FakeSpotify:
             return deco
         if not callable(handler):
             raise InvalidInput(f"the handler of {operation_id!r} must be callable, got {type(handler).__name__}")
-        route = ALL_ROUTES.get(operation_id) if isinstance(operation_id, str) else None
+        route = ALL_ROUTES.get(operation_id)
         if route is not None:
             asked = (method.upper() if method is not None else route.method, path or route.path)
             if asked != (route.method, route.path):
@@ -459,9 +476,7 @@ class FakeSpotify:
         self._handlers[operation_id] = handler
         return handler
 
-    def _add_operation(self, operation_id: object, method: str | None, path: str | None) -> None:
-        if not isinstance(operation_id, str) or not operation_id:
-            raise InvalidInput(f"an operationId must be a non-empty string, got {operation_id!r}")
+    def _add_operation(self, operation_id: str, method: str | None, path: str | None) -> None:
         if method is None or path is None:
             close = get_close_matches(operation_id, ALL_ROUTES, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
@@ -469,10 +484,6 @@ class FakeSpotify:
                 f"{operation_id!r} is not in the route table{hint}: to add it, give its method= and path="
             )
         verb = method.upper()
-        if not verb.isalpha():
-            raise InvalidInput(f"method must be an HTTP method such as 'GET', got {method!r}")
-        if not path.startswith("/") or path.startswith("/v1/") or "?" in path or "#" in path:
-            raise InvalidInput(f"path must be a template below /v1 such as '/albums/{{id}}/credits', got {path!r}")
         for other in (*ALL_ROUTES.values(), *self._added.values()):
             if (other.method, other.path) == (verb, path):
                 raise InvalidInput(f"{verb} {path} is already {other.operation_id!r}: replace that one instead")

@@ -199,6 +199,9 @@ def test_bad_handler_registrations_are_refused_naming_the_problem() -> None:
         ({"operation_id": "mine", "method": "GET", "path": "mine"}, "a template below /v1"),
         ({"operation_id": "mine", "method": "GE T", "path": "/mine"}, "an HTTP method"),
         ({"operation_id": "", "method": "GET", "path": "/mine"}, "non-empty string"),
+        ({"operation_id": ["get-an-album"]}, "non-empty string"),
+        ({"operation_id": "get-an-album", "method": 1}, "an HTTP method"),
+        ({"operation_id": "mine", "method": "GET", "path": b"/mine"}, "a template below /v1"),
     ]
     for kwargs, message in cases:
         with pytest.raises(InvalidInput, match=message):
@@ -234,3 +237,12 @@ async def test_the_marker_passes_handlers_to_the_fixture(
 ) -> None:
     me = await get_json(http, f"{fake_spotify.api_base}/me", user_headers(fake_spotify))
     assert me == {"id": "marked", "type": "user"}
+
+
+async def test_an_operation_without_a_handler_answers_501_naming_it(
+    fake: FakeSpotify, http: aiohttp.ClientSession
+) -> None:
+    # what an operation listed in UNSERVED answers (none is today, so one is taken away here)
+    del fake._handlers["get-an-album"]
+    body = await get_json(http, f"{fake.api_base}/albums/{fake.catalog.albums[0]}", user_headers(fake), status=501)
+    assert body["error"]["message"] == "FakeSpotify does not serve get-an-album"
