@@ -36,7 +36,7 @@ import random
 import secrets
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from difflib import get_close_matches
 from inspect import isawaitable
@@ -792,7 +792,7 @@ class FakeSpotify:
         if result is None:
             return web.Response(status=204)
         try:
-            return json_response(result)
+            return raw_json_response(orjson.dumps(result, default=_plain_json))
         except orjson.JSONEncodeError as exc:
             raise ApiError(500, f"the handler of {operation_id} returned something that is not JSON: {exc}") from None
 
@@ -804,6 +804,16 @@ class FakeSpotify:
         if dev_status == "restricted" and operation_id in _RESTRICTED_404:
             raise ApiError(404, "Resource not found")
         raise ApiError(403, "Forbidden")
+
+
+def _plain_json(value: object) -> object:
+    """What orjson does not serialise itself but a handler may return: any mapping as a dict, any sequence as a
+    list (bytes and everything else stay refused)."""
+    if isinstance(value, Mapping):
+        return dict(value)
+    if isinstance(value, Sequence) and not isinstance(value, (bytes, bytearray)):
+        return list(value)
+    raise TypeError(f"{type(value).__name__} is not JSON")
 
 
 def _check_spec_maxima(route: Route, query: Mapping[str, str]) -> None:

@@ -4,6 +4,9 @@ be replaced or added without touching another's (the edge still runs first, the 
 from __future__ import annotations
 
 import re
+from collections import UserList
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 import aiohttp
@@ -108,6 +111,10 @@ async def test_a_handler_returns_a_response_an_error_body_nothing_or_a_bad_value
     def not_json(ctx: RequestContext) -> Any:
         return {"when": object()}
 
+    @fake.handle("get-an-audiobook")
+    def read_only(ctx: RequestContext) -> Mapping[str, Any]:
+        return MappingProxyType({"names": UserList(["a", "b"]), "pair": ("c", 1)})
+
     headers = user_headers(fake)
     some_id = fake.catalog.tracks[0]
     async with http.get(f"{fake.api_base}/tracks/{some_id}", headers=headers) as r:
@@ -118,6 +125,8 @@ async def test_a_handler_returns_a_response_an_error_body_nothing_or_a_bad_value
         assert (r.status, await r.read()) == (204, b"")
     body = await get_json(http, f"{fake.api_base}/episodes/{some_id}", headers, status=500)
     assert "the handler of get-an-episode returned something that is not JSON" in body["error"]["message"]
+    body = await get_json(http, f"{fake.api_base}/audiobooks/{some_id}", headers)
+    assert body == {"names": ["a", "b"], "pair": ["c", 1]}
 
 
 async def test_the_edge_runs_before_a_replaced_handler(http: aiohttp.ClientSession) -> None:
