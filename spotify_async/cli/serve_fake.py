@@ -19,6 +19,8 @@ from typing import Any
 
 import orjson
 
+from ..testing._options import FakeMode, RefreshRotation, choices
+
 __all__ = ["configure", "parse_rate", "run"]
 
 
@@ -103,13 +105,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--artists", type=_count, default=200, metavar="N", help="catalogue size: 200 artists make about 7,200 tracks"
     )
-    parser.add_argument("--mode", choices=("extended", "development"), default="extended", help="the app's quota mode")
+    parser.add_argument("--mode", choices=choices(FakeMode), default="extended", help="the app's quota mode")
     parser.add_argument(
         "--token-expires-in", type=_seconds, default=3600.0, metavar="SECONDS", help="lifetime of issued access tokens"
     )
     parser.add_argument(
         "--refresh-rotation",
-        choices=("none", "rotate", "single-use"),
+        choices=choices(RefreshRotation),
         default="none",
         help="whether refreshing hands out a new refresh token",
     )

@@ -25,6 +25,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from aiohttp import web
 
+from ._options import RefreshRotation, check_choice
 from ._util import _words, json_response
 
 SCOPES = frozenset(
@@ -92,9 +93,10 @@ def s256(verifier: str) -> str:
 class Accounts:
     """Apps (client id -> secret), authorization codes, refresh tokens and live access tokens."""
 
-    def __init__(self, client_id: str, client_secret: str, token_expires_in: float, refresh_rotation: str) -> None:
-        if refresh_rotation not in ("none", "rotate", "single-use"):
-            raise ValueError("refresh_rotation must be 'none', 'rotate' or 'single-use'")
+    def __init__(
+        self, client_id: str, client_secret: str, token_expires_in: float, refresh_rotation: RefreshRotation
+    ) -> None:
+        check_choice("refresh_rotation", refresh_rotation, RefreshRotation)
         self.apps: dict[str, str] = {client_id: client_secret}
         self.token_expires_in = token_expires_in
         self.refresh_rotation = refresh_rotation

@@ -27,6 +27,9 @@ from typing import IO, Any
 
 import orjson
 
+from ._control import CONTROL_OPERATIONS, check_operation
+from ._options import FakeMode, RefreshRotation, check_choice
+
 __all__ = ["FakeSpotifyProcess", "ProcessStats", "announcement", "serve_fake_main"]
 
 _CATALOG_KEYS = (
@@ -110,9 +113,9 @@ class FakeSpotifyProcess:
         rate_limit: tuple[int, float] | None = None,
         rate_limited_latency: float | None = 0.0,
         big_playlist_size: int = 10_000,
-        mode: str = "extended",
+        mode: FakeMode = "extended",
         token_expires_in: float = 3600,
-        refresh_rotation: str = "none",
+        refresh_rotation: RefreshRotation = "none",
         host: str = "127.0.0.1",
         port: int = 0,
         artists: int = 200,
@@ -120,6 +123,8 @@ class FakeSpotifyProcess:
         stop_timeout: float = 5.0,
         python: str | None = None,
     ) -> None:
+        check_choice("mode", mode, FakeMode)
+        check_choice("refresh_rotation", refresh_rotation, RefreshRotation)
         self._argv = [
             python or sys.executable,
             "-m",
@@ -257,11 +262,17 @@ class FakeSpotifyProcess:
         return await asyncio.to_thread(self.stats)
 
     def control(self, op: str, **args: Any) -> Any:
-        """Change the child's knobs: ``reset_stats``, ``set_latency(seconds)``,
-        ``set_rate_limited_latency(seconds)`` (None: ``latency``), ``set_rate_limit(limit, window)``,
-        ``inject(kind, ...)``, ``clear_faults``, ``issue_user_token(user_id, scopes)`` (returns the token dict),
-        ``expire_access_tokens``, ``expire_refresh_tokens(refresh_token)``."""
+        """Run one of the child's control operations (:data:`CONTROL_OPERATIONS` in :mod:`._control`; see
+        :meth:`operations`) and return the ``{"ok": true, "result": ...}`` answer. An unknown ``op`` raises
+        :class:`~spotify_async.errors.InvalidInput` before anything is sent; arguments the operation does not take
+        make the child answer 400 (:class:`urllib.error.HTTPError`)."""
+        check_operation(op)
         return self._http("POST", "/_fake/control", {"op": op, "args": args})
+
+    @staticmethod
+    def operations() -> dict[str, str]:
+        """The control operations, each with one line saying what it does."""
+        return {name: row.summary for name, row in CONTROL_OPERATIONS.items()}
 
     async def control_async(self, op: str, **args: Any) -> Any:
         return await asyncio.to_thread(self.control, op, **args)

@@ -30,6 +30,7 @@ from ._catalog import (
     TrackRec,
     UserRec,
 )
+from ._options import FakeMode, PlaylistShape
 from ._util import _words, page
 
 JSON = dict[str, Any]
@@ -63,12 +64,12 @@ def _ext(kind: str, ident: str) -> JSON:
 class Renderer:
     """JSON builders for one running fake (its ``api_base`` is baked into every ``href``)."""
 
-    def __init__(self, catalog: Catalog, api_base: str, mode: str, playlist_shape: str) -> None:
+    def __init__(self, catalog: Catalog, api_base: str, mode: FakeMode, playlist_shape: PlaylistShape) -> None:
         self.c = catalog
         self.base = api_base
         self.extended = mode == "extended"
         #: "both" (2026 transitional: tracks+items, track+item), "new" (items/item) or "old" (tracks/track)
-        self.playlist_shape = playlist_shape
+        self.playlist_shape: PlaylistShape = playlist_shape
         self._memo: dict[tuple[str, str], JSON] = {}
         self._bytes: dict[tuple[str, str], bytes] = {}
         self.markets: list[str] = list(MARKETS)

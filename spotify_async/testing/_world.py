@@ -10,6 +10,7 @@ from typing import Any
 
 from ._accounts import Accounts
 from ._catalog import Catalog, PlaylistRec
+from ._options import FakeMode, PlaylistShape
 from ._render import Renderer
 
 
@@ -62,9 +63,9 @@ class World:
         self,
         catalog: Catalog,
         api_base: str,
-        mode: str,
+        mode: FakeMode,
         accounts: Accounts,
-        playlist_shape: str,
+        playlist_shape: PlaylistShape,
         seed: int,
     ) -> None:
         self.catalog = catalog

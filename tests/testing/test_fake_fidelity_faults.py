@@ -10,12 +10,14 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import aiohttp
 import pytest
 from fakehelpers import bearer, get_json
 
 from spotify_async import Config, HTTPError, NotModified, RetryPolicy, Spotify, TransportError
+from spotify_async.errors import InvalidInput
 from spotify_async.testing import FakeSpotify
 
 FAST_RETRY = RetryPolicy(max_retries=3, backoff_base=0.001, backoff_cap=0.002)
@@ -35,6 +37,27 @@ def test_unknown_fault_parameters_are_refused() -> None:
         fake.inject("teapot")
     with pytest.raises(ValueError, match="legacy"):
         fake.inject("error_shape", value="xml")
+
+
+def test_options_outside_their_literal_types_are_refused_with_the_choices() -> None:
+    cases: list[tuple[dict[str, Any], str]] = [
+        ({"mode": "production"}, "mode must be one of 'extended', 'development'; got 'production'"),
+        ({"playlist_shape": "mixed"}, "playlist_shape must be one of 'both', 'new', 'old'; got 'mixed'"),
+        ({"refresh_rotation": "rotating"}, "refresh_rotation must be one of 'none', 'rotate', 'single-use'"),
+        ({"mode": None}, "mode must be one of .*; got None"),
+    ]
+    for options, message in cases:
+        with pytest.raises(InvalidInput, match=message):
+            FakeSpotify(**options)
+    fake = FakeSpotify()
+    with pytest.raises(InvalidInput, match=r"fault kind must be one of 'status', .*'spec_shape'; got 'teapot'"):
+        fake.inject("teapot")  # type: ignore[arg-type]
+    with pytest.raises(InvalidInput, match="value must be one of 'legacy', 'problem'; got 'xml'"):
+        fake.inject("error_shape", value="xml")
+    with pytest.raises(InvalidInput, match="a stall needs seconds="):
+        fake.inject("stall")
+    assert not fake._faults
+    assert FakeSpotify(mode="development").playlist_shape == "new"
 
 
 async def test_total_fault_claims_a_huge_total_and_paging_still_ends(

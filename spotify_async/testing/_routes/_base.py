@@ -1,30 +1,50 @@
-"""The route registry and the per-request context handlers receive.
+"""FakeSpotify's built-in handlers by operationId, the context a handler receives, and the router.
 
-Each area module declares its handlers with :func:`api`; :class:`Router` compiles the templates once and finds the
-handler for a method and path (indexed by the first path segment, so a lookup tries only a handful of patterns).
+Per-operation facts live once, in :data:`spotify_async.http.routes.ALL_ROUTES`: an area module declares a handler
+with :func:`handles` and the spec's operationId alone, and the method and path come from the route table (an
+operationId the table does not hold fails at import). :data:`DEFAULT_HANDLERS` is the built-in answer to each
+operation; every :class:`~spotify_async.testing.FakeSpotify` starts from a copy of it, which
+:meth:`~spotify_async.testing.FakeSpotify.handle` changes for that instance alone. :data:`UNSERVED` lists the table's
+operations the fake deliberately does not answer (none today); a test checks that every route is in one of the two.
+
+:class:`Router` maps a method and a path below ``/v1`` to its :class:`~spotify_async.http.routes.Route`: it compiles
+each template once and indexes them by the first path segment, so a lookup tries only a handful of patterns.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from inspect import isawaitable
+from typing import Any, TypeAlias, TypeVar
 
 import orjson
 from aiohttp import web
 from multidict import MultiMapping
 
+from ...http.routes import ALL_ROUTES, Route
 from .._accounts import AccessToken
 from .._util import ApiError, is_id
 from .._world import UserState, World
 
-__all__ = ["REGISTRY", "ApiError", "Call", "Handler", "RouteDef", "Router", "api"]
+__all__ = [
+    "DEFAULT_HANDLERS",
+    "UNSERVED",
+    "ApiError",
+    "Handler",
+    "HandlerResult",
+    "RequestContext",
+    "Router",
+    "handles",
+]
 
 
 @dataclass(slots=True)
-class Call:
-    """What a handler needs about one request."""
+class RequestContext:
+    """What a handler is given about one request: the request itself, the fake's state (``world``: the catalogue
+    and every user's library, playlists and player), and what the edge already worked out (path parameters, the
+    checked token, the operationId)."""
 
     world: World
     request: web.Request
@@ -43,6 +63,7 @@ class Call:
 
     @property
     def user(self) -> UserState:
+        """The token's user's state (library, playlists, player)."""
         return self.world.user_state(self.user_id)
 
     def require_scope(self, *any_of: str) -> str:
@@ -53,12 +74,14 @@ class Call:
         return uid
 
     def path_id(self, name: str = "id") -> str:
+        """The path parameter ``name``, refused with Spotify's 400 unless it is a base-62 id."""
         value = self.params[name]
         if not is_id(value):
             raise ApiError(400, "invalid id")
         return value
 
     async def json_body(self, required: bool = True) -> Any:
+        """The request's JSON body; an empty body is None unless ``required``, bad JSON Spotify's 400."""
         raw = await self.request.read()
         if not raw:
             if required:
@@ -69,28 +92,48 @@ class Call:
         except orjson.JSONDecodeError:
             raise ApiError(400, "Error parsing JSON.") from None
 
-
-Handler = Callable[[Call], Awaitable[web.StreamResponse]]
-
-
-@dataclass(slots=True)
-class RouteDef:
-    method: str
-    template: str
-    operation_id: str
-    handler: Handler
-    pattern: re.Pattern[str]
-
-
-REGISTRY: list[RouteDef] = []
+    async def default_json(self) -> Any:
+        """What the built-in handler of this operation answers, as JSON (None for an empty body): a replacement
+        that changes one field starts from it. The built-in handler's :class:`ApiError` propagates."""
+        builtin = DEFAULT_HANDLERS.get(self.operation_id)
+        if builtin is None:
+            raise LookupError(f"{self.operation_id!r} has no built-in handler")
+        answer = builtin(self)
+        if isawaitable(answer):
+            answer = await answer
+        if isinstance(answer, web.Response) and isinstance(answer.body, bytes):
+            return orjson.loads(answer.body) if answer.body else None
+        return answer
 
 
-def api(method: str, template: str, operation_id: str) -> Callable[[Handler], Handler]:
-    """Register a handler for ``method template`` (a path below ``/v1``, e.g. ``/albums/{id}``)."""
+#: what a handler may return: an aiohttp response, sent as it is, or a JSON value, sent as ``200`` with a JSON body
+#: (``None`` is ``204 No Content``)
+HandlerResult: TypeAlias = web.StreamResponse | Mapping[str, Any] | Sequence[Any] | str | int | float | bool | None
+#: a handler: a function or coroutine function of the :class:`RequestContext` (raise :class:`ApiError` for one of
+#: Spotify's error bodies)
+Handler: TypeAlias = Callable[[RequestContext], Awaitable[HandlerResult] | HandlerResult]
+_BuiltIn = Callable[[RequestContext], Awaitable[web.StreamResponse]]
+_H = TypeVar("_H", bound=_BuiltIn)
 
-    def deco(fn: Handler) -> Handler:
-        regex = "^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", template) + "$"
-        REGISTRY.append(RouteDef(method, template, operation_id, fn, re.compile(regex)))
+#: the built-in handler of each operation, by operationId (filled as the area modules import)
+DEFAULT_HANDLERS: dict[str, Handler] = {}
+#: operations of the route table the fake deliberately does not answer (it says so with a 501)
+UNSERVED: frozenset[str] = frozenset()
+
+
+def handles(*operation_ids: str) -> Callable[[_H], _H]:
+    """Make the decorated coroutine function the built-in handler of ``operation_ids`` (each an operationId of the
+    route table, which gives method and path)."""
+    for operation_id in operation_ids:
+        if operation_id not in ALL_ROUTES:
+            raise LookupError(f"no route has the operationId {operation_id!r}")
+
+    def deco(fn: _H) -> _H:
+        taken = [op for op in operation_ids if op in DEFAULT_HANDLERS]
+        if taken:
+            raise LookupError(f"already served by a built-in handler: {', '.join(map(repr, taken))}")
+        for operation_id in operation_ids:
+            DEFAULT_HANDLERS[operation_id] = fn
         return fn
 
     return deco
@@ -100,24 +143,33 @@ def _first_segment(path: str) -> str:
     return path.split("/", 2)[1] if path.count("/") >= 1 else ""
 
 
+def _pattern(template: str) -> re.Pattern[str]:
+    return re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", template) + "$")
+
+
 class Router:
-    def __init__(self, routes: list[RouteDef]) -> None:
-        self._by_key: dict[tuple[str, str], list[RouteDef]] = {}
-        self._by_segment: dict[str, list[RouteDef]] = {}
-        for r in routes:
-            seg = _first_segment(r.template)
-            self._by_key.setdefault((r.method, seg), []).append(r)
-            self._by_segment.setdefault(seg, []).append(r)
+    """Finds the route of a method and a path below ``/v1`` among ``routes``."""
+
+    __slots__ = ("_by_key", "_by_segment")
+
+    def __init__(self, routes: Iterable[Route]) -> None:
+        self._by_key: dict[tuple[str, str], list[tuple[re.Pattern[str], Route]]] = {}
+        self._by_segment: dict[str, list[tuple[re.Pattern[str], Route]]] = {}
+        for route in routes:
+            entry = (_pattern(route.path), route)
+            seg = _first_segment(route.path)
+            self._by_key.setdefault((route.method, seg), []).append(entry)
+            self._by_segment.setdefault(seg, []).append(entry)
         # literal templates before parameterised ones, so /me/player/devices wins over any {id} pattern
         for lst in (*self._by_key.values(), *self._by_segment.values()):
-            lst.sort(key=lambda r: (r.template.count("{"), -len(r.template)))
+            lst.sort(key=lambda e: (e[1].path.count("{"), -len(e[1].path)))
 
-    def find(self, method: str, path: str) -> tuple[RouteDef | None, dict[str, str], bool]:
-        """(route, path params, path exists for another method)."""
+    def find(self, method: str, path: str) -> tuple[Route | None, dict[str, str], bool]:
+        """(route, path params, whether the path exists for another method)."""
         seg = _first_segment(path)
-        for r in self._by_key.get((method, seg), ()):
-            m = r.pattern.match(path)
+        for pattern, route in self._by_key.get((method, seg), ()):
+            m = pattern.match(path)
             if m is not None:
-                return r, m.groupdict(), False
-        other = any(r.pattern.match(path) for r in self._by_segment.get(seg, ()))
+                return route, m.groupdict(), False
+        other = any(pattern.match(path) for pattern, _ in self._by_segment.get(seg, ()))
         return None, {}, other

@@ -6,7 +6,7 @@ import time
 from typing import Any
 
 from .._util import ApiError, is_id
-from ._base import Call
+from ._base import RequestContext
 
 URI_KINDS = ("track", "album", "artist", "show", "episode", "audiobook", "playlist", "user")
 
@@ -26,14 +26,14 @@ def check_ids(ids: list[str], maximum: int) -> list[str]:
     return ids
 
 
-async def ids_from(call: Call, maximum: int, key: str = "ids", check: bool = True) -> list[str]:
+async def ids_from(ctx: RequestContext, maximum: int, key: str = "ids", check: bool = True) -> list[str]:
     """Ids from ``?ids=a,b`` or, for writes, a JSON body ``{"ids": [...]}`` (the query string wins, as at
     Spotify)."""
-    raw = call.query.get(key)
+    raw = ctx.query.get(key)
     if raw is not None:
         ids = [p.strip() for p in raw.split(",") if p.strip()]
     else:
-        body = await call.json_body(required=False)
+        body = await ctx.json_body(required=False)
         value: Any = body.get(key) if isinstance(body, dict) else None
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise ApiError(400, f"Missing required field: {key}")

@@ -13,101 +13,101 @@ from typing import Any
 from aiohttp import web
 
 from .._util import ApiError, is_id, json_response, page, parse_limit, parse_offset, split_ids
-from ._base import Call, api
+from ._base import RequestContext, handles
 
 
-def _category(call: Call, cid: str) -> dict[str, Any]:
-    cat = call.world.catalog.category_by_id[cid]
+def _category(ctx: RequestContext, cid: str) -> dict[str, Any]:
+    cat = ctx.world.catalog.category_by_id[cid]
     return {
-        "href": f"{call.world.api_base}/browse/categories/{cid}",
+        "href": f"{ctx.world.api_base}/browse/categories/{cid}",
         "icons": [{"height": 274, "url": f"https://t.scdn.co/media/derived/{cat.image}_274x274.jpg", "width": 274}],
         "id": cid,
         "name": cat.name,
     }
 
 
-@api("GET", "/browse/categories", "get-categories")
-async def get_categories(call: Call) -> web.StreamResponse:
-    limit = parse_limit(call.query, 20, 50)
-    offset = parse_offset(call.query)
-    ids = call.world.catalog.categories
-    items = [_category(call, c) for c in ids[offset : offset + limit]]
+@handles("get-categories")
+async def get_categories(ctx: RequestContext) -> web.StreamResponse:
+    limit = parse_limit(ctx.query, 20, 50)
+    offset = parse_offset(ctx.query)
+    ids = ctx.world.catalog.categories
+    items = [_category(ctx, c) for c in ids[offset : offset + limit]]
     return json_response(
-        {"categories": page(f"{call.world.api_base}/browse/categories", items, len(ids), offset, limit)}
+        {"categories": page(f"{ctx.world.api_base}/browse/categories", items, len(ids), offset, limit)}
     )
 
 
-@api("GET", "/browse/categories/{category_id}", "get-a-category")
-async def get_category(call: Call) -> web.StreamResponse:
-    cid = call.params["category_id"]
-    if cid not in call.world.catalog.category_by_id:
+@handles("get-a-category")
+async def get_category(ctx: RequestContext) -> web.StreamResponse:
+    cid = ctx.params["category_id"]
+    if cid not in ctx.world.catalog.category_by_id:
         raise ApiError(404, "Resource not found")
-    return json_response(_category(call, cid))
+    return json_response(_category(ctx, cid))
 
 
-def _playlists_page(call: Call, ids: list[str], url: str, message: str) -> web.Response:
-    limit = parse_limit(call.query, 20, 50)
-    offset = parse_offset(call.query)
-    c = call.world.catalog
-    items = [call.world.render.playlist_simple(c.playlist_by_id[p]) for p in ids[offset : offset + limit]]
+def _playlists_page(ctx: RequestContext, ids: list[str], url: str, message: str) -> web.Response:
+    limit = parse_limit(ctx.query, 20, 50)
+    offset = parse_offset(ctx.query)
+    c = ctx.world.catalog
+    items = [ctx.world.render.playlist_simple(c.playlist_by_id[p]) for p in ids[offset : offset + limit]]
     return json_response({"message": message, "playlists": page(url, items, len(ids), offset, limit)})
 
 
-@api("GET", "/browse/categories/{category_id}/playlists", "get-a-categories-playlists")
-async def get_category_playlists(call: Call) -> web.StreamResponse:
-    cid = call.params["category_id"]
-    cat = call.world.catalog.category_by_id.get(cid)
+@handles("get-a-categories-playlists")
+async def get_category_playlists(ctx: RequestContext) -> web.StreamResponse:
+    cid = ctx.params["category_id"]
+    cat = ctx.world.catalog.category_by_id.get(cid)
     if cat is None:
         raise ApiError(404, "Resource not found")
-    url = f"{call.world.api_base}/browse/categories/{cid}/playlists"
-    return _playlists_page(call, cat.playlist_ids, url, cat.name)
+    url = f"{ctx.world.api_base}/browse/categories/{cid}/playlists"
+    return _playlists_page(ctx, cat.playlist_ids, url, cat.name)
 
 
-@api("GET", "/browse/featured-playlists", "get-featured-playlists")
-async def get_featured(call: Call) -> web.StreamResponse:
-    ids = call.world.catalog.editorial_playlists
-    return _playlists_page(call, ids, f"{call.world.api_base}/browse/featured-playlists", "Popular Playlists")
+@handles("get-featured-playlists")
+async def get_featured(ctx: RequestContext) -> web.StreamResponse:
+    ids = ctx.world.catalog.editorial_playlists
+    return _playlists_page(ctx, ids, f"{ctx.world.api_base}/browse/featured-playlists", "Popular Playlists")
 
 
-@api("GET", "/browse/new-releases", "get-new-releases")
-async def get_new_releases(call: Call) -> web.StreamResponse:
-    limit = parse_limit(call.query, 20, 50)
-    offset = parse_offset(call.query)
-    c = call.world.catalog
-    order: list[str] | None = call.world.memo.get("new-releases")
+@handles("get-new-releases")
+async def get_new_releases(ctx: RequestContext) -> web.StreamResponse:
+    limit = parse_limit(ctx.query, 20, 50)
+    offset = parse_offset(ctx.query)
+    c = ctx.world.catalog
+    order: list[str] | None = ctx.world.memo.get("new-releases")
     if order is None:
         order = sorted(c.albums, key=lambda a: c.album_by_id[a].release_date, reverse=True)[:100]
-        call.world.memo["new-releases"] = order
-    r = call.world.render
+        ctx.world.memo["new-releases"] = order
+    r = ctx.world.render
     items = [r.album_simple(a) for a in order[offset : offset + limit]]
     return json_response(
-        {"albums": page(f"{call.world.api_base}/browse/new-releases", items, len(order), offset, limit)}
+        {"albums": page(f"{ctx.world.api_base}/browse/new-releases", items, len(order), offset, limit)}
     )
 
 
-@api("GET", "/markets", "get-available-markets")
-async def get_markets(call: Call) -> web.StreamResponse:
-    return json_response({"markets": call.world.render.markets})
+@handles("get-available-markets")
+async def get_markets(ctx: RequestContext) -> web.StreamResponse:
+    return json_response({"markets": ctx.world.render.markets})
 
 
-@api("GET", "/recommendations/available-genre-seeds", "get-recommendation-genres")
-async def get_genre_seeds(call: Call) -> web.StreamResponse:
-    return json_response({"genres": call.world.catalog.genres})
+@handles("get-recommendation-genres")
+async def get_genre_seeds(ctx: RequestContext) -> web.StreamResponse:
+    return json_response({"genres": ctx.world.catalog.genres})
 
 
-@api("GET", "/recommendations", "get-recommendations")
-async def get_recommendations(call: Call) -> web.StreamResponse:
-    c = call.world.catalog
+@handles("get-recommendations")
+async def get_recommendations(ctx: RequestContext) -> web.StreamResponse:
+    c = ctx.world.catalog
     seeds: list[tuple[str, str]] = []
     for key, kind in (("seed_artists", "artist"), ("seed_genres", "genre"), ("seed_tracks", "track")):
-        raw = call.query.get(key)
+        raw = ctx.query.get(key)
         if raw:
             seeds.extend((kind, s.strip()) for s in raw.split(",") if s.strip())
     if not seeds:
         raise ApiError(400, "No seeds provided")
     if len(seeds) > 5:
         raise ApiError(400, "Too many seeds provided")
-    limit = parse_limit(call.query, 20, 100)
+    limit = parse_limit(ctx.query, 20, 100)
     pool: list[str] = []
     seed_objs = []
     for kind, value in seeds:
@@ -142,7 +142,7 @@ async def get_recommendations(call: Call) -> web.StreamResponse:
             {
                 "afterFilteringSize": 250,
                 "afterRelinkingSize": 250,
-                "href": f"{call.world.api_base}/{kind}s/{value}",
+                "href": f"{ctx.world.api_base}/{kind}s/{value}",
                 "id": value,
                 "initialPoolSize": 250,
                 "type": kind.upper(),
@@ -153,14 +153,14 @@ async def get_recommendations(call: Call) -> web.StreamResponse:
     picked = rng.sample(pool, min(limit, len(pool)))
     if len(picked) < limit:
         picked += rng.sample(c.tracks, limit - len(picked))
-    r = call.world.render
+    r = ctx.world.render
     return json_response({"seeds": seed_objs, "tracks": [r.track(t) for t in picked]})
 
 
-def _features(call: Call, tid: str) -> dict[str, Any]:
+def _features(ctx: RequestContext, tid: str) -> dict[str, Any]:
     rng = random.Random(tid)
-    t = call.world.catalog.track_by_id[tid]
-    base = call.world.api_base
+    t = ctx.world.catalog.track_by_id[tid]
+    base = ctx.world.api_base
     return {
         "danceability": round(rng.random(), 3),
         "energy": round(rng.random(), 3),
@@ -183,28 +183,28 @@ def _features(call: Call, tid: str) -> dict[str, Any]:
     }
 
 
-@api("GET", "/audio-features/{id}", "get-audio-features")
-async def get_audio_features(call: Call) -> web.StreamResponse:
-    tid = call.path_id()
-    if tid not in call.world.catalog.track_by_id:
+@handles("get-audio-features")
+async def get_audio_features(ctx: RequestContext) -> web.StreamResponse:
+    tid = ctx.path_id()
+    if tid not in ctx.world.catalog.track_by_id:
         raise ApiError(404, "Resource not found")
-    return json_response(_features(call, tid))
+    return json_response(_features(ctx, tid))
 
 
-@api("GET", "/audio-features", "get-several-audio-features")
-async def get_several_audio_features(call: Call) -> web.StreamResponse:
-    ids = split_ids(call.query, 100)
-    known = call.world.catalog.track_by_id
-    return json_response({"audio_features": [_features(call, i) if i in known else None for i in ids]})
+@handles("get-several-audio-features")
+async def get_several_audio_features(ctx: RequestContext) -> web.StreamResponse:
+    ids = split_ids(ctx.query, 100)
+    known = ctx.world.catalog.track_by_id
+    return json_response({"audio_features": [_features(ctx, i) if i in known else None for i in ids]})
 
 
-@api("GET", "/audio-analysis/{id}", "get-audio-analysis")
-async def get_audio_analysis(call: Call) -> web.StreamResponse:
-    tid = call.path_id()
-    t = call.world.catalog.track_by_id.get(tid)
+@handles("get-audio-analysis")
+async def get_audio_analysis(ctx: RequestContext) -> web.StreamResponse:
+    tid = ctx.path_id()
+    t = ctx.world.catalog.track_by_id.get(tid)
     if t is None:
         raise ApiError(404, "analysis not found")
-    f = _features(call, tid)
+    f = _features(ctx, tid)
     rng = random.Random(tid + "a")
     duration = t.duration_ms / 1000
     beat = 60.0 / f["tempo"]

@@ -6,14 +6,14 @@ import orjson
 from aiohttp import web
 
 from .._util import ApiError, json_response, page, parse_limit, parse_offset, q, raw_json_response, split_ids
-from ._base import Call, api
+from ._base import RequestContext, handles
 
 _GROUP_ORDER = ("album", "single", "compilation", "appears_on")
 
 
-def _cached(call: Call, kind: str, ident: str) -> web.Response:
+def _cached(ctx: RequestContext, kind: str, ident: str) -> web.Response:
     """Single-item GETs of immutable objects: serialise once, then serve the same bytes."""
-    w = call.world
+    w = ctx.world
     key = (kind, ident)
     body = w.bytes_cache.get(key)
     if body is None:
@@ -23,31 +23,31 @@ def _cached(call: Call, kind: str, ident: str) -> web.Response:
     return raw_json_response(body)
 
 
-@api("GET", "/albums/{id}", "get-an-album")
-async def get_album(call: Call) -> web.StreamResponse:
-    aid = call.path_id()
-    if aid not in call.world.catalog.album_by_id:
+@handles("get-an-album")
+async def get_album(ctx: RequestContext) -> web.StreamResponse:
+    aid = ctx.path_id()
+    if aid not in ctx.world.catalog.album_by_id:
         raise ApiError(404, "Resource not found")
-    return _cached(call, "album", aid)
+    return _cached(ctx, "album", aid)
 
 
-@api("GET", "/albums", "get-multiple-albums")
-async def get_albums(call: Call) -> web.StreamResponse:
-    ids = split_ids(call.query, 20)
-    known = call.world.catalog.album_by_id
-    r = call.world.render
+@handles("get-multiple-albums")
+async def get_albums(ctx: RequestContext) -> web.StreamResponse:
+    ids = split_ids(ctx.query, 20)
+    known = ctx.world.catalog.album_by_id
+    r = ctx.world.render
     return json_response({"albums": [r.album(i) if i in known else None for i in ids]})
 
 
-@api("GET", "/albums/{id}/tracks", "get-an-albums-tracks")
-async def get_album_tracks(call: Call) -> web.StreamResponse:
-    aid = call.path_id()
-    album = call.world.catalog.album_by_id.get(aid)
+@handles("get-an-albums-tracks")
+async def get_album_tracks(ctx: RequestContext) -> web.StreamResponse:
+    aid = ctx.path_id()
+    album = ctx.world.catalog.album_by_id.get(aid)
     if album is None:
         raise ApiError(404, "Resource not found")
-    limit = parse_limit(call.query, 20, 50)
-    offset = parse_offset(call.query)
-    r = call.world.render
+    limit = parse_limit(ctx.query, 20, 50)
+    offset = parse_offset(ctx.query)
+    r = ctx.world.render
     ids = album.track_ids
     return json_response(
         page(
@@ -60,30 +60,30 @@ async def get_album_tracks(call: Call) -> web.StreamResponse:
     )
 
 
-@api("GET", "/artists/{id}", "get-an-artist")
-async def get_artist(call: Call) -> web.StreamResponse:
-    aid = call.path_id()
-    if aid not in call.world.catalog.artist_by_id:
+@handles("get-an-artist")
+async def get_artist(ctx: RequestContext) -> web.StreamResponse:
+    aid = ctx.path_id()
+    if aid not in ctx.world.catalog.artist_by_id:
         raise ApiError(404, "Resource not found")
-    return _cached(call, "artist", aid)
+    return _cached(ctx, "artist", aid)
 
 
-@api("GET", "/artists", "get-multiple-artists")
-async def get_artists(call: Call) -> web.StreamResponse:
-    ids = split_ids(call.query, 50)
-    known = call.world.catalog.artist_by_id
-    r = call.world.render
+@handles("get-multiple-artists")
+async def get_artists(ctx: RequestContext) -> web.StreamResponse:
+    ids = split_ids(ctx.query, 50)
+    known = ctx.world.catalog.artist_by_id
+    r = ctx.world.render
     return json_response({"artists": [r.artist(i) if i in known else None for i in ids]})
 
 
-@api("GET", "/artists/{id}/albums", "get-an-artists-albums")
-async def get_artist_albums(call: Call) -> web.StreamResponse:
-    aid = call.path_id()
-    c = call.world.catalog
+@handles("get-an-artists-albums")
+async def get_artist_albums(ctx: RequestContext) -> web.StreamResponse:
+    aid = ctx.path_id()
+    c = ctx.world.catalog
     artist = c.artist_by_id.get(aid)
     if artist is None:
         raise ApiError(404, "Resource not found")
-    raw_groups = call.query.get("include_groups")
+    raw_groups = ctx.query.get("include_groups")
     extra = ""
     if raw_groups:
         groups = [g.strip() for g in raw_groups.split(",") if g.strip()]
@@ -93,8 +93,8 @@ async def get_artist_albums(call: Call) -> web.StreamResponse:
     else:
         groups = list(_GROUP_ORDER)
     # max 10, default 5 since February 2026, as the spec says (for extended apps too: the spec describes them)
-    limit = parse_limit(call.query, 5, 10)
-    offset = parse_offset(call.query)
+    limit = parse_limit(ctx.query, 5, 10)
+    offset = parse_offset(ctx.query)
     entries: list[tuple[str, str]] = []
     for group in _GROUP_ORDER:
         if group not in groups:
@@ -105,27 +105,27 @@ async def get_artist_albums(call: Call) -> web.StreamResponse:
             ids = [a for a in artist.album_ids if c.album_by_id[a].album_type == group]
         ids = sorted(ids, key=lambda a: c.album_by_id[a].release_date, reverse=True)
         entries.extend((a, group) for a in ids)
-    r = call.world.render
+    r = ctx.world.render
     items = [r.album_simple(a, g) for a, g in entries[offset : offset + limit]]
     return json_response(page(f"{r.base}/artists/{aid}/albums", items, len(entries), offset, limit, extra))
 
 
-@api("GET", "/artists/{id}/top-tracks", "get-an-artists-top-tracks")
-async def get_artist_top_tracks(call: Call) -> web.StreamResponse:
-    aid = call.path_id()
-    c = call.world.catalog
+@handles("get-an-artists-top-tracks")
+async def get_artist_top_tracks(ctx: RequestContext) -> web.StreamResponse:
+    aid = ctx.path_id()
+    c = ctx.world.catalog
     artist = c.artist_by_id.get(aid)
     if artist is None:
         raise ApiError(404, "Resource not found")
     top = sorted(artist.track_ids, key=lambda t: (-c.track_by_id[t].popularity, t))[:10]
-    r = call.world.render
+    r = ctx.world.render
     return json_response({"tracks": [r.track(t) for t in top]})
 
 
-@api("GET", "/artists/{id}/related-artists", "get-an-artists-related-artists")
-async def get_related_artists(call: Call) -> web.StreamResponse:
-    aid = call.path_id()
-    c = call.world.catalog
+@handles("get-an-artists-related-artists")
+async def get_related_artists(ctx: RequestContext) -> web.StreamResponse:
+    aid = ctx.path_id()
+    c = ctx.world.catalog
     artist = c.artist_by_id.get(aid)
     if artist is None:
         raise ApiError(404, "Resource not found")
@@ -133,21 +133,21 @@ async def get_related_artists(call: Call) -> web.StreamResponse:
     mine = set(artist.genres)
     related = [a for a in c.artists if a != aid and mine.intersection(c.artist_by_id[a].genres)]
     related.sort(key=lambda a: (-c.artist_by_id[a].popularity, a))
-    r = call.world.render
+    r = ctx.world.render
     return json_response({"artists": [r.artist(a) for a in related[:20]]})
 
 
-@api("GET", "/tracks/{id}", "get-track")
-async def get_track(call: Call) -> web.StreamResponse:
-    tid = call.path_id()
-    if tid not in call.world.catalog.track_by_id:
+@handles("get-track")
+async def get_track(ctx: RequestContext) -> web.StreamResponse:
+    tid = ctx.path_id()
+    if tid not in ctx.world.catalog.track_by_id:
         raise ApiError(404, "Resource not found")
-    return _cached(call, "track", tid)
+    return _cached(ctx, "track", tid)
 
 
-@api("GET", "/tracks", "get-several-tracks")
-async def get_tracks(call: Call) -> web.StreamResponse:
-    ids = split_ids(call.query, 50)
-    known = call.world.catalog.track_by_id
-    r = call.world.render
+@handles("get-several-tracks")
+async def get_tracks(ctx: RequestContext) -> web.StreamResponse:
+    ids = split_ids(ctx.query, 50)
+    known = ctx.world.catalog.track_by_id
+    r = ctx.world.render
     return json_response({"tracks": [r.track(i) if i in known else None for i in ids]})

@@ -10,7 +10,7 @@ from aiohttp import web
 
 from .._util import ApiError, empty_response, json_response, page, parse_limit, parse_offset
 from .._world import UserState
-from ._base import Call, api
+from ._base import RequestContext, handles
 from ._common import now_iso, parse_uri
 
 READ = ("user-library-read",)
@@ -25,8 +25,8 @@ KINDS = {
 }
 
 
-def _known(call: Call, kind: str, ident: str) -> bool:
-    c = call.world.catalog
+def _known(ctx: RequestContext, kind: str, ident: str) -> bool:
+    c = ctx.world.catalog
     tables: dict[str, dict[str, Any]] = {
         "track": c.track_by_id,
         "album": c.album_by_id,
@@ -40,8 +40,8 @@ def _known(call: Call, kind: str, ident: str) -> bool:
     return ident in tables[kind]
 
 
-def _saved_item(call: Call, kind: str, ident: str, added_at: str) -> Any:
-    r = call.world.render
+def _saved_item(ctx: RequestContext, kind: str, ident: str, added_at: str) -> Any:
+    r = ctx.world.render
     if kind == "track":
         return {"added_at": added_at, "track": r.track(ident)}
     if kind == "album":
@@ -55,30 +55,30 @@ def _saved_item(call: Call, kind: str, ident: str, added_at: str) -> Any:
 
 
 def _make_get(segment: str, kind: str) -> None:
-    async def handler(call: Call) -> web.StreamResponse:
-        call.require_scope(*READ)
-        limit = parse_limit(call.query, 20, 50)
-        offset = parse_offset(call.query)
-        saved = call.user.saved[kind]
+    async def handler(ctx: RequestContext) -> web.StreamResponse:
+        ctx.require_scope(*READ)
+        limit = parse_limit(ctx.query, 20, 50)
+        offset = parse_offset(ctx.query)
+        saved = ctx.user.saved[kind]
         # newest first, as Spotify lists a library
         ids = list(reversed(saved))
-        items = [_saved_item(call, kind, i, saved[i]) for i in ids[offset : offset + limit]]
-        return json_response(page(f"{call.world.api_base}/me/{segment}", items, len(ids), offset, limit))
+        items = [_saved_item(ctx, kind, i, saved[i]) for i in ids[offset : offset + limit]]
+        return json_response(page(f"{ctx.world.api_base}/me/{segment}", items, len(ids), offset, limit))
 
     handler.__name__ = f"get_saved_{segment}"
-    api("GET", f"/me/{segment}", _OPS[segment][0])(handler)
+    handles(_OPS[segment][0])(handler)
 
 
-async def _write_ids(call: Call, maximum: int) -> list[tuple[str, str | None]]:
+async def _write_ids(ctx: RequestContext, maximum: int) -> list[tuple[str, str | None]]:
     """(id, added_at) pairs from ?ids=, {"ids": [...]} or {"timestamped_ids": [{"id", "added_at"}]}."""
     from .._util import is_id
 
-    raw = call.query.get("ids")
+    raw = ctx.query.get("ids")
     out: list[tuple[str, str | None]] = []
     if raw is not None:
         out = [(p.strip(), None) for p in raw.split(",") if p.strip()]
     else:
-        body = await call.json_body(required=False)
+        body = await ctx.json_body(required=False)
         if isinstance(body, dict) and isinstance(body.get("timestamped_ids"), list):
             for entry in body["timestamped_ids"]:
                 if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
@@ -99,34 +99,34 @@ async def _write_ids(call: Call, maximum: int) -> list[tuple[str, str | None]]:
 
 
 def _make_writes(segment: str, kind: str, maximum: int) -> None:
-    async def save(call: Call) -> web.StreamResponse:
-        call.require_scope(*MODIFY)
-        pairs = await _write_ids(call, maximum)
-        saved = call.user.saved[kind]
+    async def save(ctx: RequestContext) -> web.StreamResponse:
+        ctx.require_scope(*MODIFY)
+        pairs = await _write_ids(ctx, maximum)
+        saved = ctx.user.saved[kind]
         for ident, added_at in pairs:
-            if _known(call, kind, ident):
+            if _known(ctx, kind, ident):
                 saved.pop(ident, None)
                 saved[ident] = added_at or now_iso()
         return empty_response(200)
 
-    async def remove(call: Call) -> web.StreamResponse:
-        call.require_scope(*MODIFY)
-        pairs = await _write_ids(call, maximum)
-        saved = call.user.saved[kind]
+    async def remove(ctx: RequestContext) -> web.StreamResponse:
+        ctx.require_scope(*MODIFY)
+        pairs = await _write_ids(ctx, maximum)
+        saved = ctx.user.saved[kind]
         for ident, _ in pairs:
             saved.pop(ident, None)
         return empty_response(200)
 
-    async def contains(call: Call) -> web.StreamResponse:
-        call.require_scope(*READ)
-        pairs = await _write_ids(call, maximum)
-        saved = call.user.saved[kind]
+    async def contains(ctx: RequestContext) -> web.StreamResponse:
+        ctx.require_scope(*READ)
+        pairs = await _write_ids(ctx, maximum)
+        saved = ctx.user.saved[kind]
         return json_response([ident in saved for ident, _ in pairs])
 
     _, put_op, delete_op, contains_op = _OPS[segment]
-    api("PUT", f"/me/{segment}", put_op)(save)
-    api("DELETE", f"/me/{segment}", delete_op)(remove)
-    api("GET", f"/me/{segment}/contains", contains_op)(contains)
+    handles(put_op)(save)
+    handles(delete_op)(remove)
+    handles(contains_op)(contains)
 
 
 _OPS = {
@@ -155,8 +155,8 @@ for _segment, (_kind, _max) in KINDS.items():
 # ---- /me/library (2026): URIs of any saveable or followable kind -------------------------------------------------
 
 
-def _uris(call: Call) -> list[tuple[str, str]]:
-    raw = call.query.get("uris")
+def _uris(ctx: RequestContext) -> list[tuple[str, str]]:
+    raw = ctx.query.get("uris")
     if not raw:
         raise ApiError(400, "Missing required field: uris")
     uris = [u.strip() for u in raw.split(",") if u.strip()]
@@ -179,33 +179,33 @@ _LIB_SCOPES = ("user-library-modify", "user-follow-modify", "playlist-modify-pub
 _LIB_READ = ("user-library-read", "user-follow-read", "playlist-read-private")
 
 
-@api("PUT", "/me/library", "save-library-items")
-async def save_library(call: Call) -> web.StreamResponse:
-    call.require_scope(*_LIB_SCOPES)
-    state = call.user
-    for kind, ident in _uris(call):
-        if _known(call, kind, ident):
+@handles("save-library-items")
+async def save_library(ctx: RequestContext) -> web.StreamResponse:
+    ctx.require_scope(*_LIB_SCOPES)
+    state = ctx.user
+    for kind, ident in _uris(ctx):
+        if _known(ctx, kind, ident):
             coll = _collection(state, kind)
             coll.pop(ident, None)
             coll[ident] = now_iso()
             if kind == "playlist":
-                call.world.catalog.playlist_by_id[ident].followers += 1
+                ctx.world.catalog.playlist_by_id[ident].followers += 1
     return empty_response(200)
 
 
-@api("DELETE", "/me/library", "remove-library-items")
-async def remove_library(call: Call) -> web.StreamResponse:
-    call.require_scope(*_LIB_SCOPES)
-    state = call.user
-    for kind, ident in _uris(call):
+@handles("remove-library-items")
+async def remove_library(ctx: RequestContext) -> web.StreamResponse:
+    ctx.require_scope(*_LIB_SCOPES)
+    state = ctx.user
+    for kind, ident in _uris(ctx):
         if _collection(state, kind).pop(ident, None) is not None and kind == "playlist":
-            pl = call.world.catalog.playlist_by_id[ident]
+            pl = ctx.world.catalog.playlist_by_id[ident]
             pl.followers = max(0, pl.followers - 1)
     return empty_response(200)
 
 
-@api("GET", "/me/library/contains", "check-library-contains")
-async def library_contains(call: Call) -> web.StreamResponse:
-    call.require_scope(*_LIB_READ)
-    state = call.user
-    return json_response([ident in _collection(state, kind) for kind, ident in _uris(call)])
+@handles("check-library-contains")
+async def library_contains(ctx: RequestContext) -> web.StreamResponse:
+    ctx.require_scope(*_LIB_READ)
+    state = ctx.user
+    return json_response([ident in _collection(state, kind) for kind, ident in _uris(ctx)])

@@ -16,16 +16,16 @@ from aiohttp import web
 
 from .._catalog import PlaylistEntry, PlaylistRec
 from .._util import ApiError, empty_response, json_response, parse_limit, parse_offset, raw_json_response
-from ._base import Call, api
+from ._base import RequestContext, handles
 from ._common import now_iso, parse_uri
 
 
-def find_playlist(call: Call, pid: str) -> PlaylistRec:
-    w = call.world
+def find_playlist(ctx: RequestContext, pid: str) -> PlaylistRec:
+    w = ctx.world
     pl = w.catalog.playlist_by_id.get(pid)
     if pl is None:
         raise ApiError(404, "Resource not found")
-    uid = call.token.user_id
+    uid = ctx.token.user_id
     if not pl.public and not w.can_edit(pl, uid) and (uid is None or pid not in w.user_state(uid).followed_playlists):
         raise ApiError(404, "Resource not found")
     if pl.editorial and not w.extended:
@@ -33,47 +33,47 @@ def find_playlist(call: Call, pid: str) -> PlaylistRec:
     return pl
 
 
-def _playlist_id(call: Call) -> str:
-    return call.path_id("playlist_id")
+def _playlist_id(ctx: RequestContext) -> str:
+    return ctx.path_id("playlist_id")
 
 
-@api("GET", "/playlists/{playlist_id}", "get-playlist")
-async def get_playlist(call: Call) -> web.StreamResponse:
-    pl = find_playlist(call, _playlist_id(call))
-    w = call.world
-    with_items = w.extended or w.can_edit(pl, call.token.user_id)
+@handles("get-playlist")
+async def get_playlist(ctx: RequestContext) -> web.StreamResponse:
+    pl = find_playlist(ctx, _playlist_id(ctx))
+    w = ctx.world
+    with_items = w.extended or w.can_edit(pl, ctx.token.user_id)
     return json_response(w.render.playlist(pl, with_items))
 
 
-async def _items(call: Call, path: str) -> web.StreamResponse:
-    pl = find_playlist(call, _playlist_id(call))
-    w = call.world
-    if not w.extended and not w.can_edit(pl, call.token.user_id):
+async def _items(ctx: RequestContext, path: str) -> web.StreamResponse:
+    pl = find_playlist(ctx, _playlist_id(ctx))
+    w = ctx.world
+    if not w.extended and not w.can_edit(pl, ctx.token.user_id):
         raise ApiError(403, "Forbidden")
     # the spec's maxima: 100 for the legacy /tracks, 50 for /items (in either mode)
-    limit = parse_limit(call.query, 100, 100) if path == "tracks" else parse_limit(call.query, 20, 50)
-    offset = parse_offset(call.query)
+    limit = parse_limit(ctx.query, 100, 100) if path == "tracks" else parse_limit(ctx.query, 20, 50)
+    offset = parse_offset(ctx.query)
     shape = w.render.playlist_shape
     if path == "tracks" and shape == "new":
         shape = "old"
     return raw_json_response(w.render.playlist_items_page_bytes(pl, offset, limit, path, shape))
 
 
-@api("GET", "/playlists/{playlist_id}/items", "get-playlists-items")
-async def get_playlist_items(call: Call) -> web.StreamResponse:
-    return await _items(call, "items")
+@handles("get-playlists-items")
+async def get_playlist_items(ctx: RequestContext) -> web.StreamResponse:
+    return await _items(ctx, "items")
 
 
-@api("GET", "/playlists/{playlist_id}/tracks", "get-playlists-tracks")
-async def get_playlist_tracks(call: Call) -> web.StreamResponse:
-    return await _items(call, "tracks")
+@handles("get-playlists-tracks")
+async def get_playlist_tracks(ctx: RequestContext) -> web.StreamResponse:
+    return await _items(ctx, "tracks")
 
 
 # ---- lists and creation ------------------------------------------------------------------------------------------
 
 
-async def _create(call: Call, owner: str) -> web.StreamResponse:
-    body = await call.json_body()
+async def _create(ctx: RequestContext, owner: str) -> web.StreamResponse:
+    body = await ctx.json_body()
     if not isinstance(body, dict) or not isinstance(body.get("name"), str) or not body["name"]:
         raise ApiError(400, "Missing required field: name")
     public = body.get("public", True)
@@ -83,25 +83,25 @@ async def _create(call: Call, owner: str) -> web.StreamResponse:
         raise ApiError(400, "Bad request")
     if collaborative and public:
         raise ApiError(400, "Collaborative playlists cannot be public")
-    if not call.token.scopes.intersection(("playlist-modify-public", "playlist-modify-private")):
+    if not ctx.token.scopes.intersection(("playlist-modify-public", "playlist-modify-private")):
         raise ApiError(403, "Insufficient client scope")
-    pl = call.world.catalog.new_playlist(
+    pl = ctx.world.catalog.new_playlist(
         owner, body["name"], description=description, public=public, collaborative=collaborative
     )
-    return json_response(call.world.render.playlist(pl, True), 201)
+    return json_response(ctx.world.render.playlist(pl, True), 201)
 
 
-@api("POST", "/me/playlists", "create-playlist")
-async def create_my_playlist(call: Call) -> web.StreamResponse:
-    return await _create(call, call.user_id)
+@handles("create-playlist")
+async def create_my_playlist(ctx: RequestContext) -> web.StreamResponse:
+    return await _create(ctx, ctx.user_id)
 
 
-@api("POST", "/users/{user_id}/playlists", "create-playlist-for-user")
-async def create_user_playlist(call: Call) -> web.StreamResponse:
-    uid = call.user_id
-    if call.params["user_id"] != uid:
+@handles("create-playlist-for-user")
+async def create_user_playlist(ctx: RequestContext) -> web.StreamResponse:
+    uid = ctx.user_id
+    if ctx.params["user_id"] != uid:
         raise ApiError(403, "You cannot create a playlist for another user")
-    return await _create(call, uid)
+    return await _create(ctx, uid)
 
 
 # ---- edits -------------------------------------------------------------------------------------------------------
@@ -109,20 +109,20 @@ async def create_user_playlist(call: Call) -> web.StreamResponse:
 _MODIFY = ("playlist-modify-public", "playlist-modify-private")
 
 
-def _editable(call: Call) -> PlaylistRec:
-    uid = call.require_scope(*_MODIFY)
-    pl = find_playlist(call, _playlist_id(call))
-    if not call.world.can_edit(pl, uid):
+def _editable(ctx: RequestContext) -> PlaylistRec:
+    uid = ctx.require_scope(*_MODIFY)
+    pl = find_playlist(ctx, _playlist_id(ctx))
+    if not ctx.world.can_edit(pl, uid):
         raise ApiError(403, "You cannot change a playlist you do not own or collaborate on")
     return pl
 
 
-@api("PUT", "/playlists/{playlist_id}", "change-playlist-details")
-async def change_details(call: Call) -> web.StreamResponse:
-    pl = _editable(call)
-    if pl.owner_id != call.user_id:
+@handles("change-playlist-details")
+async def change_details(ctx: RequestContext) -> web.StreamResponse:
+    pl = _editable(ctx)
+    if pl.owner_id != ctx.user_id:
         raise ApiError(403, "You cannot change details of a playlist you do not own")
-    body = await call.json_body()
+    body = await ctx.json_body()
     if not isinstance(body, dict):
         raise ApiError(400, "Error parsing JSON.")
     for key, kind in (("name", str), ("description", str), ("public", bool), ("collaborative", bool)):
@@ -154,19 +154,19 @@ def _item_uris(raw: object) -> list[tuple[str, str]]:
     return out
 
 
-def _check_known(call: Call, items: list[tuple[str, str]]) -> None:
-    c = call.world.catalog
+def _check_known(ctx: RequestContext, items: list[tuple[str, str]]) -> None:
+    c = ctx.world.catalog
     for kind, ident in items:
         table = c.track_by_id if kind == "track" else c.episode_by_id
         if ident not in table:
             raise ApiError(400, f"Payload contains a non-existing ID: spotify:{kind}:{ident}")
 
 
-async def _add(call: Call) -> web.StreamResponse:
-    pl = _editable(call)
-    body = await call.json_body(required=False)
-    raw_q = call.query.get("uris")
-    position: object = call.query.get("position")
+async def _add(ctx: RequestContext) -> web.StreamResponse:
+    pl = _editable(ctx)
+    body = await ctx.json_body(required=False)
+    raw_q = ctx.query.get("uris")
+    position: object = ctx.query.get("position")
     if raw_q is not None:
         uris: object = [u for u in raw_q.split(",") if u]
     elif isinstance(body, dict):
@@ -177,7 +177,7 @@ async def _add(call: Call) -> web.StreamResponse:
     items = _item_uris(uris)
     if not items:
         raise ApiError(400, "No uris provided")
-    _check_known(call, items)
+    _check_known(ctx, items)
     n = len(pl.entries)
     if position is None:
         pos = n
@@ -189,21 +189,21 @@ async def _add(call: Call) -> web.StreamResponse:
         if pos < 0 or pos > n:
             raise ApiError(400, "Index out of bounds")
     stamp = now_iso()
-    uid = call.user_id
+    uid = ctx.user_id
     pl.entries[pos:pos] = [PlaylistEntry(kind, ident, stamp, uid) for kind, ident in items]
     return json_response({"snapshot_id": pl.bump()}, 201)
 
 
-async def _update(call: Call) -> web.StreamResponse:
-    pl = _editable(call)
-    body = await call.json_body(required=False)
-    raw_q = call.query.get("uris")
+async def _update(ctx: RequestContext) -> web.StreamResponse:
+    pl = _editable(ctx)
+    body = await ctx.json_body(required=False)
+    raw_q = ctx.query.get("uris")
     if raw_q is not None or (isinstance(body, dict) and "uris" in body and "range_start" not in body):
         uris = [u for u in raw_q.split(",") if u] if raw_q is not None else body["uris"]
         items = _item_uris(uris)
-        _check_known(call, items)
+        _check_known(ctx, items)
         stamp = now_iso()
-        pl.entries = [PlaylistEntry(kind, ident, stamp, call.user_id) for kind, ident in items]
+        pl.entries = [PlaylistEntry(kind, ident, stamp, ctx.user_id) for kind, ident in items]
         return json_response({"snapshot_id": pl.bump()})
     if not isinstance(body, dict) or "range_start" not in body or "insert_before" not in body:
         raise ApiError(400, "Missing required field: range_start")
@@ -220,9 +220,9 @@ async def _update(call: Call) -> web.StreamResponse:
     return json_response({"snapshot_id": pl.bump()})
 
 
-async def _remove(call: Call, key: str) -> web.StreamResponse:
-    pl = _editable(call)
-    body = await call.json_body()
+async def _remove(ctx: RequestContext, key: str) -> web.StreamResponse:
+    pl = _editable(ctx)
+    body = await ctx.json_body()
     if not isinstance(body, dict) or not isinstance(body.get(key), list):
         raise ApiError(400, f"Missing required field: {key}")
     entries = body[key]
@@ -237,51 +237,51 @@ async def _remove(call: Call, key: str) -> web.StreamResponse:
     return json_response({"snapshot_id": pl.bump()})
 
 
-@api("POST", "/playlists/{playlist_id}/items", "add-items-to-playlist")
-async def add_items(call: Call) -> web.StreamResponse:
-    return await _add(call)
+@handles("add-items-to-playlist")
+async def add_items(ctx: RequestContext) -> web.StreamResponse:
+    return await _add(ctx)
 
 
-@api("POST", "/playlists/{playlist_id}/tracks", "add-tracks-to-playlist")
-async def add_tracks(call: Call) -> web.StreamResponse:
-    return await _add(call)
+@handles("add-tracks-to-playlist")
+async def add_tracks(ctx: RequestContext) -> web.StreamResponse:
+    return await _add(ctx)
 
 
-@api("PUT", "/playlists/{playlist_id}/items", "reorder-or-replace-playlists-items")
-async def update_items(call: Call) -> web.StreamResponse:
-    return await _update(call)
+@handles("reorder-or-replace-playlists-items")
+async def update_items(ctx: RequestContext) -> web.StreamResponse:
+    return await _update(ctx)
 
 
-@api("PUT", "/playlists/{playlist_id}/tracks", "reorder-or-replace-playlists-tracks")
-async def update_tracks(call: Call) -> web.StreamResponse:
-    return await _update(call)
+@handles("reorder-or-replace-playlists-tracks")
+async def update_tracks(ctx: RequestContext) -> web.StreamResponse:
+    return await _update(ctx)
 
 
-@api("DELETE", "/playlists/{playlist_id}/items", "remove-items-playlist")
-async def remove_items(call: Call) -> web.StreamResponse:
-    return await _remove(call, "items")
+@handles("remove-items-playlist")
+async def remove_items(ctx: RequestContext) -> web.StreamResponse:
+    return await _remove(ctx, "items")
 
 
-@api("DELETE", "/playlists/{playlist_id}/tracks", "remove-tracks-playlist")
-async def remove_tracks(call: Call) -> web.StreamResponse:
-    return await _remove(call, "tracks")
+@handles("remove-tracks-playlist")
+async def remove_tracks(ctx: RequestContext) -> web.StreamResponse:
+    return await _remove(ctx, "tracks")
 
 
 # ---- cover images ------------------------------------------------------------------------------------------------
 
 
-@api("GET", "/playlists/{playlist_id}/images", "get-playlist-cover")
-async def get_cover(call: Call) -> web.StreamResponse:
-    pl = find_playlist(call, _playlist_id(call))
-    return json_response(call.world.render.playlist_images(pl))
+@handles("get-playlist-cover")
+async def get_cover(ctx: RequestContext) -> web.StreamResponse:
+    pl = find_playlist(ctx, _playlist_id(ctx))
+    return json_response(ctx.world.render.playlist_images(pl))
 
 
-@api("PUT", "/playlists/{playlist_id}/images", "upload-custom-playlist-cover")
-async def put_cover(call: Call) -> web.StreamResponse:
-    if "ugc-image-upload" not in call.token.scopes:
-        call.require_scope("ugc-image-upload")
-    pl = _editable(call)
-    raw = await call.request.read()
+@handles("upload-custom-playlist-cover")
+async def put_cover(ctx: RequestContext) -> web.StreamResponse:
+    if "ugc-image-upload" not in ctx.token.scopes:
+        ctx.require_scope("ugc-image-upload")
+    pl = _editable(ctx)
+    raw = await ctx.request.read()
     if len(raw) > 256 * 1024:
         raise ApiError(413, "Image too large")
     try:

@@ -16,7 +16,7 @@ from aiohttp import web
 
 from .._util import ApiError, json_response, page, parse_limit, parse_offset, q
 from .._world import World
-from ._base import Call, api
+from ._base import RequestContext, handles
 
 TYPES = ("album", "artist", "playlist", "track", "show", "episode", "audiobook")
 _WORD = re.compile(r"[0-9a-z]+")
@@ -142,22 +142,22 @@ def _match(entry: Entry, free: list[str], fields: dict[str, list[str]]) -> bool:
     return True
 
 
-@api("GET", "/search", "search")
-async def search(call: Call) -> web.StreamResponse:
-    query = call.query.get("q") or call.query.get("query")
+@handles("search")
+async def search(ctx: RequestContext) -> web.StreamResponse:
+    query = ctx.query.get("q") or ctx.query.get("query")
     if not query:
         raise ApiError(400, "No search query")
-    raw_types = call.query.get("type")
+    raw_types = ctx.query.get("type")
     if not raw_types:
         raise ApiError(400, "Missing parameter type")
     types = [t.strip() for t in raw_types.split(",")]
     for t in types:
         if t not in TYPES:
             raise ApiError(400, f"Bad search type field {t}")
-    w = call.world
+    w = ctx.world
     # max 10, default 5 since February 2026, as the spec says (for extended apps too: the spec describes them)
-    limit = parse_limit(call.query, 5, 10)
-    offset = parse_offset(call.query, 1000)
+    limit = parse_limit(ctx.query, 5, 10)
+    offset = parse_offset(ctx.query, 1000)
     if w.search_index is None:
         w.search_index = _build(w)
     idx: dict[str, list[Entry]] = w.search_index
