@@ -259,6 +259,10 @@ class Spotify:
         if self._core.closed:
             raise SpotifyError("this Spotify session is closed")
         flow = _flow(auth)
+        owner = flow.owner
+        if owner is not None and owner.accounts is self._core.accounts:
+            # this flow already has a client in this app: share its owner (and its Redis wrapper, if any)
+            return type(self)._attached(self._core, owner.flow, tokens=owner, lane=self._lane)
         coordination = self._core.coordination
         if coordination is not None and isinstance(flow, UserFlow) and flow.user_key is not None:
             # an app made with redis=: each user's token is shared by every process too, under the user's key

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import abc
 import inspect
+import weakref
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
@@ -61,13 +62,15 @@ class AuthFlow(abc.ABC):
     async def token_changed(self, token: Token) -> None:  # noqa: B027 - optional hook, empty by design
         """Called by the owner with each new token before it is used (user flows persist it here)."""
 
-    _owner: TokenManager | None = None
+    # weak: a flow that outlives its client (a login helper, a stored flow) must not keep a closed app alive
+    _owner: weakref.ref[TokenManager] | None = None
 
     @property
     def owner(self) -> TokenManager | None:
-        """The token manager that holds this flow's current token (the latest one made for it), if any."""
-        return self._owner
+        """The token manager that holds this flow's current token (the latest one made for it), if alive."""
+        ref = self._owner
+        return ref() if ref is not None else None
 
     def bind(self, manager: TokenManager) -> None:
         """Called by each TokenManager made for this flow: it becomes the owner new logins are handed to."""
-        self._owner = manager
+        self._owner = weakref.ref(manager)

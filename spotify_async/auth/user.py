@@ -182,9 +182,9 @@ class UserFlow(AuthFlow):
     # ---------------------------------------------------------------- identity
     @property
     def token(self) -> Token | None:
-        """This flow's current token: its owner's (the client using it), else the last one given, loaded or saved
-        (``None`` before a login or load)."""
-        owner = self._owner
+        """This flow's current token (``None`` before a login or load): its owner's, which the owner saved through
+        this flow, so the flow still has it when the client is gone."""
+        owner = self.owner
         return owner.token if owner is not None else self._token
 
     @property
@@ -192,7 +192,7 @@ class UserFlow(AuthFlow):
         """Where the accounts service is: as given, else the base of the client using this flow, else Spotify's."""
         if self._accounts_base is not None:
             return self._accounts_base
-        owner = self._owner
+        owner = self.owner
         return owner.accounts.accounts_base if owner is not None else ACCOUNTS_BASE
 
     def for_user(self: F, user_key: str, token: Token | None = None) -> F:
@@ -335,7 +335,7 @@ class UserFlow(AuthFlow):
 
     async def _hand_over(self, token: Token) -> None:
         self._failed_refresh = None
-        owner = self._owner
+        owner = self.owner
         if owner is not None:
             await owner.set_token(token)  # persisted there through token_changed (a no-op when already stored)
         else:
@@ -424,8 +424,9 @@ class UserFlow(AuthFlow):
     ) -> dict[str, object]:
         basic = self._client_auth(form, pending)
         url = self._token_url(form)
-        if accounts is None and self._owner is not None:
-            accounts = self._owner.accounts
+        owner = self.owner
+        if accounts is None and owner is not None:
+            accounts = owner.accounts
         if accounts is None and session is not None:
             accounts = AccountsClient(session, self.accounts_base, Config())
         if accounts is not None:
