@@ -42,7 +42,8 @@ the flow itself knows the refusal without a request.
 The newer grant wins. :meth:`set_token` (a new login) starts a new *generation* before it awaits anything; a refresh
 records the generation it started in, and when that changed while it was in flight it lost the race: whatever it
 brings back (a token or ``invalid_grant``) is neither persisted, installed nor remembered, and its waiters get the
-login's token. That comparison is made here and nowhere else.
+login's token. (A refreshed token already being saved when the login arrives is not installed either.) That
+comparison is made here and nowhere else.
 """
 
 from __future__ import annotations

@@ -279,8 +279,8 @@ class UserFlow(AuthFlow):
         """Trade the callback's ``code`` for a token, after checking ``state`` (raises :class:`StateMismatch`).
 
         The token becomes this flow's token (see :meth:`set_token`), saved in the store when the flow has a
-        :attr:`user_key` (a login
-        helper serving many users has none: give the token to ``login.for_user(key)`` with :meth:`set_token`).
+        :attr:`user_key` (a login helper serving many users has none: give the token to ``login.for_user(key)`` with
+        :meth:`set_token`).
         The request uses the connection pool of the client using this flow, else ``session``, else a short-lived one.
         """
         if not isinstance(code, str) or not code:
