@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from spotify_async import PKCE, ClientCredentials, Config, MemoryTokenStore, Spotify, Token
+from spotify_async import PKCE, ClientCredentials, Config, MemoryTokenStore, ReauthorizationRequired, Spotify, Token
 from spotify_async.auth import TokenManager
 from spotify_async.auth.accounts import AccountsClient
 from spotify_async.auth.base import AuthFlow
@@ -76,6 +76,42 @@ async def test_the_margin_is_at_most_a_quarter_of_a_short_token_s_life() -> None
     assert manager.fresh() is None
     assert (await manager.get()).access_token == "access-2"
     assert flow.grants == 2
+
+
+class HeldFlow(AuthFlow):
+    """A refresh that waits for the test to answer it: with a token, or with ``invalid_grant``."""
+
+    def __init__(self) -> None:
+        self.answer: asyncio.Future[Token] | None = None
+        self.asked = asyncio.Event()
+        self.saved: list[Token] = []
+
+    async def obtain(self, accounts: AccountsClient, current: Token | None) -> Token:
+        self.answer = asyncio.get_running_loop().create_future()
+        self.asked.set()
+        return await self.answer
+
+    async def token_changed(self, token: Token) -> None:
+        self.saved.append(token)
+
+
+@pytest.mark.parametrize("refused", [False, True], ids=["refresh-answers", "refresh-refused"])
+async def test_a_login_during_a_refresh_wins_in_the_owner(refused: bool) -> None:
+    flow = HeldFlow()
+    manager = TokenManager(flow, _unused_accounts(), clock=FakeClock())
+    waiters = [asyncio.ensure_future(manager.get()) for _ in range(5)]
+    await asyncio.wait_for(flow.asked.wait(), 5)
+    assert flow.answer is not None
+    login = Token("login", expires_at=time.time() + 3600)
+    await manager.set_token(login)
+    if refused:
+        flow.answer.set_exception(ReauthorizationRequired("invalid_grant", "refused"))
+    else:
+        flow.answer.set_result(Token("late-refresh", expires_at=time.time() + 3600))
+    assert [await w for w in waiters] == [login] * 5  # the newer grant, for every waiter
+    assert manager.token is login
+    assert flow.saved == [login]  # the refresh that lost saved nothing
+    assert await manager.get() is login  # and left no remembered failure
 
 
 async def test_spotify_clock_moves_token_expiry_against_fake_spotify() -> None:
