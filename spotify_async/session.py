@@ -4,13 +4,18 @@ It owns one ``aiohttp.ClientSession`` (created inside the running loop, or the c
 closes), one :class:`~spotify_async.http.Scheduler` for the app, a :class:`~spotify_async.auth.TokenManager` for its
 identity, and the endpoint groups (``sp.albums``, ``sp.tracks``, ``sp.search`` ...). User-scoped clients made with
 :meth:`Spotify.for_user` share the app's connection pool, scheduler and rate budget (Spotify's limit is per app) and
-have a token manager of their own.
+have a token manager of their own (one per flow: two clients of one app on the same flow object share it).
+
+Construction has two paths. ``Spotify(...)`` checks the user's arguments, builds the app's shared core
+(:class:`_AppCore`) and attaches to it. :meth:`Spotify.for_user` and :meth:`Spotify.with_priority` make clients of an
+app that already has a core, so they skip ``__init__`` and go through :meth:`Spotify._attached`, the one private
+constructor, which makes an instance of the caller's own class and attaches it to the existing core.
 """
 
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 import attrs
@@ -47,6 +52,10 @@ from .http.response import Request, Response
 from .http.scheduler import Scheduler
 from .models import _converter
 
+if TYPE_CHECKING:
+    # only for the annotation: the redis extra stays optional (connect() is imported when redis= is given)
+    from .distributed.coordination import Coordination
+
 __all__ = ["Spotify"]
 
 
@@ -69,12 +78,14 @@ class _AppCore:
         self._http = session
         self.owns_http = session is None
         self.closed = False
+        #: what the scheduler waits on and the token managers measure expiry on
+        self.clock = clock
         self.scheduler = Scheduler(config, limiter=limiter, gate=gate, clock=clock)
         #: cache lookup, coalescing, the scheduler, cache store: the layers every request of the app goes through
         self.pipeline = Pipeline(config, self.scheduler, self.http, self.api_base)
         self.accounts = AccountsClient(self.http, self.accounts_base, config)
         #: the Redis coordination made for ``Spotify(..., redis=url)``, closed with the session
-        self.coordination: Any = None
+        self.coordination: Coordination | None = None
 
     def http(self) -> aiohttp.ClientSession:
         http = self._http
@@ -131,8 +142,9 @@ class Spotify:
     aiohttp may resend an idempotent request once on a kept-alive connection it finds closed, behind the scheduler's
     attempt counts. The session made here has that resend off: the scheduler owns every retry.
 
-    ``clock`` is for tests: the clock the scheduler and its default limiter and gate wait on (for example a
-    :class:`~spotify_async.testing.FakeClock`; a ``limiter`` or ``gate`` you pass keeps its own).
+    ``clock`` is for tests: the clock the scheduler and its default limiter and gate wait on, and the one token expiry
+    and the refresh margin are measured on (for example a :class:`~spotify_async.testing.FakeClock`; a ``limiter``
+    or ``gate`` you pass keeps its own).
     """
 
     albums: AlbumsEndpoints
@@ -169,7 +181,7 @@ class Spotify:
         if mode is not None:
             config = attrs.evolve(config, mode=mode)
         flow = _flow(auth)
-        coordination: Any = None
+        coordination: Coordination | None = None
         if redis is not None:
             # every process of the app shares one budget, one 429 gate and one token through this Redis
             if not flow.client_id:
@@ -189,9 +201,17 @@ class Spotify:
             flow = coordination.auth(flow)
         core = _AppCore(config, api_base, accounts_base, session, limiter, gate, clock)
         core.coordination = coordination
-        self._init(core, flow, owns_core=True)
+        self._attach(core, flow, owns_core=True)
 
-    def _init(
+    @classmethod
+    def _attached(cls, core: _AppCore, flow: AuthFlow, *, tokens: TokenManager | None, lane: Lane) -> Spotify:
+        """A client of the app whose core already exists (for :meth:`for_user` and :meth:`with_priority`): a new
+        instance of this class, attached without running ``__init__`` (which would build a second core)."""
+        client = cls.__new__(cls)
+        client._attach(core, flow, owns_core=False, tokens=tokens, lane=lane)
+        return client
+
+    def _attach(
         self,
         core: _AppCore,
         flow: AuthFlow,
@@ -200,6 +220,8 @@ class Spotify:
         tokens: TokenManager | None = None,
         lane: Lane = "interactive",
     ) -> None:
+        """Point this client at ``core`` for ``flow``: the one owner of the flow's token in this app (reused when
+        the flow already has one here, else made on the app's clock), and the endpoint groups."""
         self._core = core
         #: the app session closes the shared pool; a user client made by for_user() does not
         self._owns_core = owns_core
@@ -209,7 +231,7 @@ class Spotify:
         self._lane: Lane = lane
         self.auth = flow
         if tokens is None:
-            tokens = TokenManager(flow, core.accounts, margin=core.config.token_refresh_margin)
+            tokens = TokenManager.owning(flow, core.accounts, margin=core.config.token_refresh_margin, clock=core.clock)
         self.tokens = tokens
         self.albums = AlbumsEndpoints(self)
         self.artists = ArtistsEndpoints(self)
@@ -237,13 +259,15 @@ class Spotify:
         if self._core.closed:
             raise SpotifyError("this Spotify session is closed")
         flow = _flow(auth)
+        owner = flow.owner
+        if owner is not None and owner.accounts is self._core.accounts:
+            # this flow already has a client in this app: share its owner (and its Redis wrapper, if any)
+            return type(self)._attached(self._core, owner.flow, tokens=owner, lane=self._lane)
         coordination = self._core.coordination
         if coordination is not None and isinstance(flow, UserFlow) and flow.user_key is not None:
             # an app made with redis=: each user's token is shared by every process too, under the user's key
             flow = coordination.auth(flow)
-        client = object.__new__(Spotify)
-        client._init(self._core, flow, owns_core=False, lane=self._lane)
-        return client
+        return type(self)._attached(self._core, flow, tokens=None, lane=self._lane)
 
     def with_priority(self, lane: Lane) -> Spotify:
         """A view of this client whose calls run in ``lane``: ``"background"`` for crawls and batch jobs, which
@@ -259,9 +283,7 @@ class Spotify:
             raise InvalidInput(f"lane must be one of {', '.join(map(repr, LANES))}, not {lane!r}")
         if self._core.closed:
             raise SpotifyError("this Spotify session is closed")
-        client = object.__new__(Spotify)
-        client._init(self._core, self.auth, owns_core=False, tokens=self.tokens, lane=lane)
-        return client
+        return type(self)._attached(self._core, self.auth, tokens=self.tokens, lane=lane)
 
     @property
     def priority(self) -> Lane:

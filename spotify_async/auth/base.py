@@ -1,14 +1,15 @@
 """AuthFlow: what every way of getting a token (client credentials, a fixed token, user flows) must provide.
 
 A flow knows how to obtain a new token from the accounts service, whether it can, and what to do when the token changes
-(persist it). The :class:`~spotify_async.auth.manager.TokenManager` owns the caching and single-flight logic, so flows
-stay small.
+(persist it). It does not hold the live token: the :class:`~spotify_async.auth.manager.TokenManager` bound to it (its
+:attr:`AuthFlow.owner`) does, with the caching, single-flight and "newer grant wins" logic, so flows stay small.
 """
 
 from __future__ import annotations
 
 import abc
 import inspect
+import weakref
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
@@ -59,7 +60,17 @@ class AuthFlow(abc.ABC):
         """Get a new token: a fresh grant, or a refresh of ``current``."""
 
     async def token_changed(self, token: Token) -> None:  # noqa: B027 - optional hook, empty by design
-        """Called with each new token before it is used (user flows persist it here)."""
+        """Called by the owner with each new token before it is used (user flows persist it here)."""
 
-    def bind(self, manager: TokenManager) -> None:  # noqa: B027 - optional hook, empty by design
-        """Called by each TokenManager created for this flow (user flows tell it about a new login)."""
+    # weak: a flow that outlives its client (a login helper, a stored flow) must not keep a closed app alive
+    _owner: weakref.ref[TokenManager] | None = None
+
+    @property
+    def owner(self) -> TokenManager | None:
+        """The token manager that holds this flow's current token (the latest one made for it), if alive."""
+        ref = self._owner
+        return ref() if ref is not None else None
+
+    def bind(self, manager: TokenManager) -> None:
+        """Called by each TokenManager made for this flow: it becomes the owner new logins are handed to."""
+        self._owner = weakref.ref(manager)

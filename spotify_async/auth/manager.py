@@ -1,17 +1,33 @@
-"""TokenManager: a valid access token on demand, refreshed once for everyone who is waiting.
+"""TokenManager: the one owner of an identity's current token, refreshed once for everyone who is waiting.
 
 Theory
 ------
+There is exactly one owner of the current token per identity (the app, or one user): its ``TokenManager``. Flows
+(:class:`~spotify_async.auth.base.AuthFlow`) only describe *how* to get a token (a grant, a refresh) and where to
+persist it; they never hold the live token for a client, never push tokens into managers and keep no lock of their
+own. A new login that a flow completes (:meth:`UserFlow.set_token <spotify_async.auth.user.UserFlow.set_token>`,
+``exchange``, ``load``) is handed to the flow's owner, :meth:`TokenManager.set_token`, so every rule below is decided
+here, in one place. Two clients of one app on the same flow object (``sp.for_user(flow)`` twice) share one manager.
+
 Every request asks the manager for a token right before it is sent. The common case must cost nothing: the cached
-token is returned without awaiting anything. A token counts as stale ``margin`` seconds before it expires, where the
-margin is the configured one (60 s by default) but never more than a quarter of the token's lifetime, so a token that
-lives two seconds in a test is not refreshed forever.
+token is returned without awaiting anything. Time is read from the manager's :class:`~spotify_async.http.clock.Clock`
+(the session's, so a test's :class:`~spotify_async.testing.FakeClock` moves token expiry too): when a token is
+installed, its remaining lifetime (``expires_at`` is wall-clock epoch seconds, so that it survives a restart in a
+store) is turned into a deadline on the clock. A token counts as stale ``margin`` seconds before it expires, where the
+margin is the configured one (60 s by default) but never more than a quarter of the token's remaining lifetime, so a
+token that lives two seconds in a test is not refreshed forever.
 
 When the token is absent or stale, exactly one coroutine becomes the *refresher*: it creates a task that performs the
-grant (client credentials, or a refresh for user flows) and stores it as the in-flight refresh. Everyone else who
-arrives while that task runs awaits the same task (shielded, so a cancelled waiter does not cancel the refresh for the
-others). A thousand concurrent calls on a cold start therefore make one token request, and they all see the same
-outcome: the new token, or the same exception.
+grant (client credentials, or a refresh for user flows) and stores it as the in-flight refresh; the in-flight task is
+the manager's one lock. The task checks again before it asks the accounts service (another refresh, or a login, may
+have installed a good token between the caller's check and the task starting). Everyone else who arrives while that
+task runs awaits the same task (shielded, so a cancelled waiter does not cancel the refresh for the others). A
+thousand concurrent calls on a cold start therefore make one token request, and they all see the same outcome: the
+new token, or the same exception.
+
+A new token is persisted (:meth:`AuthFlow.token_changed`: the store, then the ``on_change`` hook) *before* it is
+installed, so a rotated refresh token cannot be lost if the process dies right after. When that save fails, the token
+is kept aside and the next refresh saves it again instead of sending a second grant.
 
 A 401 from the Web API means the token we sent is no longer good. ``invalidate(token)`` drops it only if it is still
 the current one: when fifty requests fail with the same stale token, the first invalidation triggers a refresh and the
@@ -23,9 +39,11 @@ accounts service again, until a new token is set. A flow whose token is shared w
 (:attr:`AuthFlow.shared`, the Redis one) is asked again instead: another process may have stored a new login, and
 the flow itself knows the refusal without a request.
 
-A new token set from outside (:meth:`TokenManager.set_token`: a new login) starts a new *generation*. A refresh that
-was in flight when it happened lost the race: whatever it brings back (a token or ``invalid_grant``) is neither
-installed nor remembered, and its waiters get the login's token. The newer grant wins.
+The newer grant wins. :meth:`set_token` (a new login) starts a new *generation* before it awaits anything; a refresh
+records the generation it started in, and when that changed while it was in flight it lost the race: whatever it
+brings back (a token or ``invalid_grant``) is neither persisted, installed nor remembered, and its waiters get the
+login's token. (A refreshed token already being saved when the login arrives is not installed either.) That
+comparison is made here and nowhere else.
 """
 
 from __future__ import annotations
@@ -33,10 +51,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
 from ..errors import ReauthorizationRequired
 from ..hooks import IdentityKind
+from ..http.clock import SYSTEM_CLOCK, Clock
 from .accounts import AccountsClient
 from .base import AuthFlow
 from .token import Token
@@ -45,25 +64,44 @@ __all__ = ["TokenManager"]
 
 log = logging.getLogger("spotify_async.auth")
 
-#: called with the new token whenever it changes (persist it, audit it)
-TokenHook = Callable[[Token], Awaitable[None]]
-
 
 class TokenManager:
-    """Owns the current token of one identity (the app, or one user) and refreshes it single-flight."""
+    """Owns the current token of one identity (the app, or one user) and refreshes it single-flight.
 
-    def __init__(self, flow: AuthFlow, accounts: AccountsClient, *, margin: float = 60.0) -> None:
+    ``clock`` is what expiry and the refresh margin are measured on (``Spotify(clock=...)`` passes its own).
+    """
+
+    def __init__(
+        self, flow: AuthFlow, accounts: AccountsClient, *, margin: float = 60.0, clock: Clock = SYSTEM_CLOCK
+    ) -> None:
         self.flow = flow
         self.accounts = accounts
+        self.clock = clock
+        # the system clock read directly: get() runs before every request
+        self._now: Callable[[], float] = time.monotonic if clock is SYSTEM_CLOCK else clock.now
         self._margin = margin
-        self._token: Token | None = flow.initial_token
-        self._stale_at = self._compute_stale_at(self._token)
+        self._token: Token | None = None
+        self._stale_at = float("-inf")
+        self._install(flow.initial_token)
         self._refreshing: asyncio.Task[Token] | None = None
         self._failure: ReauthorizationRequired | None = None
-        self._generation = 0  # +1 on every set_token (a new login)
+        self._generation = 0  # +1 on every set_token (a new login): a refresh from an older one lost the race
+        self._newest: Token | None = None  # the token of the latest set_token (installed once persisted)
+        self._unsaved: Token | None = None  # a granted token whose save failed: saved again, not granted again
         #: token requests this manager has made (tests, demo summary)
         self.refresh_count = 0
         flow.bind(self)
+
+    @classmethod
+    def owning(
+        cls, flow: AuthFlow, accounts: AccountsClient, *, margin: float = 60.0, clock: Clock = SYSTEM_CLOCK
+    ) -> TokenManager:
+        """The manager that owns ``flow``'s token for clients of ``accounts`` (one app): the one already bound to
+        the flow when it serves the same app, else a new one, which becomes the flow's owner."""
+        owner = flow.owner
+        if owner is not None and owner.accounts is accounts:
+            return owner
+        return cls(flow, accounts, margin=margin, clock=clock)
 
     def __repr__(self) -> str:
         return f"TokenManager(flow={self.flow!r}, token={self._token!r})"
@@ -73,26 +111,30 @@ class TokenManager:
         """The current token (may be stale); ``None`` before the first one."""
         return self._token
 
-    def _compute_stale_at(self, token: Token | None) -> float:
+    def _deadline(self, token: Token | None) -> float:
+        """When ``token`` turns stale, on this manager's clock."""
         if token is None:
             return float("-inf")
         if token.expires_at is None:
             return float("inf")
-        lifetime = max(0.0, token.expires_at - time.time())
-        margin = min(self._margin, lifetime / 4)
-        return token.expires_at - margin
+        left = token.expires_at - time.time()  # expires_at is wall-clock epoch seconds
+        return self._now() + left - min(self._margin, max(0.0, left) / 4)
+
+    def _install(self, token: Token | None) -> None:
+        self._token = token
+        self._stale_at = self._deadline(token)
 
     def fresh(self) -> Token | None:
         """The current token if it is valid now, without awaiting anything; ``None`` when a refresh is due."""
         token = self._token
-        if token is not None and time.time() < self._stale_at:
+        if token is not None and self._now() < self._stale_at:
             return token
         return None
 
     async def get(self) -> Token:
         """Return a token that is valid now, refreshing (once, for all waiters) when needed."""
         token = self._token
-        if token is not None and time.time() < self._stale_at:
+        if token is not None and self._now() < self._stale_at:
             return token
         return await self._refresh(stale=token)
 
@@ -114,16 +156,16 @@ class TokenManager:
         return self.flow.can_refresh(self._token)
 
     async def set_token(self, token: Token) -> None:
-        """Replace the current token (a new login); clears a remembered ``invalid_grant`` failure. A refresh in
-        flight now is discarded when it completes (the newer grant wins)."""
-        self._generation += 1
+        """Make ``token`` the current token (a new login): persisted through the flow (which skips a token it read
+        from its own store), then installed; clears a remembered ``invalid_grant`` failure. A refresh in flight now
+        lost the race: when it completes, its answer is dropped and its waiters get this token."""
+        self._generation += 1  # before any await
+        self._newest = token
         self._failure = None
-        self._install(token)
+        self._unsaved = None
         await self.flow.token_changed(token)
-
-    def _install(self, token: Token) -> None:
-        self._token = token
-        self._stale_at = self._compute_stale_at(token)
+        if self._newest is token:  # not overtaken by a later login while saving
+            self._install(token)
 
     async def _refresh(self, stale: Token | None) -> Token:
         if self._failure is not None and not self.flow.shared:
@@ -142,27 +184,38 @@ class TokenManager:
         if not task.cancelled():
             task.exception()  # mark retrieved: every waiter re-raises it, nobody may be left to log it
 
+    def _lost(self, generation: int) -> Token | None:
+        """The login's token when one was set since ``generation`` (the newer grant wins), else None."""
+        return self._newest if self._generation != generation else None
+
     async def _do_refresh(self, stale: Token | None) -> Token:
-        # another refresh may have completed between the caller's check and this task starting
+        # the second check: a refresh or a login may have installed a good token since the caller looked
         current = self._token
-        if current is not None and current is not stale and time.time() < self._stale_at:
+        if current is not None and current is not stale and self._now() < self._stale_at:
             return current
-        self.refresh_count += 1
         generation = self._generation
-        try:
-            token = await self.flow.obtain(self.accounts, current)
-        except ReauthorizationRequired as exc:
-            newer = self._token
-            if self._generation != generation and newer is not None:
-                return newer  # a login completed meanwhile: its token stands
-            self._failure = exc
-            raise
-        newer = self._token
-        if self._generation != generation and newer is not None:
+        token = self._unsaved
+        if token is None or self._deadline(token) <= self._now():
+            self.refresh_count += 1
+            try:
+                token = await self.flow.obtain(self.accounts, current)
+            except ReauthorizationRequired as exc:
+                newer = self._lost(generation)
+                if newer is not None:
+                    return newer  # a login completed meanwhile: its token stands, this refusal is moot
+                self._failure = exc
+                raise
+        newer = self._lost(generation)
+        if newer is not None:
             log.debug("a new token was set during the refresh; the refresh's token is discarded")
             return newer
         # persist before use: a rotated refresh token must not be lost if the process dies right after
+        self._unsaved = token
         await self.flow.token_changed(token)
+        self._unsaved = None
+        newer = self._lost(generation)
+        if newer is not None:
+            return newer  # a login completed while this token was being saved: the login's stands
         self._install(token)
         log.debug("token obtained, expires in %s s", token.expires_in())
         return token

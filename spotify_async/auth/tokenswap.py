@@ -101,5 +101,5 @@ class TokenSwap(UserFlow):
     def __repr__(self) -> str:
         return (
             f"TokenSwap(swap_url={self.swap_url!r}, client_id={self.client_id!r}, redirect_uri={self.redirect_uri!r}, "
-            f"user_key={self.user_key!r}, token={self._token!r})"
+            f"user_key={self.user_key!r}, token={self.token!r})"
         )

@@ -6,24 +6,25 @@ Spotify with a fresh ``state`` (and, for PKCE, the S256 challenge of a fresh cod
 :class:`~spotify_async.auth.state.StateStore` remembers for ten minutes: in this process by default, in Redis or in
 the state itself (signed) when several workers serve the callback. Spotify redirects back with ``code`` and
 ``state``; :meth:`UserFlow.exchange` (or :meth:`UserFlow.exchange_callback` with the whole callback URL) takes the
-state from the store (a state is good once) and trades the code for a token. The token is saved in the flow's store
-(when it has one) and handed to every client using the flow.
+state from the store (a state is good once) and trades the code for a token. The token is handed to the flow's owner
+(the :class:`~spotify_async.auth.TokenManager` of the client using the flow), which saves it in the flow's store (when
+it has one) and uses it; a flow no client uses yet saves and keeps it itself, for the first client to start with.
 
-Refresh rules (enforced together with :class:`~spotify_async.auth.TokenManager`'s single flight):
+The flow describes how to get a token; its owner holds it. Refresh rules (the owner decides when and how often, see
+:mod:`spotify_async.auth.manager`; the flow does the request and the saving):
 
-* One refresh at a time per flow. A lock inside :meth:`obtain` with a second check makes that true even when two
-  clients share one flow object; with single-use refresh tokens a second concurrent refresh would revoke the grant.
+* One refresh at a time per user: the owner's single flight, and one owner per flow for the clients of one app
+  (``sp.for_user(flow)`` twice shares it); with single-use refresh tokens a second concurrent refresh would revoke
+  the grant.
 * A refresh is never retried once the request may have reached the server (``repeatable=False``).
 * A new ``refresh_token`` in the answer is saved (store, then the ``on_change`` hook) before the new access token is
   returned to anyone; an answer without one keeps the old refresh token.
 * ``invalid_grant`` raises :class:`~spotify_async.errors.ReauthorizationRequired`; the flow remembers it, so no
   client sends that refresh token again. A new login (exchange or load) clears it.
 * Confidential refresh sends the Basic client header; PKCE sends ``client_id`` and no secret.
-* The newer grant wins. Every new login (:meth:`UserFlow.set_token`) starts a new *generation* of the flow's token; a
-  refresh records the generation it started in and, when a login completed while its request was in flight, drops
-  its answer (nothing stored, no hook) and returns the login's token. The token manager applies the same rule to
-  what it installs and to an ``invalid_grant``, so a refresh that lost the race can neither overwrite the new login
-  nor mark it as needing reauthorization.
+* The newer grant wins: a new login (:meth:`UserFlow.set_token`, :meth:`exchange`, :meth:`load`) goes to the owner,
+  and a refresh that was in flight meanwhile has its answer (a token or ``invalid_grant``) dropped there, so it can
+  neither overwrite the new login nor mark it as needing reauthorization.
 
 Many users under one app: keep one flow as the login helper and give each user a flow of their own with
 :meth:`UserFlow.for_user` (same credentials, store and hook; its own token and key), then
@@ -32,16 +33,14 @@ Many users under one app: keep one flow as the login helper and give each user a
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import copy
 import hashlib
 import logging
 import secrets
 import time
-import weakref
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import aiohttp
@@ -54,9 +53,6 @@ from .scopes import Scope, normalize_scopes
 from .state import MemoryStateStore, PendingLogin, StateStore, SyncStateStore
 from .stores import TokenStore
 from .token import Token
-
-if TYPE_CHECKING:
-    from .manager import TokenManager
 
 __all__ = [
     "PKCE",
@@ -180,25 +176,24 @@ class UserFlow(AuthFlow):
         self._token = token
         self._persisted: Token | None = token  # a token given or loaded needs no saving
         self._failed_refresh: str | None = None  # refresh token that got invalid_grant
-        self._generation = 0  # +1 on every new login: a refresh that started in an older one lost the race
         self._saving: Token | None = None  # the token being saved right now (not to be saved twice)
-        self._managers: weakref.WeakSet[TokenManager] = weakref.WeakSet()
-        self._locks: dict[asyncio.AbstractEventLoop, asyncio.Lock] = {}
+        self._owner = None  # a copy made by for_user() has no client yet
 
     # ---------------------------------------------------------------- identity
     @property
     def token(self) -> Token | None:
-        """This flow's current token (``None`` before a login or load)."""
-        return self._token
+        """This flow's current token (``None`` before a login or load): its owner's, which the owner saved through
+        this flow, so the flow still has it when the client is gone."""
+        owner = self.owner
+        return owner.token if owner is not None else self._token
 
     @property
     def accounts_base(self) -> str:
-        """Where the accounts service is: as given, else the base of a client using this flow, else Spotify's."""
+        """Where the accounts service is: as given, else the base of the client using this flow, else Spotify's."""
         if self._accounts_base is not None:
             return self._accounts_base
-        for manager in self._managers:
-            return manager.accounts.accounts_base
-        return ACCOUNTS_BASE
+        owner = self.owner
+        return owner.accounts.accounts_base if owner is not None else ACCOUNTS_BASE
 
     def for_user(self: F, user_key: str, token: Token | None = None) -> F:
         """A flow for one user with the same app credentials, redirect URI, scopes, store and hook, but its own
@@ -283,9 +278,10 @@ class UserFlow(AuthFlow):
     ) -> Token:
         """Trade the callback's ``code`` for a token, after checking ``state`` (raises :class:`StateMismatch`).
 
-        The token becomes this flow's token, saved in the store when the flow has a :attr:`user_key` (a login
-        helper serving many users has none: give the token to ``login.for_user(key)`` with :meth:`set_token`).
-        The request uses the connection pool of a client using this flow, else ``session``, else a short-lived one.
+        The token becomes this flow's token (see :meth:`set_token`), saved in the store when the flow has a
+        :attr:`user_key` (a login helper serving many users has none: give the token to ``login.for_user(key)`` with
+        :meth:`set_token`).
+        The request uses the connection pool of the client using this flow, else ``session``, else a short-lived one.
         """
         if not isinstance(code, str) or not code:
             raise InvalidInput("the authorization code is empty")
@@ -324,80 +320,49 @@ class UserFlow(AuthFlow):
             raise InvalidInput("this flow has no user_key to load a token for")
         token = await self.store.load(self.user_key)
         if token is not None:
-            # already stored: nothing to save and nothing changed, so no hook; just use it (as the newest grant)
-            self._generation += 1
+            # already stored: nothing to save and nothing changed, so no hook; the owner uses it as the newest grant
             self._token = self._persisted = token
-            await self._hand_to_clients(token)
+            await self._hand_over(token)
         return token
 
     async def set_token(self, token: Token) -> None:
-        """Make ``token`` this flow's token (a new login): save it under :attr:`user_key` when the flow has a store,
-        fire ``on_change``, and hand it to every client using this flow (clearing a remembered ``invalid_grant``)."""
+        """Make ``token`` this flow's token (a new login): handed to the owner (the client using this flow), which
+        saves it under :attr:`user_key` when the flow has a store, fires ``on_change`` and uses it from then on,
+        clearing a remembered ``invalid_grant``; without a client yet, the flow saves and keeps it itself."""
         if not isinstance(token, Token):
             raise InvalidInput("token must be a spotify_async.Token")
-        self._generation += 1  # before any await: a refresh in flight now lost the race
-        await self._persist(token)
-        await self._hand_to_clients(token)
+        await self._hand_over(token)
 
-    async def _hand_to_clients(self, token: Token) -> None:
+    async def _hand_over(self, token: Token) -> None:
         self._failed_refresh = None
-        for manager in list(self._managers):
-            await manager.set_token(token)  # calls token_changed(token): already persisted, so a no-op
+        owner = self.owner
+        if owner is not None:
+            await owner.set_token(token)  # persisted there through token_changed (a no-op when already stored)
+        else:
+            await self.token_changed(token)
 
     # ---------------------------------------------------------------- AuthFlow
     @property
     def initial_token(self) -> Token | None:
-        return self._token
+        return self.token
 
     def can_refresh(self, current: Token | None) -> bool:
-        token = self._token or current
+        token = self.token or current
         return token is not None and token.refresh_token is not None
 
-    def bind(self, manager: TokenManager) -> None:
-        self._managers.add(manager)
-
-    def _lock(self) -> asyncio.Lock:
-        loop = asyncio.get_running_loop()
-        lock = self._locks.get(loop)
-        if lock is None:
-            # one lock per loop: a lock bound to a closed loop (an earlier asyncio.run) must not be reused
-            for old in [lp for lp in self._locks if lp.is_closed()]:
-                del self._locks[old]
-            lock = self._locks[loop] = asyncio.Lock()
-        return lock
-
     async def obtain(self, accounts: AccountsClient, current: Token | None) -> Token:
-        async with self._lock():
-            mine = self._token
-            # a newer token than the caller's is already here (a login, a load, or another client's refresh)
-            if mine is not None and not mine.is_expired() and (current is None or mine != current):
-                return mine
-            base = mine or current
-            if base is None:
-                raise ReauthorizationRequired("no_token", "no user token yet: log in first (authorize_url + exchange)")
-            generation = self._generation
-            try:
-                token = await self.grant(accounts, base)
-            except ReauthorizationRequired:
-                newer = self._token
-                if self._generation != generation and newer is not None:
-                    return newer  # a login completed meanwhile: its grant stands, this refusal is moot
-                raise
-            newer = self._token
-            if self._generation != generation and newer is not None:
-                # a login completed while the refresh was in flight: the newer grant wins; drop this answer
-                log.debug("a new login completed during a refresh; the refresh's token is discarded")
-                return newer
-            # persisted before anyone can use it: a rotated refresh token must survive a crash right after this
-            await self.token_changed(token)
-            return token
+        """A refresh of ``current`` (the owner's token; else this flow's own). The owner saves the answer through
+        :meth:`token_changed` before anyone uses it."""
+        base = current if current is not None else self._token
+        if base is None:
+            raise ReauthorizationRequired("no_token", "no user token yet: log in first (authorize_url + exchange)")
+        return await self.grant(accounts, base)
 
     async def grant(self, accounts: AccountsClient, current: Token) -> Token:
         """Send one refresh of ``current`` and return the new token, *without* storing it or firing the hook.
 
-        :meth:`obtain` (the lock, the checks, then storing before use) is what clients call; this is the bare request,
-        for a coordinator that stores the token itself (:class:`~spotify_async.distributed.DistributedAuth` writes it
-        fenced to Redis). An ``invalid_grant`` is remembered, so that refresh token is never sent again.
+        :meth:`obtain` is what the owner calls; this is the bare request, also for a coordinator that stores the token
+        itself (:class:`~spotify_async.distributed.DistributedAuth` writes it fenced to Redis). An ``invalid_grant`` is remembered, so that refresh token is never sent again.
         """
         refresh_token = current.refresh_token
         if refresh_token is None:
@@ -416,7 +381,7 @@ class UserFlow(AuthFlow):
 
     async def adopt(self, token: Token, *, stored: bool) -> None:
         """Make ``token`` (obtained by a coordinator) this flow's token: saved in the flow's store unless ``stored``
-        (the coordinator already wrote it there), then the ``on_change`` hook. Not a new login: no generation."""
+        (the coordinator already wrote it there), then the ``on_change`` hook. Not a new login (that is :meth:`set_token`)."""
         if token is self._persisted or token is self._saving:
             return
         if stored:
@@ -459,10 +424,9 @@ class UserFlow(AuthFlow):
     ) -> dict[str, object]:
         basic = self._client_auth(form, pending)
         url = self._token_url(form)
-        if accounts is None:
-            for manager in self._managers:
-                accounts = manager.accounts
-                break
+        owner = self.owner
+        if accounts is None and owner is not None:
+            accounts = owner.accounts
         if accounts is None and session is not None:
             accounts = AccountsClient(session, self.accounts_base, Config())
         if accounts is not None:
@@ -480,7 +444,7 @@ class UserFlow(AuthFlow):
     def __repr__(self) -> str:
         return (
             f"{type(self).__name__}(client_id={self.client_id!r}, redirect_uri={self.redirect_uri!r}, "
-            f"user_key={self.user_key!r}, token={self._token!r})"
+            f"user_key={self.user_key!r}, token={self.token!r})"
         )
 
 

@@ -341,7 +341,8 @@ class DistributedAuth(AuthFlow):
         return self.flow.can_refresh(current)
 
     def bind(self, manager: TokenManager) -> None:
-        self.flow.bind(manager)
+        super().bind(manager)
+        self.flow.bind(manager)  # a login on the wrapped flow goes to this manager, and through this wrapper to Redis
 
     async def token_changed(self, token: Token) -> None:
         if token is not self._known:

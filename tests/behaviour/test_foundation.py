@@ -19,7 +19,7 @@ from spotify_async import (
     Timeouts,
 )
 from spotify_async.errors import EndpointUnavailable, ModelError
-from spotify_async.testing import FakeSpotify
+from spotify_async.testing import FakeClock, FakeSpotify
 
 FAST_RETRY = RetryPolicy(backoff_base=0.01, backoff_cap=0.05)
 
@@ -48,12 +48,19 @@ async def test_a_concurrent_crawl_makes_one_token_request(fake: FakeSpotify) -> 
 
 
 async def test_an_expired_token_is_refreshed_once_for_everyone() -> None:
-    async with FakeSpotify(seed=1, token_expires_in=1) as fake, connect(fake) as sp:
+    # the token's life passes on the session's clock (no real sleep): stale 60 s before its hour is up
+    clock = FakeClock()
+    started = time.monotonic()
+    async with FakeSpotify(seed=1) as fake, connect(fake, clock=clock) as sp:
         await sp.tracks.get(fake.catalog.tracks[0])
-        await asyncio.sleep(1.1)
+        clock.advance(3530)
+        await sp.tracks.get(fake.catalog.tracks[1])
+        assert fake.stats.token_requests == 1  # not before the margin
+        clock.advance(20)
         await asyncio.gather(*(sp.tracks.get(t) for t in fake.catalog.tracks[:100]))
         assert fake.stats.token_requests == 2
         assert fake.stats.by_status.get(401, 0) == 0  # refreshed before expiry, not after a 401
+    assert time.monotonic() - started < 10
 
 
 async def test_a_429_pauses_every_call_and_nothing_is_sent_during_the_pause(fake: FakeSpotify) -> None:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import secrets
 import time
 
 import pytest
 
-from spotify_async import ClientCredentials, Config, InvalidInput, RateBudget, RetryPolicy, Spotify
+from spotify_async import PKCE, ClientCredentials, Config, InvalidInput, RateBudget, RetryPolicy, Spotify, Token
+from spotify_async.distributed import DistributedAuth
 from spotify_async.testing import FakeSpotify
 
 from .conftest import RedisServer
@@ -50,3 +52,19 @@ async def test_sessions_configured_by_url_share_the_token_and_the_gate(redis_ser
 def test_redis_needs_a_flow_that_knows_its_client_id() -> None:
     with pytest.raises(InvalidInput, match="client_id"):
         Spotify("a-fixed-token", redis="redis://127.0.0.1:1/0")
+
+
+async def test_a_user_flow_given_twice_under_redis_has_one_owner_and_a_login_reaches_redis(
+    redis_server: RedisServer,
+) -> None:
+    client_id = "owner-" + secrets.token_hex(4)  # its own keys on the shared server
+    flow = PKCE(client_id, "http://127.0.0.1:8888/callback", user_key="u1")
+    async with Spotify(ClientCredentials(client_id, "client-secret-value"), redis=redis_server.url) as app:
+        first, second = app.for_user(flow), app.for_user(flow)
+        assert isinstance(first.auth, DistributedAuth)
+        assert second.auth is first.auth  # one Redis wrapper, one token manager for the user in this app
+        assert second.tokens is first.tokens
+        login = Token("login", refresh_token="r1", expires_at=time.time() + 3600)
+        await flow.set_token(login)
+        assert second.tokens.token is login
+        assert await first.auth.store.load("u1") == login  # every process sees the new login
