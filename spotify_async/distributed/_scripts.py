@@ -103,7 +103,8 @@ local current = tonumber(redis.call('HGET', KEYS[3], 'limit')) or ceiling
 local decreases = tonumber(redis.call('HGET', KEYS[3], 'decreases')) or 0
 local shown = ''
 if current ~= nil then shown = string.format('%.6f', current) end
-if ARGV[4] ~= '1' and current ~= nil then return {0, shown, decreases} end
+-- adaptive=False learns nothing, ever (a given limit stays the ceiling; no limit stays unlimited)
+if ARGV[4] ~= '1' then return {0, shown, decreases} end
 local last = tonumber(redis.call('HGET', KEYS[3], 'decreased'))
 if last ~= nil and now - last < window then return {0, shown, decreases} end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
