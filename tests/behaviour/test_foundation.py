@@ -245,7 +245,7 @@ async def test_large_pages_pause_the_collector_only_while_structuring() -> None:
 
 
 async def test_a_cancelled_call_gives_back_its_slot_and_its_connection(fake: FakeSpotify) -> None:
-    fake.inject("stall", seconds=5, times=1, path="/tracks/")
+    fake.inject("stall", seconds=1.0, times=1, path="/tracks/")
     async with connect(fake, config=Config(retry=FAST_RETRY, max_concurrency=2)) as sp:
         await sp.tracks.get(fake.catalog.tracks[1])  # a warm keep-alive connection in the pool
         call = asyncio.ensure_future(sp.tracks.get(fake.catalog.tracks[0]))
