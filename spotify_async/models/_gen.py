@@ -295,7 +295,7 @@ class _Inline:
 
 #: how a field's value is produced: by a hook the caller gave, checked against a ``Literal``, handed through as
 #: orjson built it (checked by the strict converter), or by the hook of a nested model (or list of models)
-FieldKind = Literal["given hook", "literal", "passthrough", "model"]
+_FieldKind = Literal["given hook", "literal", "passthrough", "model"]
 
 
 @attrs.define(slots=True, frozen=True)
@@ -310,7 +310,7 @@ class _FieldPlan:
     nullable: bool
     #: the default as source text (``"None"``, ``"[]"``, ``"'track'"``, ``"__factory_x()"``); ``None`` when required
     default: str | None
-    kind: FieldKind
+    kind: _FieldKind
     #: ``kind == "given hook"``: the caller's hook
     hook: StructureHook | None = None
     #: ``kind == "literal"``: the allowed values
@@ -629,7 +629,7 @@ def _default_source(attribute: attrs.Attribute[Any], env: dict[str, Any]) -> str
 def _plan_field(
     attribute: attrs.Attribute[Any], field_type: Any, key: str, hook: StructureHook | None, env: dict[str, Any]
 ) -> _FieldPlan:
-    """Decide how one attribute's value is produced (see ``FieldKind``)."""
+    """Decide how one attribute's value is produced (see ``_FieldKind``)."""
     inner, nullable = _strip_none(field_type)
     common: dict[str, Any] = {
         "name": attribute.name,
@@ -661,6 +661,7 @@ def _plan_class(
     field_hooks: dict[str, StructureHook],
     extra_allowed: frozenset[str],
 ) -> _ClassPlan:
+    """Read the attrs class once: a plan per attribute, the accepted keys, the identifiers left to derivation."""
     cls, fields = _resolve_fields(tp)
     derived, derived_type = _derivable(cls, fields, renames, field_hooks, conv) if fast else ((), "")
     plans = tuple(
