@@ -249,7 +249,32 @@ def _substitute(tp: Any, mapping: dict[Any, Any]) -> Any:
     return origin[new_args] if len(new_args) > 1 else origin[new_args[0]]
 
 
-_counter = 0
+# --- Plans: what the generator decides, before any code is written -------------------------------------------------
+#
+# Generation runs in three steps. ``_plan_class`` reads the attrs class once and decides, per attribute, how its value
+# is produced (a ``_FieldPlan``: handed through, checked against a ``Literal``, built by a nested model's hook, or by a
+# hook given by the caller), and for the class as a whole which identifiers the fast path may leave unset. Then each
+# field plan is turned into statements computing ``f_<attr>`` (``_field_code``), and the function around them
+# (``_function_lines``): entry checks, the fields, plain or each in its own ``try`` (``detailed``), and the
+# construction. ``_compile`` keeps the source in ``linecache`` under a name of its own and executes it in ``_Scope.env``.
+#
+# A lenient fast-path function whose every field could be built inline also carries an ``_Inline`` plan, so parents
+# build that model inside their own function (``_inline_stmts``) instead of calling its hook.
+
+
+@attrs.define(slots=True, frozen=True)
+class _InlineField:
+    """One attribute of a model built inline: where its value comes from and how it is made."""
+
+    attribute: str
+    key: str
+    #: the default as source text; ``None`` when the key is required
+    default: str | None
+    #: the plan of a nested leaf model (or of each element when ``is_list``); ``None`` for a value handed through
+    nested: _Inline | None = None
+    is_list: bool = False
+    #: what hands the JSON value over shared (see :mod:`._shared`), if anything
+    share: Callable[[Any], Any] | None = None
 
 
 @attrs.define(slots=True, frozen=True)
@@ -258,8 +283,7 @@ class _Inline:
 
     Leaf-like models (``ExternalUrls``, ``Image``, ``SimplifiedArtist``...) are constructed directly inside the
     parent's function instead of through a hook call: one Python call fewer per object, and lists of them become one
-    comprehension. ``fields``: (attribute, JSON key, default source or None when required, nested _Inline or None,
-    nested element is a list, the function sharing a JSON value or None).
+    plain loop.
     """
 
     cls: type[Any]
@@ -269,16 +293,102 @@ class _Inline:
     derived_type: str = ""
 
 
-_InlineField = tuple[str, str, "str | None", "_Inline | None", bool, "Callable[[Any], Any] | None"]
+#: how a field's value is produced: by a hook the caller gave, checked against a ``Literal``, handed through as
+#: orjson built it (checked by the strict converter), or by the hook of a nested model (or list of models)
+_FieldKind = Literal["given hook", "literal", "passthrough", "model"]
 
 
-class _Namer:
-    def __init__(self) -> None:
-        self.n = 0
+@attrs.define(slots=True, frozen=True)
+class _FieldPlan:
+    """What the generator decided for one attribute of the class."""
 
-    def __call__(self, prefix: str) -> str:
-        self.n += 1
-        return f"{prefix}{self.n}"
+    name: str
+    key: str
+    #: the annotation with TypeVars substituted, and without ``None`` (``inner``) when ``nullable``
+    field_type: Any
+    inner: Any
+    nullable: bool
+    #: the default as source text (``"None"``, ``"[]"``, ``"'track'"``, ``"__factory_x()"``); ``None`` when required
+    default: str | None
+    kind: _FieldKind
+    #: ``kind == "given hook"``: the caller's hook
+    hook: StructureHook | None = None
+    #: ``kind == "literal"``: the allowed values
+    literal_values: tuple[Any, ...] = ()
+    #: ``kind == "passthrough"``: the container (``"scalar"``, ``"list"``, ``"?tuple"``...) and accepted classes
+    passthrough: str = ""
+    classes: tuple[type, ...] = ()
+    #: ``kind == "passthrough"``: what hands the value over shared, if anything
+    share: Callable[[Any], Any] | None = None
+
+    @property
+    def required(self) -> bool:
+        return self.default is None
+
+    @property
+    def default_is_none(self) -> bool:
+        return self.default == "None"
+
+    @property
+    def var(self) -> str:
+        """The local variable of the generated function holding the field's value."""
+        return f"f_{self.name}"
+
+    @property
+    def read(self) -> str:
+        """The expression reading the raw JSON value (``None`` for an absent optional key)."""
+        return f"o[{self.key!r}]" if self.required else f"g({self.key!r})"
+
+    @property
+    def read_or_default(self) -> str:
+        return f"o[{self.key!r}]" if self.required else f"g({self.key!r}, {self.default})"
+
+
+@attrs.define(slots=True, frozen=True)
+class _ClassPlan:
+    """What the generator decided for the class: its fields, the keys it accepts, what it may leave unset."""
+
+    cls: type[Any]
+    fields: tuple[_FieldPlan, ...]
+    #: the JSON keys the strict converter accepts
+    allowed: frozenset[str]
+    #: the identifiers the fast path leaves unset when ``type`` and ``id`` give them (see ``_derivable``)
+    derived: tuple[str, ...]
+    derived_type: str
+    #: whether parents may build this class inline (no renames, not a parametrised generic, no ``__init__`` needed)
+    inlinable: bool
+
+    @property
+    def name(self) -> str:
+        return self.cls.__name__
+
+
+@attrs.define(slots=True, frozen=True)
+class _FieldCode:
+    """The statements computing one field's ``f_<attr>``, and how a parent would build it inline (if it can)."""
+
+    plan: _FieldPlan
+    stmts: tuple[str, ...]
+    inline: _InlineField | None
+
+
+class _Scope:
+    """The names one generated function sees (``env``, its globals) and fresh local names for the code it holds.
+
+    One scope per generated function: local names are numbered within it (``t1``, ``b2``...), so nothing is shared
+    between generations.
+    """
+
+    __slots__ = ("_count", "env")
+
+    def __init__(self, env: dict[str, Any]) -> None:
+        self.env = env
+        self._count = 0
+
+    def fresh(self, prefix: str) -> str:
+        """A name not used before in this function (``prefix`` then a number)."""
+        self._count += 1
+        return f"{prefix}{self._count}"
 
 
 def _can_bypass_init(cls: type[Any]) -> bool:
@@ -300,53 +410,82 @@ def _indent(lines: list[str], by: int = 4) -> list[str]:
     return [" " * by + line for line in lines]
 
 
-def _inline_stmts(meta: _Inline, src: str, out: str, env: dict[str, Any], namer: _Namer) -> list[str]:
+def _inline_stmts(meta: _Inline, src: str, out: str, scope: _Scope) -> list[str]:
     """Statements building ``meta.cls`` from the dict in variable ``src`` into variable ``out``."""
-    cls_name = namer("__L")
-    env[cls_name] = meta.cls
+    cls_name = scope.fresh("__L")
+    scope.env[cls_name] = meta.cls
     lines = [f"{out} = __new({cls_name})"]
-    for an, key, default_src, nested, is_list, share in meta.fields:
-        if an in meta.derived:
-            if an == meta.derived[0]:
-                # id and type come first (checked by _derivable): read them back from the new object.
-                sources = {name: f"{src}.get({key!r})" for name, key, *_ in meta.fields if name in meta.derived}
-                nested_of = {name: nest for name, _, _, nest, _, _ in meta.fields if name in meta.derived}
-                lines.extend(
-                    _derived_stmts(out, f"{out}.id", f"{out}.type", meta.derived_type, sources, nested_of, env, namer)
-                )
+    for field in meta.fields:
+        if field.attribute in meta.derived:
+            if field.attribute == meta.derived[0]:
+                lines.extend(_inline_derived_stmts(meta, src, out, scope))
             continue
-        if nested is None:
-            wrap = _share_source(share, namer("__S"), env)
-            if default_src is None or default_src == "None":
-                read = f"{src}[{key!r}]" if default_src is None else f"{src}.get({key!r})"
-                if share is None:
-                    lines.append(f"{out}.{an} = {read}")
-                else:
-                    tmp = namer("t")
-                    lines.append(f"{tmp} = {read}")
-                    lines.append(f"{out}.{an} = " + wrap.format(tmp))
-            else:
-                tmp = namer("t")
-                read = f"({tmp} := {src}.get({key!r})) is None"
-                if share is share_word and default_src.startswith("'"):
-                    # The usual word is the default: hand over the constant after one comparison.
-                    read += f" or {tmp} == {default_src}"
-                lines.append(f"{out}.{an} = {default_src} if {read} else " + wrap.format(tmp))
-            continue
-        raw = namer("t")
-        built = namer("b")
-        if default_src is None:
-            lines.append(f"{raw} = {src}[{key!r}]")
-            lines.extend(_nested_stmts(nested, is_list, raw, built, env, namer))
-            lines.append(f"{out}.{an} = {built}")
-            continue
-        fallback = "None" if default_src == "None" else default_src
-        lines.append(f"if ({raw} := {src}.get({key!r})) is None:")
-        lines.append(f"    {out}.{an} = {fallback}")
-        lines.append("else:")
-        lines.extend(_indent(_nested_stmts(nested, is_list, raw, built, env, namer)))
-        lines.append(f"    {out}.{an} = {built}")
+        if field.nested is None:
+            lines.extend(_inline_value_stmts(field, src, out, scope))
+        else:
+            lines.extend(_inline_nested_stmts(field, field.nested, src, out, scope))
     return lines
+
+
+def _inline_derived_stmts(meta: _Inline, src: str, out: str, scope: _Scope) -> list[str]:
+    """The derivable identifiers of an inline model: id and type come first (checked by ``_derivable``), so they
+    are read back from the new object."""
+    derived = [field for field in meta.fields if field.attribute in meta.derived]
+    sources = {field.attribute: f"{src}.get({field.key!r})" for field in derived}
+    nested_of = {field.attribute: field.nested for field in derived}
+    return _derived_stmts(out, f"{out}.id", f"{out}.type", meta.derived_type, sources, nested_of, scope)
+
+
+def _inline_value_stmts(field: _InlineField, src: str, out: str, scope: _Scope) -> list[str]:
+    """A value handed through (shared when ``field.share``), absent or null reading as the default."""
+    wrap = _share_source(field.share, scope.fresh("__S"), scope)
+    attribute, key, default = field.attribute, field.key, field.default
+    if default is None or default == "None":
+        read = f"{src}[{key!r}]" if default is None else f"{src}.get({key!r})"
+        if field.share is None:
+            return [f"{out}.{attribute} = {read}"]
+        tmp = scope.fresh("t")
+        return [f"{tmp} = {read}", f"{out}.{attribute} = " + wrap.format(tmp)]
+    tmp = scope.fresh("t")
+    test = f"({tmp} := {src}.get({key!r})) is None"
+    if field.share is share_word and default.startswith("'"):
+        # The usual word is the default: hand over the constant after one comparison.
+        test += f" or {tmp} == {default}"
+    return [f"{out}.{attribute} = {default} if {test} else " + wrap.format(tmp)]
+
+
+def _inline_nested_stmts(field: _InlineField, nested: _Inline, src: str, out: str, scope: _Scope) -> list[str]:
+    """A nested leaf model (or list of them) built inline too; absent or null reads as the default."""
+    raw = scope.fresh("t")
+    built = scope.fresh("b")
+    attribute, key = field.attribute, field.key
+    if field.default is None:
+        return [
+            f"{raw} = {src}[{key!r}]",
+            *_nested_stmts(nested, field.is_list, raw, built, scope),
+            f"{out}.{attribute} = {built}",
+        ]
+    return [
+        f"if ({raw} := {src}.get({key!r})) is None:",
+        f"    {out}.{attribute} = {field.default}",
+        "else:",
+        *_indent(_nested_stmts(nested, field.is_list, raw, built, scope)),
+        f"    {out}.{attribute} = {built}",
+    ]
+
+
+def _nested_stmts(meta: _Inline, is_list: bool, src: str, out: str, scope: _Scope) -> list[str]:
+    """Build ``meta.cls`` (or, when ``is_list``, a list of them in a plain loop) from ``src`` into ``out``."""
+    if not is_list:
+        return _inline_stmts(meta, src, out, scope)
+    element = scope.fresh("e")
+    item = scope.fresh("x")
+    return [
+        f"{out} = []",
+        f"for {element} in {src}:",
+        *_indent(_inline_stmts(meta, element, item, scope)),
+        f"    {out}.append({item})",
+    ]
 
 
 def _derived_stmts(
@@ -356,8 +495,7 @@ def _derived_stmts(
     kind: str,
     sources: dict[str, str],
     nested: dict[str, _Inline | None],
-    env: dict[str, Any],
-    namer: _Namer,
+    scope: _Scope,
 ) -> list[str]:
     """Store ``uri``, ``href`` and ``external_urls`` on ``out`` only when they differ from what ``type`` and ``id``
     give (:func:`._shared.derived_attribute` rebuilds them on first read).
@@ -367,8 +505,8 @@ def _derived_stmts(
     ``ExternalUrls``. Anything unusual (no string id, another type, another URL) is stored as it came.
     """
     prefixes = DERIVED_PREFIXES[kind]
-    ident = namer("i")
-    raws = {name: namer("v") for name in sources}
+    ident = scope.fresh("i")
+    raws = {name: scope.fresh("v") for name in sources}
     lines = [f"{raws[name]} = {source}" for name, source in sources.items()]
     lines.append(f"{ident} = {id_src}")
     lines.append(f"if {ident}.__class__ is str and {type_src} == {kind!r}:")
@@ -382,12 +520,12 @@ def _derived_stmts(
             derived.append(f"    {out}.{name} = {raw}")
             plain.append(f"{out}.{name} = {raw}")
             continue
-        built = namer("b")
+        built = scope.fresh("b")
         build = [
             f"if {raw} is None:",
             f"    {out}.{name} = None",
             "else:",
-            *_indent(_inline_stmts(meta, raw, built, env, namer)),
+            *_indent(_inline_stmts(meta, raw, built, scope)),
             f"    {out}.{name} = {built}",
         ]
         derived.append(f"if {raw} is None or {raw}.get('spotify') != {prefix!r} + {ident}:")
@@ -447,31 +585,18 @@ def _derivable(
     return tuple(chosen), kind
 
 
-def _nested_stmts(meta: _Inline, is_list: bool, src: str, out: str, env: dict[str, Any], namer: _Namer) -> list[str]:
-    if not is_list:
-        return _inline_stmts(meta, src, out, env, namer)
-    element = namer("e")
-    item = namer("x")
-    return [
-        f"{out} = []",
-        f"for {element} in {src}:",
-        *_indent(_inline_stmts(meta, element, item, env, namer)),
-        f"    {out}.append({item})",
-    ]
-
-
 #: string fields holding one of a few words (``"track"``, ``"single"``, ``"day"``): one shared string per word
 _WORD_FIELDS = frozenset({"type", "album_type", "album_group", "release_date_precision", "reason"})
 
 
-def _share_source(share: Callable[[Any], Any] | None, name: str, env: dict[str, Any]) -> str:
+def _share_source(share: Callable[[Any], Any] | None, name: str, scope: _Scope) -> str:
     """A format string applying ``share`` to the expression put in ``{}`` (the words table is read inline)."""
     if share is None:
         return "{}"
     if share is share_word:
-        env["__words"] = WORDS
+        scope.env["__words"] = WORDS
         return "(__words.get({0}, {0}) if {0}.__class__ is str else {0})"
-    env[name] = share
+    scope.env[name] = share
     return name + "({})"
 
 
@@ -501,6 +626,284 @@ def _default_source(attribute: attrs.Attribute[Any], env: dict[str, Any]) -> str
     return f"__default_{attribute.name}"
 
 
+def _plan_field(
+    attribute: attrs.Attribute[Any], field_type: Any, key: str, hook: StructureHook | None, env: dict[str, Any]
+) -> _FieldPlan:
+    """Decide how one attribute's value is produced (see ``_FieldKind``)."""
+    inner, nullable = _strip_none(field_type)
+    common: dict[str, Any] = {
+        "name": attribute.name,
+        "key": key,
+        "field_type": field_type,
+        "inner": inner,
+        "nullable": nullable,
+        "default": _default_source(attribute, env),
+    }
+    if hook is not None:
+        return _FieldPlan(kind="given hook", hook=hook, **common)
+    if typing.get_origin(inner) is Literal:
+        return _FieldPlan(kind="literal", literal_values=typing.get_args(inner), **common)
+    passthrough = _passthrough_classes(field_type)
+    if passthrough is not None:
+        container, classes = passthrough
+        share = _sharing_function(attribute.name, container, classes)
+        return _FieldPlan(kind="passthrough", passthrough=container, classes=classes, share=share, **common)
+    return _FieldPlan(kind="model", **common)
+
+
+def _plan_class(
+    tp: Any,
+    conv: cattrs.Converter,
+    env: dict[str, Any],
+    *,
+    fast: bool,
+    renames: dict[str, str],
+    field_hooks: dict[str, StructureHook],
+    extra_allowed: frozenset[str],
+) -> _ClassPlan:
+    """Read the attrs class once: a plan per attribute, the accepted keys, the identifiers left to derivation."""
+    cls, fields = _resolve_fields(tp)
+    derived, derived_type = _derivable(cls, fields, renames, field_hooks, conv) if fast else ((), "")
+    plans = tuple(
+        _plan_field(
+            attribute, field_type, renames.get(attribute.name, attribute.name), field_hooks.get(attribute.name), env
+        )
+        for attribute, field_type in fields
+        if attribute.init
+    )
+    return _ClassPlan(
+        cls=cls,
+        fields=plans,
+        allowed=extra_allowed | {plan.key for plan in plans},
+        derived=derived,
+        derived_type=derived_type,
+        inlinable=fast and not renames and cls is tp and _can_bypass_init(cls),
+    )
+
+
+# --- Code: one field's statements ----------------------------------------------------------------------------------
+
+
+def _field_code(plan: _FieldPlan, conv: cattrs.Converter, scope: _Scope, *, strict: bool, fast: bool) -> _FieldCode:
+    """The statements computing ``f_<attr>``, and the field's inline description (``None``: not inlinable)."""
+    if plan.kind == "given hook":
+        return _FieldCode(plan, tuple(_given_hook_stmts(plan, scope)), None)
+    if plan.kind == "literal":
+        return _FieldCode(plan, tuple(_literal_stmts(plan, scope)), None)
+    if plan.kind == "passthrough":
+        stmts = _passthrough_stmts(plan, scope, strict=strict)
+        inline = _InlineField(plan.name, plan.key, plan.default, share=plan.share)
+        return _FieldCode(plan, tuple(stmts), inline)
+    return _model_code(plan, conv, scope, strict=strict, fast=fast)
+
+
+def _given_hook_stmts(plan: _FieldPlan, scope: _Scope) -> list[str]:
+    """The caller's hook gets the raw value, ``None`` included, but never a missing key."""
+    name, key, var = plan.name, plan.key, plan.var
+    scope.env[f"__h_{name}"] = plan.hook
+    scope.env[f"__t_{name}"] = plan.field_type
+    if plan.required:
+        return [f"{var} = __h_{name}(o[{key!r}], __t_{name})"]
+    return [
+        f"{var} = {plan.default} if ({var} := g({key!r}, __missing)) is __missing else __h_{name}({var}, __t_{name})"
+    ]
+
+
+def _literal_stmts(plan: _FieldPlan, scope: _Scope) -> list[str]:
+    """Always checked. The dict maps each allowed value to itself: the check also hands over one shared string."""
+    name, var = plan.name, plan.var
+    scope.env[f"__lit_{name}"] = {v: v for v in plan.literal_values}
+    expected = " or ".join(repr(v) for v in plan.literal_values)
+    null_ok = f"{var} is not None and " if plan.nullable else ""
+    stmts = [
+        f"{var} = {plan.read_or_default}",
+        f"if {null_ok}(l_{name} := __lit_{name}.get({var}, __missing)) is __missing:",
+        f"    raise __InvalidValue('expected ' + {expected!r} + ', got ' + "
+        f"(repr({var}) if {var}.__class__ is str else __json_kind({var})))",
+    ]
+    if plan.nullable:
+        stmts.extend([f"if {var} is not None:", f"    {var} = l_{name}"])
+    else:
+        stmts.append(f"{var} = l_{name}")
+    return stmts
+
+
+def _passthrough_stmts(plan: _FieldPlan, scope: _Scope, *, strict: bool) -> list[str]:
+    """A JSON value handed through as orjson built it; checked by the strict converter; shared when it repeats."""
+    name, var, default, share = plan.name, plan.var, plan.default, plan.share
+    check = strict and (plan.passthrough != "scalar" or bool(plan.classes))
+    wrap = _share_source(share, f"__share_{name}", scope)
+    pending = share  # applied in a statement of its own unless an expression below already does
+    stmts: list[str] = []
+    if check:
+        # The strict checkers of tuple fields share the value themselves, after checking every element.
+        scope.env[f"__chk_{name}"] = make_checker(plan.passthrough, plan.classes)
+        if plan.passthrough.endswith("tuple"):
+            pending = None
+        stmts.append(f"{var} = __chk_{name}({plan.read_or_default})")
+    elif plan.required or plan.default_is_none:
+        stmts.append(f"{var} = {plan.read}")
+    elif strict:
+        stmts.append(f"{var} = {plan.read_or_default}")
+    else:
+        # Lenient: a null where the model has a non-None default reads as the default (and a word equal to its
+        # default, as the constant).
+        test = f"({var} := g({plan.key!r})) is None"
+        if share is share_word and default is not None and default.startswith("'"):
+            test += f" or {var} == {default}"
+        stmts.append(f"{var} = {default} if {test} else " + wrap.format(var))
+        pending = None
+    if pending is not None:
+        stmts.append(f"{var} = " + wrap.format(var))
+    return stmts
+
+
+def _model_code(plan: _FieldPlan, conv: cattrs.Converter, scope: _Scope, *, strict: bool, fast: bool) -> _FieldCode:
+    """A nested model (or list of models) through its hook; on the fast path leaf models are built inline and lists
+    of models in a loop, with no hook call per list."""
+    name = plan.name
+    target = plan.inner if plan.nullable else plan.field_type
+    handler = conv.get_structure_hook(target)
+    scope.env[f"__h_{name}"] = handler
+    scope.env[f"__t_{name}"] = target
+    if fast:
+        built = _fast_model_build(plan, target, handler, conv, scope)
+        if built is not None:
+            build, inline = built
+            return _FieldCode(plan, tuple(_guarded_build(plan, build)), inline)
+    return _FieldCode(plan, tuple(_hook_call_stmts(plan, strict=strict)), None)
+
+
+def _fast_model_build(
+    plan: _FieldPlan, target: Any, handler: StructureHook, conv: cattrs.Converter, scope: _Scope
+) -> tuple[list[str], _InlineField | None] | None:
+    """Statements building the value from ``r_<attr>`` without a hook call, and its inline description; ``None``
+    when the model is neither a leaf nor a list."""
+    raw = f"r_{plan.name}"
+    meta: _Inline | None = getattr(handler, "_spotify_inline", None)
+    if meta is not None:
+        inline = _InlineField(plan.name, plan.key, plan.default, meta)
+        return _inline_stmts(meta, raw, plan.var, scope), inline
+    if typing.get_origin(target) is not list:
+        return None
+    (element_type,) = typing.get_args(target)
+    element_inner, element_nullable = _strip_none(element_type)
+    element_handler = conv.get_structure_hook(element_inner)
+    element_meta: _Inline | None = getattr(element_handler, "_spotify_inline", None)
+    if element_meta is not None and not element_nullable:
+        inline = _InlineField(plan.name, plan.key, plan.default, element_meta, is_list=True)
+        return _nested_stmts(element_meta, True, raw, plan.var, scope), inline
+    scope.env[f"__eh_{plan.name}"] = element_handler
+    scope.env[f"__et_{plan.name}"] = element_inner
+    element = scope.fresh("e")
+    one = f"__eh_{plan.name}({element}, __et_{plan.name})"
+    if element_nullable:
+        one = f"None if {element} is None else {one}"
+    return [f"{plan.var} = [{one} for {element} in {raw}]"], None
+
+
+def _guarded_build(plan: _FieldPlan, build: list[str]) -> list[str]:
+    """Read ``r_<attr>`` and run ``build`` on it; absent or null reads as ``None`` or the default."""
+    raw = f"r_{plan.name}"
+    if plan.required and not plan.nullable:
+        return [f"{raw} = {plan.read}", *build]
+    fallback = "None" if plan.nullable else plan.default
+    return [f"if ({raw} := {plan.read}) is None:", f"    {plan.var} = {fallback}", "else:", *_indent(build)]
+
+
+def _hook_call_stmts(plan: _FieldPlan, *, strict: bool) -> list[str]:
+    """The nested model's hook called once, with absent keys and nulls read as the mode says."""
+    name, var, key, default = plan.name, plan.var, plan.key, plan.default
+    build = f"__h_{name}({var}, __t_{name})"
+    if plan.required and not plan.nullable:
+        return [f"{var} = {plan.read}", f"{var} = {build}"]
+    if plan.nullable and (plan.required or plan.default_is_none):
+        return [f"{var} = None if ({var} := {plan.read}) is None else {build}"]
+    if plan.nullable:
+        return [
+            f"{var} = {default} if ({var} := g({key!r}, __missing)) is __missing "
+            f"else (None if {var} is None else {build})"
+        ]
+    if strict:
+        # Absent: the default; null: the hook rejects it (drift must show).
+        return [f"{var} = {default} if ({var} := g({key!r}, __missing)) is __missing else {build}"]
+    # Lenient: absent or null both read as the default.
+    return [f"{var} = {default} if ({var} := g({key!r})) is None else {build}"]
+
+
+# --- Code: the function around the fields ---------------------------------------------------------------------------
+
+
+def _function_lines(
+    plan: _ClassPlan, codes: list[_FieldCode], conv: cattrs.Converter, scope: _Scope, *, strict: bool, detailed: bool
+) -> list[str]:
+    """``def structure_<Class>(o, _=None):`` with its entry checks, its fields and the construction."""
+    name = plan.name
+    scope.env["__allowed"] = plan.allowed
+    lines = [f"def structure_{name}(o, _=None):"]
+    if strict or detailed:
+        lines.append("  if o.__class__ is not dict:")
+        lines.append(f"    raise __InvalidValue('expected an object for {name}, got ' + __json_kind(o))")
+    if strict:
+        lines.append("  if not __allowed.issuperset(o):")
+        lines.append("    raise __FEKE('', __cl, set(o.keys() - __allowed))")
+    lines.append("  g = o.get")
+    if detailed:
+        lines.extend(_indent(_collecting_body(plan, codes, scope), 2))
+    else:
+        lines.extend(f"  {s}" for code in codes if code.plan.name not in plan.derived for s in code.stmts)
+    if not strict and not detailed and _can_bypass_init(plan.cls):
+        lines.extend(_indent(_construct_by_stores(plan, conv, scope), 2))
+    else:
+        lines.append("  return __cl(" + ", ".join(f"{code.plan.name}={code.plan.var}" for code in codes) + ")")
+    return lines
+
+
+def _collecting_body(plan: _ClassPlan, codes: list[_FieldCode], scope: _Scope) -> list[str]:
+    """Each field in its own ``try``; failures carry cattrs' validation note and are raised together."""
+    lines = ["errors = []"]
+    for code in codes:
+        field = code.plan
+        note = AttributeValidationNote(
+            f"Structuring class {plan.name} @ attribute {field.name}", field.key, field.field_type
+        )
+        scope.env[f"__note_{field.name}"] = note
+        lines.append("try:")
+        lines.extend(f"  {s}" for s in code.stmts)
+        lines.append("except Exception as e:")
+        lines.append(f"  e.__notes__ = [*getattr(e, '__notes__', []), __note_{field.name}]")
+        lines.append("  errors.append(e)")
+    lines.append("if errors:")
+    lines.append(f"  raise __CVE('While structuring ' + {plan.name!r}, errors, __cl)")
+    return lines
+
+
+def _construct_by_stores(plan: _ClassPlan, conv: cattrs.Converter, scope: _Scope) -> list[str]:
+    """The fast path's construction: ``object.__new__`` and attribute stores, derivable identifiers last."""
+    lines = ["r = __new(__cl)"]
+    lines.extend(f"r.{field.name} = {field.var}" for field in plan.fields if field.name not in plan.derived)
+    if plan.derived:
+        sources = {field.name: f"g({field.key!r})" for field in plan.fields if field.name in plan.derived}
+        external = conv.get_structure_hook(ExternalUrls)
+        nested = {"external_urls": getattr(external, "_spotify_inline", None)}
+        lines.extend(_derived_stmts("r", "f_id", "f_type", plan.derived_type, sources, nested, scope))
+    lines.append("return r")
+    return lines
+
+
+def _compile(name: str, mode: str, lines: list[str], env: dict[str, Any]) -> StructureHook:
+    """Execute the generated source in ``env``, kept in ``linecache`` so tracebacks show it.
+
+    The file name is unique while the function lives: it holds ``env`` as its globals, whose address is in the name.
+    """
+    filename = f"<spotify_async structure {name} {mode} at {id(env):#x}>"
+    source = "\n".join(lines) + "\n"
+    linecache.cache[filename] = (len(source), None, [line + "\n" for line in lines], filename)
+    exec(compile(source, filename, "exec"), env)  # our own generated code, no outside input
+    fn: StructureHook = env[f"structure_{name}"]
+    return fn
+
+
 def gen_structure_fn(
     tp: Any,
     conv: cattrs.Converter,
@@ -517,14 +920,8 @@ def gen_structure_fn(
     value, ``None`` included, but never a missing key); ``extra_allowed`` are further keys the strict check accepts
     and ignores.
     """
-    global _counter
-    renames = renames or {}
-    field_hooks = field_hooks or {}
     fast = not strict and not detailed
-    cls, fields = _resolve_fields(tp)
-    name = cls.__name__
     env: dict[str, Any] = {
-        "__cl": cls,
         "__InvalidValue": InvalidValue,
         "__CVE": ClassValidationError,
         "__FEKE": ForbiddenExtraKeysError,
@@ -532,199 +929,19 @@ def gen_structure_fn(
         "__missing": _MISSING,
         "__new": object.__new__,
     }
-    namer = _Namer()
-    # Each entry: (attribute name, JSON key, statements computing `f_<attr>`, python type for the error note).
-    per_field: list[tuple[str, str, list[str], Any]] = []
-    allowed = set(extra_allowed)
-    inline_fields: list[_InlineField] | None = [] if fast else None
-    derived, derived_type = _derivable(cls, fields, renames, field_hooks, conv) if fast else ((), "")
-
-    for attribute, field_type in fields:
-        if not attribute.init:
-            continue
-        an = attribute.name
-        key = renames.get(an, an)
-        allowed.add(key)
-        default_src = _default_source(attribute, env)
-        required = default_src is None
-        default_is_none = default_src == "None"
-        stmts: list[str] = []
-        var = f"f_{an}"
-        get = f"o[{key!r}]" if required else f"g({key!r})"
-
-        hook = field_hooks.get(an)
-        inner, nullable = _strip_none(field_type)
-        passthrough = _passthrough_classes(field_type)
-        literal_values = typing.get_args(inner) if typing.get_origin(inner) is Literal else None
-        inline_entry: _InlineField | None = None
-
-        if hook is not None:
-            env[f"__h_{an}"] = hook
-            env[f"__t_{an}"] = field_type
-            if required:
-                stmts.append(f"{var} = __h_{an}(o[{key!r}], __t_{an})")
-            else:
-                stmts.append(
-                    f"{var} = {default_src} if ({var} := g({key!r}, __missing)) is __missing "
-                    f"else __h_{an}({var}, __t_{an})"
-                )
-        elif literal_values is not None:
-            # The dict maps each allowed value to itself: the check also hands over one shared string per value.
-            env[f"__lit_{an}"] = {v: v for v in literal_values}
-            expected = " or ".join(repr(v) for v in literal_values)
-            source = get if required else f"g({key!r}, {default_src})"
-            stmts.append(f"{var} = {source}")
-            null_ok = f"{var} is not None and " if nullable else ""
-            stmts.append(f"if {null_ok}(l_{an} := __lit_{an}.get({var}, __missing)) is __missing:")
-            stmts.append(
-                f"    raise __InvalidValue('expected ' + {expected!r} + ', got ' + "
-                f"(repr({var}) if {var}.__class__ is str else __json_kind({var})))"
-            )
-            if nullable:
-                stmts.append(f"if {var} is not None:")
-                stmts.append(f"    {var} = l_{an}")
-            else:
-                stmts.append(f"{var} = l_{an}")
-        elif passthrough is not None:
-            kind, classes = passthrough
-            share = _sharing_function(an, kind, classes)
-            check = strict and (kind != "scalar" or bool(classes))
-            wrap = _share_source(share, f"__share_{an}", env)
-            pending = share  # applied in a statement of its own unless an expression below already does
-            if check:
-                # The strict checkers of tuple fields share the value themselves, after checking every element.
-                env[f"__chk_{an}"] = make_checker(kind, classes)
-                if kind.endswith("tuple"):
-                    pending = None
-                source = get if required else f"g({key!r}, {default_src})"
-                stmts.append(f"{var} = __chk_{an}({source})")
-            elif required or default_is_none:
-                stmts.append(f"{var} = {get}")
-            elif strict:
-                stmts.append(f"{var} = g({key!r}, {default_src})")
-            else:
-                # Lenient: a null where the model has a non-None default reads as the default (and a word equal to
-                # its default, as the constant).
-                read = f"({var} := g({key!r})) is None"
-                if share is share_word and default_src is not None and default_src.startswith("'"):
-                    read += f" or {var} == {default_src}"
-                stmts.append(f"{var} = {default_src} if {read} else " + wrap.format(var))
-                pending = None
-            if pending is not None:
-                stmts.append(f"{var} = " + wrap.format(var))
-            inline_entry = (an, key, default_src, None, False, share)
-        else:
-            target = inner if nullable else field_type
-            handler = conv.get_structure_hook(target)
-            build = f"__h_{an}({var}, __t_{an})"
-            env[f"__h_{an}"] = handler
-            env[f"__t_{an}"] = target
-            # Fast path: leaf models built inline, lists of models in a loop (no hook call per list).
-            inline_build: list[str] | None = None
-            if fast:
-                meta = getattr(handler, "_spotify_inline", None)
-                raw = f"r_{an}"
-                if meta is not None:
-                    inline_build = _inline_stmts(meta, raw, var, env, namer)
-                    inline_entry = (an, key, default_src, meta, False, None)
-                elif typing.get_origin(target) is list:
-                    (element_type,) = typing.get_args(target)
-                    element_inner, element_nullable = _strip_none(element_type)
-                    element_handler = conv.get_structure_hook(element_inner)
-                    element_meta = getattr(element_handler, "_spotify_inline", None)
-                    if element_meta is not None and not element_nullable:
-                        inline_build = _nested_stmts(element_meta, True, raw, var, env, namer)
-                        inline_entry = (an, key, default_src, element_meta, True, None)
-                    else:
-                        env[f"__eh_{an}"] = element_handler
-                        env[f"__et_{an}"] = element_inner
-                        element = namer("e")
-                        one = f"__eh_{an}({element}, __et_{an})"
-                        if element_nullable:
-                            one = f"None if {element} is None else {one}"
-                        inline_build = [f"{var} = [{one} for {element} in {raw}]"]
-            if inline_build is not None:
-                raw = f"r_{an}"
-                if required and not nullable:
-                    stmts.append(f"{raw} = {get}")
-                    stmts.extend(inline_build)
-                else:
-                    fallback = "None" if nullable else default_src
-                    stmts.append(f"if ({raw} := {get}) is None:")
-                    stmts.append(f"    {var} = {fallback}")
-                    stmts.append("else:")
-                    stmts.extend(_indent(inline_build))
-            elif required and not nullable:
-                stmts.append(f"{var} = {get}")
-                stmts.append(f"{var} = {build}")
-            elif nullable and (required or default_is_none):
-                stmts.append(f"{var} = None if ({var} := {get}) is None else {build}")
-            elif nullable:
-                stmts.append(
-                    f"{var} = {default_src} if ({var} := g({key!r}, __missing)) is __missing "
-                    f"else (None if {var} is None else {build})"
-                )
-            elif strict:
-                # Absent: the default; null: the hook rejects it (drift must show).
-                stmts.append(f"{var} = {default_src} if ({var} := g({key!r}, __missing)) is __missing else {build}")
-            else:
-                # Lenient: absent or null both read as the default.
-                stmts.append(f"{var} = {default_src} if ({var} := g({key!r})) is None else {build}")
-        per_field.append((an, key, stmts, field_type))
-        if inline_fields is not None:
-            if inline_entry is None:
-                inline_fields = None
-            else:
-                inline_fields.append(inline_entry)
-
-    env["__allowed"] = frozenset(allowed)
-    lines = [f"def structure_{name}(o, _=None):"]
-    if strict or detailed:
-        lines.append("  if o.__class__ is not dict:")
-        lines.append(f"    raise __InvalidValue('expected an object for {name}, got ' + __json_kind(o))")
-    if strict:
-        lines.append("  if not __allowed.issuperset(o):")
-        lines.append("    raise __FEKE('', __cl, set(o.keys() - __allowed))")
-    lines.append("  g = o.get")
-    if detailed:
-        lines.append("  errors = []")
-        for an, key, stmts, field_type in per_field:
-            env[f"__note_{an}"] = AttributeValidationNote(f"Structuring class {name} @ attribute {an}", key, field_type)
-            lines.append("  try:")
-            lines.extend(f"    {s}" for s in stmts)
-            lines.append("  except Exception as e:")
-            lines.append(f"    e.__notes__ = [*getattr(e, '__notes__', []), __note_{an}]")
-            lines.append("    errors.append(e)")
-        lines.append("  if errors:")
-        lines.append(f"    raise __CVE('While structuring ' + {name!r}, errors, __cl)")
-    else:
-        for an, _, stmts, _ in per_field:
-            if an not in derived:
-                lines.extend(f"  {s}" for s in stmts)
-    if fast and _can_bypass_init(cls):
-        env["__new"] = object.__new__
-        lines.append("  r = __new(__cl)")
-        lines.extend(f"  r.{an} = f_{an}" for an, _, _, _ in per_field if an not in derived)
-        if derived:
-            sources = {an: f"g({key!r})" for an, key, _, _ in per_field if an in derived}
-            external = conv.get_structure_hook(ExternalUrls)
-            nested = {"external_urls": getattr(external, "_spotify_inline", None)}
-            lines.extend(
-                f"  {s}" for s in _derived_stmts("r", "f_id", "f_type", derived_type, sources, nested, env, namer)
-            )
-        lines.append("  return r")
-    else:
-        args = ", ".join(f"{an}=f_{an}" for an, _, _, _ in per_field)
-        lines.append(f"  return __cl({args})")
-
-    _counter += 1
-    filename = f"<spotify_async structure {name} #{_counter}>"
-    source = "\n".join(lines) + "\n"
-    linecache.cache[filename] = (len(source), None, [line + "\n" for line in lines], filename)
-    exec(compile(source, filename, "exec"), env)  # our own generated code, no outside input
-    fn: StructureHook = env[f"structure_{name}"]
-    if inline_fields is not None and not renames and cls is tp and _can_bypass_init(cls):
-        fn._spotify_inline = _Inline(cls, tuple(inline_fields), derived, derived_type)  # type: ignore[attr-defined]
+    plan = _plan_class(
+        tp, conv, env, fast=fast, renames=renames or {}, field_hooks=field_hooks or {}, extra_allowed=extra_allowed
+    )
+    env["__cl"] = plan.cls
+    scope = _Scope(env)
+    codes = [_field_code(field, conv, scope, strict=strict, fast=fast) for field in plan.fields]
+    lines = _function_lines(plan, codes, conv, scope, strict=strict, detailed=detailed)
+    mode = "strict" if strict else "lenient"
+    fn = _compile(plan.name, mode + (" detailed" if detailed else ""), lines, env)
+    inline_fields = [code.inline for code in codes]
+    if plan.inlinable and all(field is not None for field in inline_fields):
+        inline = _Inline(plan.cls, tuple(f for f in inline_fields if f is not None), plan.derived, plan.derived_type)
+        fn._spotify_inline = inline  # type: ignore[attr-defined]
     return fn
 
 

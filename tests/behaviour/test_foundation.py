@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -160,10 +161,15 @@ async def test_pages_are_fetched_concurrently_with_a_bound() -> None:
             elapsed = time.monotonic() - started
         arrivals = sorted(fake.stats.arrivals)
     assert count == 1_000
-    # 20 pages at 100 ms each: one after the other would take 2 s; four ahead at a time needs ~6 round trips
-    assert elapsed < 1.4
-    # and never more than 1 + page_prefetch requests in flight: no burst larger than that within one latency
-    assert max(sum(1 for t in arrivals if a <= t < a + 0.05) for a in arrivals) <= 5
+    # 20 pages at 100 ms each: at most 1 + page_prefetch = 5 in flight needs at least 4 round trips; one after the
+    # other would take 2 s (the upper bound only catches a hang: the arrivals below are what shows concurrency,
+    # however loaded the machine)
+    assert 0.4 <= elapsed < 10.0
+    # requests went out together (several within a few ms, where one at a time spaces them by the latency), and
+    # never more than 1 + page_prefetch of them: no burst larger than that within half a latency
+    bursts = [sum(1 for t in arrivals if a <= t < a + 0.05) for a in arrivals]
+    assert 2 <= max(bursts) <= 5
+    assert sum(1 for a, b in itertools.pairwise(arrivals) if b - a < 0.05) >= 10
 
 
 async def test_max_items_and_early_exit_stop_fetching() -> None:
@@ -252,7 +258,7 @@ async def test_large_pages_pause_the_collector_only_while_structuring() -> None:
 
 
 async def test_a_cancelled_call_gives_back_its_slot_and_its_connection(fake: FakeSpotify) -> None:
-    fake.inject("stall", seconds=5, times=1, path="/tracks/")
+    fake.inject("stall", seconds=1.0, times=1, path="/tracks/")
     async with connect(fake, config=Config(retry=FAST_RETRY, max_concurrency=2)) as sp:
         await sp.tracks.get(fake.catalog.tracks[1])  # a warm keep-alive connection in the pool
         call = asyncio.ensure_future(sp.tracks.get(fake.catalog.tracks[0]))

@@ -17,7 +17,16 @@ import orjson
 import pytest
 from aiohttp import web
 
-from spotify_async import ClientCredentials, Config, RateBudget, RateLimited, RetryPolicy, Spotify, TransportError
+from spotify_async import (
+    ClientCredentials,
+    Config,
+    HttpCache,
+    RateBudget,
+    RateLimited,
+    RetryPolicy,
+    Spotify,
+    TransportError,
+)
 
 from ..unit.helpers import TRACK_ID, track_json
 
@@ -108,8 +117,9 @@ async def serve() -> AsyncIterator[Callable[[Server], Any]]:
 
 
 def connect(server: Server, **config: Any) -> Spotify:
-    # these tests count what reaches the server for many identical GETs: without this they would share one request
-    config.setdefault("coalesce", False)
+    # Every request reaches the server: these tests send the same GET many times to load the budget and the gate,
+    # which the HTTP cache and the coalescing of identical reads would otherwise answer without sending.
+    config = {"cache": HttpCache(enabled=False), "coalesce": False, **config}
     return Spotify(
         ClientCredentials("client-id", "client-secret"),
         api_base=server.base + "/v1",

@@ -399,6 +399,19 @@ async def test_an_interactive_call_that_gives_up_lets_background_go_at_once(limi
     assert (await crawler.snapshot())["interactive_waiting"] == 0
 
 
+async def test_a_budget_that_does_not_adapt_learns_nothing_from_a_429(limiters: LimiterFactory) -> None:
+    # RateBudget(adaptive=False) with no limit: unlimited, the gate alone answers 429s (as the local limiter does).
+    limiter = limiters(RateBudget(window=5.0, adaptive=False))
+    for _ in range(40):
+        assert await limiter.acquire(0.0) == 0.0
+    for _ in range(40):
+        await limiter.release()
+    await limiter.on_rate_limited(1.0)
+    assert limiter.current_limit is None
+    assert limiter.decreases == 0
+    assert await limiter.acquire(0.0) == 0.0  # still admitted at once
+
+
 async def test_units_of_a_crashed_process_expire(limiters: LimiterFactory) -> None:
     budget = RateBudget(limit=3, window=10.0)
     crashed = limiters(budget, unit_ttl=0.6)

@@ -258,16 +258,17 @@ async def test_against_a_rude_server(example: ModuleType, make_bot: Callable[...
         interaction = await run(example.track, bot, query="x")
         assert [s.kind for s in interaction.said] == ["defer", "followup"]
         assert "Song 1" in interaction.said[1].text
+        # each case asks a query of its own: the HTTP cache keeps what an earlier one was answered
         rude.behaviour = rude.null_entries  # a null entry (an item Spotify cannot resolve) is skipped, not a crash
-        said = (await run(example.track, bot, query="x")).reply
+        said = (await run(example.track, bot, query="y")).reply
         assert said.text == "**Song 1** by Someone\n**Song 2** by Someone"
         rude.behaviour = rude.drop
         started = time.monotonic()
-        said = (await run(example.track, bot, query="x")).reply
+        said = (await run(example.track, bot, query="z")).reply
         assert 0 <= time.monotonic() - started < 4.0
         assert "TransportError" in said.text
         rude.behaviour = rude.fast_429(" 12.5 ")
-        said = (await run(example.track, bot, query="x")).reply
+        said = (await run(example.track, bot, query="w")).reply
         assert "try again in about 13 s" in said.text
 
 
