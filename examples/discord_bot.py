@@ -15,8 +15,9 @@ What it shows a discord.py developer:
   bot's small callback server (aiohttp, started in ``setup_hook``), which checks the state and stores the token under
   ``discord:<user id>``. The state carries the Discord user id; ``AuthorizationCode`` checks that the bot issued it.
 * **Background work in one place.** :meth:`SpotifyBot.background_work` is everything the bot does unasked (a sweep
-  that drops links whose Spotify login died); :meth:`SpotifyBot.run_background` runs it every
-  ``check_links_every`` seconds until ``close``.
+  that drops links whose Spotify login died), run in the background lane (``sp.with_priority("background")``) so
+  that commands go first; :meth:`SpotifyBot.run_background` runs it every ``check_links_every`` seconds until
+  ``close``.
 
 Commands: ``/track <query>``, ``/nowplaying``, ``/link``, ``/unlink``.
 
@@ -298,10 +299,12 @@ class SpotifyBot(discord.Client):
         """Everything the bot asks Spotify unasked, in one place: check each linked account still works (one
         ``GET /me`` each) and drop those whose login died, so their next /nowplaying says /link at once.
 
-        Background calls should yield to commands: a 429 ends this sweep (the next one tries again)."""
+        It runs in the background lane (``with_priority("background")``: the same client, pool, budget and gate),
+        so a command issued during a sweep goes first for slots and budget, and the sweep leaves
+        ``RateBudget.reserve`` of them to commands. A 429 ends this sweep (the next one tries again)."""
         for discord_user_id, client in list(self._users.items()):
             try:
-                await client.users.me()
+                await client.with_priority("background").users.me()
             except ReauthorizationRequired:
                 await self.unlink_user(discord_user_id)
             except RateLimited:

@@ -3,7 +3,8 @@
 The parent starts FakeSpotify with a hidden rolling-window limit (``--budget`` requests per ``--window`` seconds, the
 scaled-down stand-in for Spotify's 30 s window), then ``--processes`` worker processes (multiprocessing, spawn). Each
 worker makes ``--calls`` track lookups through one :class:`~spotify_async.Spotify` session whose rate budget, 429 gate
-and token live in Redis (``spotify_async.distributed.connect``). Workers start together (a barrier in Redis) so the
+and token live in Redis (``spotify_async.distributed.connect``); coalescing and the HTTP cache are off, so that every
+lookup is a request. Workers start together (a barrier in Redis) so the
 token is needed by all of them at the same instant.
 
 By default the workers are given the budget (as a user who knows their quota would); ``--no-budget`` gives them only
@@ -36,7 +37,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from spotify_async import ClientCredentials, Config, RateBudget, Spotify
+from spotify_async import ClientCredentials, Config, HttpCache, RateBudget, Spotify
 from spotify_async.distributed import connect
 
 
@@ -55,7 +56,10 @@ async def _barrier(co: Any, name: str, parties: int, timeout: float = 60.0) -> N
 
 async def _worker(job: dict[str, Any]) -> dict[str, Any]:
     budget = RateBudget(limit=job["client_budget"], window=job["window"])
-    config = Config(budget=budget, max_concurrency=job["concurrency"], max_wait=120.0)
+    # every call is a request: the ids repeat, and with coalescing and the HTTP cache on, most calls would share a
+    # request or be answered from memory; this example measures the shared budget and gate, not the cache
+    no_cache = HttpCache(enabled=False)
+    config = Config(budget=budget, max_concurrency=job["concurrency"], max_wait=120.0, cache=no_cache, coalesce=False)
     ids: list[str] = job["ids"]
     calls: int = job["calls"]
     errors: Counter[str] = Counter()

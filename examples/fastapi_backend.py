@@ -30,9 +30,10 @@ With ``SPOTIFY_CLIENT_ID`` and ``SPOTIFY_CLIENT_SECRET`` (and ``REDIRECT_URI``, 
 to the real Spotify instead, or serve it with ``uvicorn --factory examples.fastapi_backend:app_from_env``.
 
 Several workers: sessions are signed, not remembered, so any worker can check them; tokens need a store every worker
-reads (``RedisTokenStore``, not the in-memory default), and the login state ``AuthorizationCode`` remembers lives in
-the worker that served ``/login``, so until a shared state store is passed, route ``/login`` and ``/callback`` to one
-worker (or use sticky sessions).
+reads (``RedisTokenStore``, not the in-memory default), and so does the pending login between ``/login`` and
+``/callback``: give the flow ``state_store=RedisStateStore(REDIS, client_id=...)`` (or ``SignedStateStore(key)``) and
+build the redirect with ``await login.login_url(...)``, as ``examples/multi_worker_login.py`` does; with the default
+in-memory state store, route ``/login`` and ``/callback`` to one worker (or use sticky sessions).
 """
 
 from __future__ import annotations

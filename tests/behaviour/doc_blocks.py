@@ -4,7 +4,7 @@ A block is run as a user would paste it, with three things arranged around it so
 than Spotify, and nothing else:
 
 * **Where requests go.** The defaults of ``api_base``/``accounts_base`` (``Spotify``, ``ClientCredentials.request_token``,
-  the user flows and ``login``) are pointed at the fake for the duration of the block; the block's text is unchanged.
+  the user flows, ``login`` and the Token Swap server's ``make_app``) are pointed at the fake for the duration of the block; the block's text is unchanged.
 * **The names a page says are yours**: ``client_id``/``client_secret`` (also ``cid``/``secret``) are the fake's app,
   and the README's literal ``"CLIENT_ID"``/``"CLIENT_SECRET"`` are registered as a second app; ``album_id``,
   ``track_id``, ``track_ids``, ``ten_thousand_ids``, ``playlist_id``, ``user_id``, ``user_token`` and ``token_file``
@@ -29,7 +29,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from spotify_async import ClientCredentials, Spotify
+from spotify_async import ClientCredentials, Spotify, swap
 from spotify_async.auth import login as login_module
 from spotify_async.auth import user as user_module
 from spotify_async.testing import FakeSpotify
@@ -101,6 +101,7 @@ def pointed_at(fake: FakeSpotify) -> Iterator[None]:
     kwdefault(Spotify.__init__, "accounts_base", fake.accounts_base)
     kwdefault(ClientCredentials.request_token, "accounts_base", fake.accounts_base)
     kwdefault(login_module.login, "accounts_base", fake.accounts_base)
+    kwdefault(swap.make_app, "accounts_base", fake.accounts_base)
     previous = user_module.ACCOUNTS_BASE
     user_module.ACCOUNTS_BASE = fake.accounts_base
     fake.accounts.apps[README_APP[0]] = README_APP[1]

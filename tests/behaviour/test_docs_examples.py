@@ -45,3 +45,27 @@ async def test_the_block_runs_as_written(block: Block, tmp_path: Path, request: 
         async with Spotify(auth, api_base=fake.api_base, accounts_base=fake.accounts_base) as sp:
             namespace = {**names(fake, tmp_path), "sp": sp}
             await run_block(block, fake, namespace, redis_url=url)
+
+
+def test_the_configuration_page_documents_every_part_of_config_and_every_keyword_of_spotify() -> None:
+    """The configuration reference is generated from the code (``:::`` blocks); this keeps it naming every attrs
+    class a ``Config`` field holds, and the session's signature naming every keyword ``Spotify`` takes."""
+    import inspect
+    import re
+
+    import attrs
+
+    from spotify_async import Config
+
+    text = (REPO_ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
+    rendered = set(re.findall(r"^::: spotify_async\.config\.(\w+)$", text, re.M))
+    defaults = [getattr(Config(), field.name) for field in attrs.fields(Config)]
+    parts = {type(value).__name__ for value in defaults if attrs.has(type(value))}
+    assert {"Timeouts", "RetryPolicy", "RateBudget", "HttpCache"} <= parts
+    assert {"Config"} | parts <= rendered, f"docs/configuration.md renders no ::: block for {parts - rendered}"
+    match = re.search(r"`Spotify\(auth, \*, (.*?)\)`", text, re.S)
+    assert match, "no Spotify(auth, *, ...) signature in docs/configuration.md"
+    written = {part.strip() for part in match.group(1).split(",")}
+    parameters = inspect.signature(Spotify).parameters
+    keywords = {name for name, p in parameters.items() if p.kind is inspect.Parameter.KEYWORD_ONLY}
+    assert written == keywords, f"the page lacks {sorted(keywords - written)}, has extra {sorted(written - keywords)}"

@@ -15,6 +15,7 @@ import aiohttp
 import pytest
 
 from spotify_async import Config, MemoryTokenStore, RetryPolicy, SpotifyError, Timeouts
+from spotify_async.hooks import Hooks, RequestEvent
 from spotify_async.testing import FakeSpotify
 
 from .support import RudeSpotify, StandInInteraction, load
@@ -231,6 +232,35 @@ async def test_background_work_drops_dead_links_on_an_injected_clock(
     assert fake_spotify.stats.by_operation["get-current-users-profile"] - before == 3
 
 
+class Lanes(Hooks):
+    """Hears which lane each request went out in."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str]] = []
+
+    def on_request(self, event: RequestEvent) -> None:
+        self.sent.append((event.context.operation_id, event.context.lane))
+
+
+async def test_background_work_runs_in_the_background_lane_and_commands_do_not(
+    example: ModuleType, make_bot: Callable[..., Any], fake_spotify: FakeSpotify
+) -> None:
+    lanes = Lanes()
+    config = Config(max_wait=2.0, timeouts=Timeouts(total=5.0), hooks=(lanes,))
+    bot = await make_bot(fake_spotify, config=config)
+    users = fake_spotify.catalog.users
+    await link_account(example, bot, fake_spotify, 1, users[0])
+    await link_account(example, bot, fake_spotify, 2, users[1])
+    lanes.sent.clear()
+    await bot.background_work()
+    assert lanes.sent == [("get-current-users-profile", "background")] * 2  # one GET /me per link
+    lanes.sent.clear()
+    await run(example.nowplaying, bot, 1)
+    await run(example.track, bot, query="a")
+    assert lanes.sent
+    assert {lane for _, lane in lanes.sent} == {"interactive"}
+
+
 async def test_close_stops_everything_and_closes_the_shared_client(
     example: ModuleType, fake_spotify: FakeSpotify
 ) -> None:
@@ -253,7 +283,9 @@ async def test_close_stops_everything_and_closes_the_shared_client(
 
 async def test_against_a_rude_server(example: ModuleType, make_bot: Callable[..., Any]) -> None:
     async with RudeSpotify() as rude:
-        bot = await make_bot(rude, defer_after=0.1)
+        retry = RetryPolicy(max_retries=2, backoff_base=0.01, max_rate_limit_retries=3)
+        config = Config(max_wait=2.0, timeouts=Timeouts(total=5.0), retry=retry)
+        bot = await make_bot(rude, defer_after=0.1, config=config)
         # a slow success (0.2 s) with a wrong total, labelled text/plain: deferred, then the result
         interaction = await run(example.track, bot, query="x")
         assert [s.kind for s in interaction.said] == ["defer", "followup"]
@@ -267,9 +299,14 @@ async def test_against_a_rude_server(example: ModuleType, make_bot: Callable[...
         said = (await run(example.track, bot, query="z")).reply
         assert 0 <= time.monotonic() - started < 4.0
         assert "TransportError" in said.text
+        # a fraction is not a Retry-After RFC 9110 can read: each 429 gets the retry policy's backoff (0.01 s,
+        # doubling), so the call meets 1 + max_rate_limit_retries of them, then answers with the last backoff
         rude.behaviour = rude.fast_429(" 12.5 ")
+        hits, started = rude.hits, time.monotonic()
         said = (await run(example.track, bot, query="w")).reply
-        assert "try again in about 13 s" in said.text
+        assert 0.03 <= time.monotonic() - started < 2.0  # at least the backoffs' halves: 0.005 + 0.01 + 0.02 s
+        assert rude.hits - hits == 4
+        assert said.text == "Spotify asks me to slow down: try again in about 1 s."  # not the unreadable 12.5
 
 
 def test_main_names_what_is_missing(

@@ -268,20 +268,25 @@ async def test_the_app_session_is_opened_in_the_lifespan_and_closed_with_it(
 
 async def test_against_a_rude_server(example: ModuleType) -> None:
     async with RudeSpotify() as rude:
-        app = example.create_app(settings_for(example, rude))
+        retry = RetryPolicy(max_retries=2, backoff_base=0.01, max_rate_limit_retries=3)
+        config = Config(max_wait=5.0, timeouts=Timeouts(total=5.0), retry=retry)
+        app = example.create_app(settings_for(example, rude, config=config))
         async with running(app) as client:
             # a slow success with a wrong total, labelled text/plain: still a result
             ok = await client.get("/search", params={"q": "x"})
             assert ok.status_code == 200
             assert [t["name"] for t in ok.json()] == ["Song 1"]
-            # 429s answered far faster than successes, Retry-After with stray whitespace and a fraction
-            # (another query: the HTTP cache keeps the answer to the first)
+            # 429s answered far faster than successes, with a Retry-After RFC 9110 cannot read
+            # (another query: the HTTP cache may keep the answer to the first) (stray whitespace
+            # and a fraction): each gets the retry policy's backoff (0.01 s, doubling), so the call meets
+            # 1 + max_rate_limit_retries of them, then the caller is told the last backoff, rounded up to 1 s
             rude.behaviour = rude.fast_429(" 12.5 ")
-            started = time.monotonic()
+            hits, started = rude.hits, time.monotonic()
             limited = await client.get("/search", params={"q": "y"})
-            assert 0 <= time.monotonic() - started < 2.0
+            assert 0.03 <= time.monotonic() - started < 2.0  # at least the backoffs' halves: 0.005 + 0.01 + 0.02 s
+            assert rude.hits - hits == 4
             assert limited.status_code == 429
-            assert limited.headers["retry-after"] == "13"  # rounded up: waiting that long finds the gate open
+            assert limited.headers["retry-after"] == "1"  # not the unreadable 12.5
         # a fresh app (a fresh gate) for the rest
         app = example.create_app(settings_for(example, rude))
         async with running(app) as client:
