@@ -65,6 +65,7 @@ import orjson
 from ..config import Config
 from ..errors import InvalidInput, ModelError, NotFound, NotModified
 from ..models import CursorPage, Page
+from ..models._converter import GC_PAUSE_BYTES
 from .response import Request, Response
 
 __all__ = ["Batch", "Call", "Client", "CursorPaged", "Paged", "gather_ordered", "none_if_missing"]
@@ -112,8 +113,6 @@ def check_max_wait(seconds: float) -> float:
     return float(seconds)
 
 
-#: bodies at least this large are decoded and structured with the cyclic garbage collector paused
-GC_PAUSE_BYTES = 64 * 1024
 
 
 _MISSING = object()
