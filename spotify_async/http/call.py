@@ -113,8 +113,6 @@ def check_max_wait(seconds: float) -> float:
     return float(seconds)
 
 
-
-
 _MISSING = object()
 
 
