@@ -262,7 +262,9 @@ class Spotipy(Client):
         client = self.client
 
         def run() -> int:
-            page = client.playlist_items(playlist_id, limit=100)
+            # the legacy /tracks (100 a page), as for every client: spotipy's playlist_items goes to /items, whose
+            # pages stop at the spec's 50 (FakeSpotify refuses more)
+            page = client._get(f"playlists/{playlist_id}/tracks", limit=100)
             seen = len(page["items"])
             while page["next"] and (limit is None or seen < limit):
                 page = client.next(page)
