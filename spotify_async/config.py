@@ -258,6 +258,10 @@ class HttpCache:
     #: how long an answer that must be revalidated (it has an ETag but no freshness left) is kept for revalidation,
     #: and how long a pinned answer (a playlist page under its snapshot id) is kept
     keep: float = attrs.field(default=3600.0, validator=_positive)
+    #: the largest body kept *only* for revalidation (an ETag, nothing fresh); a larger one (a 100-item playlist page
+    #: is about 800 KiB) is not kept: its 304 would save bytes, not a request, and a crawler streaming big playlists
+    #: would fill the store with pages it never reads again. Fresh and pinned answers are kept whatever their size
+    revalidate_max_bytes: int = attrs.field(default=256 * 1024, validator=_non_negative)
 
 
 @attrs.frozen

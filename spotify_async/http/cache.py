@@ -22,7 +22,9 @@ What is kept follows the answer's ``Cache-Control`` (RFC 9111, as a private cach
 * A pinned request (``Request.pin``: a playlist page under its ``snapshot_id``) is fresh for ``HttpCache.keep``: the
   pin names the version of the content, and the caller only reuses a pin it has just confirmed.
 
-Only ``200`` answers are kept. Entries needing revalidation live ``HttpCache.keep`` seconds in the store.
+Only ``200`` answers are kept. Entries needing revalidation live ``HttpCache.keep`` seconds in the store, and only
+up to ``HttpCache.revalidate_max_bytes`` of body: a revalidated answer still costs a request (a 304 saves the bytes,
+not the rate budget), so a large page that is not fresh is not worth its room in a bounded store.
 
 A write (any non-GET) drops, once it has been answered or has failed (either way the server may have acted), every
 entry tagged with what its route ``invalidates`` (:mod:`spotify_async.http.routes`): the tags are data on the routes,
@@ -145,7 +147,7 @@ class CacheEntry:
 class HttpCacheLayer:
     """Lookup before the send, store after it, invalidation after writes: one object over one :class:`CacheStore`."""
 
-    __slots__ = ("_get_nowait", "catalog_ttl", "clock", "keep", "store")
+    __slots__ = ("_get_nowait", "catalog_ttl", "clock", "keep", "revalidate_max_bytes", "store")
 
     def __init__(
         self,
@@ -153,9 +155,11 @@ class HttpCacheLayer:
         *,
         catalog_ttl: float | None = None,
         keep: float = 3600.0,
+        revalidate_max_bytes: int = 256 * 1024,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.store = store
+        self.revalidate_max_bytes = revalidate_max_bytes
         # a synchronous read when the store offers one (the memory store does): a miss then awaits nothing
         self._get_nowait: Callable[[str], bytes | None] | None = getattr(store, "get_nowait", None)
         self.catalog_ttl = catalog_ttl
@@ -210,8 +214,8 @@ class HttpCacheLayer:
         if not keepable:
             return None
         etag = headers.get("ETag")
-        if lifetime <= 0 and etag is None:
-            return None  # nothing fresh and nothing to revalidate with
+        if lifetime <= 0 and (etag is None or len(response.body) > self.revalidate_max_bytes):
+            return None  # nothing fresh, and nothing to revalidate with (or too large to keep only for that)
         kept = {name: headers[name] for name in CacheEntry.KEPT if name in headers}
         entry = CacheEntry(200, kept, response.body, self.clock() + lifetime, etag)
         return entry, (max(lifetime, self.keep) if etag is not None else lifetime)

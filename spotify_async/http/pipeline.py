@@ -87,7 +87,13 @@ class Pipeline:
         self.cache: HttpCacheLayer | None = None
         if settings.enabled:
             store = settings.store if settings.store is not None else MemoryCacheStore(settings.max_bytes)
-            self.cache = HttpCacheLayer(store, catalog_ttl=settings.catalog_ttl, keep=settings.keep, clock=clock)
+            self.cache = HttpCacheLayer(
+                store,
+                catalog_ttl=settings.catalog_ttl,
+                keep=settings.keep,
+                revalidate_max_bytes=settings.revalidate_max_bytes,
+                clock=clock,
+            )
         self.coalescer: Coalescer | None = Coalescer() if config.coalesce else None
         self.hooks = HookSet(config.hooks)
         self.stats = CacheStats()

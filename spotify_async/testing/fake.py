@@ -59,6 +59,7 @@ from ..http.routes import ALL_ROUTES, Route
 from ._accounts import SCOPES, Accounts
 from ._catalog import Catalog
 from ._control import check_operation
+from ._fields import FIELDS_OPERATIONS, parse_fields, project
 from ._options import ErrorShape, FakeMode, FaultKind, PlaylistShape, RefreshRotation, check_choice, choices
 from ._routes import DEFAULT_HANDLERS, UNSERVED, Handler, RequestContext, Router
 from ._util import ApiError, error_body, error_response, json_response, parse_limit, raw_json_response
@@ -836,6 +837,8 @@ class FakeSpotify:
         result = handler(RequestContext(world, request, request.query, params, token, operation_id))
         if isawaitable(result):
             result = await result
+        if operation_id in FIELDS_OPERATIONS and "fields" in request.query:
+            result = _projected(result, parse_fields(request.query["fields"]))
         if isinstance(result, web.StreamResponse):
             return result
         if result is None:
@@ -937,6 +940,15 @@ def _with_query(url: str, updates: Mapping[str, str], *, keep: frozenset[str] | 
     query = [(k, v) for k, v in parse_qsl(split.query, keep_blank_values=True) if keep is None or k in keep]
     query = [(k, v) for k, v in query if k not in updates] + list(updates.items())
     return urlunsplit(split._replace(query=urlencode(query, safe=",:")))
+
+
+def _projected(result: Any, selection: Any) -> Any:
+    """A handler's answer with only what ``fields`` names (a raw JSON response is decoded for it)."""
+    if isinstance(result, web.Response) and result.status == 200 and isinstance(result.body, bytes):
+        return project(orjson.loads(result.body), selection)
+    if isinstance(result, web.StreamResponse):
+        return result
+    return project(result, selection)
 
 
 def _rewrite(fault: Fault, request: web.Request, resp: web.StreamResponse) -> web.StreamResponse:

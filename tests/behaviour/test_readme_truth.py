@@ -77,8 +77,12 @@ def readme_settings() -> dict[str, str]:
         )
         for name, value in zip(expanded, values, strict=True):
             value = value.replace("`", "").strip()
-            if value.endswith(" MiB"):  # sizes are written in MiB, the setting counts bytes
-                value = str(round(float(value.removesuffix(" MiB")) * 2**20))
+            for unit, size in (
+                (" MiB", 2**20),
+                (" KiB", 2**10),
+            ):  # sizes are written in KiB or MiB, settings count bytes
+                if value.endswith(unit):
+                    value = str(round(float(value.removesuffix(unit)) * size))
             table[name] = value.removesuffix(UNIT) if value.endswith(UNIT) else value
     return table
 

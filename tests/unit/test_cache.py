@@ -402,3 +402,34 @@ async def test_a_read_in_flight_across_a_write_is_not_kept_and_later_reads_do_no
             again = await sp.playlists.items(PLAYLIST_ID)  # the post-write answer was kept; the old one was not
             assert again.total == 2
             assert len(served) == 2
+
+
+async def test_a_large_answer_with_only_an_etag_is_not_kept_but_a_fresh_one_is() -> None:
+    # a 304 saves bytes, not a request: a big page with nothing fresh is not worth its room in the store
+    hooks = Recorder()
+    with aioresponses() as m:
+        m.post(TOKEN_URL, payload=token_payload(), repeat=True)
+        big = {**page(7), "href": "x" * 4096}  # over the 1 KiB bound below
+        m.get(playlist_items_url(), payload=big, headers={"Cache-Control": "private, max-age=0", "ETag": '"v1"'})
+        m.get(playlist_items_url(), payload=big, headers={"Cache-Control": "private, max-age=0", "ETag": '"v1"'})
+        m.get(playlist_items_url(), payload=big, headers={"Cache-Control": "private, max-age=60"})
+        async with client(hooks=(hooks,), revalidate_max_bytes=1024) as sp:
+            await sp.playlists.items(PLAYLIST_ID)
+            await sp.playlists.items(PLAYLIST_ID)  # not kept, so asked again in full, without If-None-Match
+            await sp.playlists.items(PLAYLIST_ID, limit=20)  # another key; fresh for a minute: kept whatever its size
+            _, cached = await sp.playlists.items(PLAYLIST_ID, limit=20).with_response()
+        sent = [c.kwargs["headers"] for (meth, _), calls in m.requests.items() if meth == "GET" for c in calls]
+    assert [h.get("If-None-Match") for h in sent] == [None, None, None]
+    assert cached.from_cache
+    assert hooks.outcomes.count("stored") == 1
+
+
+async def test_a_small_answer_with_only_an_etag_is_still_kept_for_revalidation() -> None:
+    with aioresponses() as m:
+        m.post(TOKEN_URL, payload=token_payload(), repeat=True)
+        m.get(playlist_items_url(), payload=page(7), headers={"Cache-Control": "private, max-age=0", "ETag": '"v1"'})
+        m.get(playlist_items_url(), status=304, headers={"ETag": '"v1"'})
+        async with client(revalidate_max_bytes=64 * 1024) as sp:
+            await sp.playlists.items(PLAYLIST_ID)
+            _, again = await sp.playlists.items(PLAYLIST_ID).with_response()
+    assert again.revalidated
