@@ -188,13 +188,16 @@ def method_name(code: CodeType) -> str:
     return f"{getattr(code, 'co_qualname', code.co_name)}(...)"
 
 
-def _warn_never_awaited(code: CodeType) -> None:
+_NEVER_AWAITED = "was never awaited: nothing was sent (await it, or its .with_response())"
+_NEVER_USED = (
+    "was never awaited nor iterated: nothing was sent (await it for the first page, iterate it with async for, "
+    "or .collect() it)"
+)
+
+
+def _warn_never_awaited(code: CodeType, what: str = _NEVER_AWAITED) -> None:
     try:
-        warnings.warn(
-            f"{method_name(code)} was never awaited: nothing was sent (await it, or its .with_response())",
-            RuntimeWarning,
-            stacklevel=2,
-        )
+        warnings.warn(f"{method_name(code)} {what}", RuntimeWarning, stacklevel=2)
     except Exception:
         pass
 
@@ -455,9 +458,15 @@ class Batch(Generic[T]):
 
 
 class _Pages(Generic[P, T]):
-    """What offset and cursor pages share: the first request, structuring a page, awaiting and iterating."""
+    """What offset and cursor pages share: the first request, structuring a page, awaiting and iterating.
 
-    __slots__ = ("_client", "_item_type", "_key", "_max_items", "_max_wait", "_request")
+    Like a :class:`Call`, nothing is sent until it is used, and one dropped unused warns (``RuntimeWarning``) naming
+    the endpoint method. Each way of using it (``await``, ``.with_response()``, ``async for``, ``.pages()``,
+    ``.collect()``) clears ``_origin`` when it is *called*, not when its generator first runs, so ``.pages()`` handed
+    to someone else to iterate later counts as used. ``close()`` drops one quietly.
+    """
+
+    __slots__ = ("_client", "_item_type", "_key", "_max_items", "_max_wait", "_origin", "_request")
 
     #: the generic page model (``Page`` or ``CursorPage``), parametrised with the item type per instance
     _page_model: Any = None
@@ -471,6 +480,30 @@ class _Pages(Generic[P, T]):
         self._max_items = max_items
         self._key = key if key is not None else request.compiled.route.envelope
         self._max_wait: float | None = None
+        # as in Call.__init__ (inlined _origin(): built per call); Paged.__init__ adds one frame to step out of
+        frame: Any = sys._getframe(1)
+        if frame.f_code.co_filename == _CALL_FILE:
+            frame = frame.f_back
+        code = frame.f_code
+        if code.co_filename.startswith(_ENDPOINTS_DIR):
+            back = frame.f_back
+            while back is not None and back.f_code.co_filename.startswith(_ENDPOINTS_DIR):
+                code = back.f_code
+                back = back.f_back
+        #: the code of the method that built this, until it is used (then ``None``)
+        self._origin: CodeType | None = code
+
+    def __del__(self) -> None:
+        try:
+            origin = self._origin
+        except AttributeError:  # __init__ did not finish
+            return
+        if origin is not None:
+            _warn_never_awaited(origin, _NEVER_USED)
+
+    def close(self) -> None:
+        """Drop this without sending anything, and without the never-used warning."""
+        self._origin = None
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self._request.compiled.path}>"
@@ -482,7 +515,11 @@ class _Pages(Generic[P, T]):
     def with_max_wait(self: S, seconds: float) -> S:
         """Bound every wait of each page request (slot, budget, 429 gate, backoff; together, per page) by ``seconds``
         instead of ``Config.max_wait``; returns this object."""
-        self._max_wait = check_max_wait(seconds)
+        try:
+            self._max_wait = check_max_wait(seconds)
+        except InvalidInput:
+            self._origin = None  # the error says what went wrong; a never-used warning would only repeat it
+            raise
         return self
 
     async def _fetch(self, request: Request) -> tuple[P, Response]:
@@ -495,28 +532,43 @@ class _Pages(Generic[P, T]):
         return self._request
 
     def __await__(self) -> Generator[Any, None, P]:
+        self._origin = None
         return self._first().__await__()
 
     async def _first(self) -> P:
         page, _ = await self._fetch(self._first_request())
         return page
 
-    async def with_response(self) -> tuple[P, Response]:
+    def with_response(self) -> Coroutine[Any, Any, tuple[P, Response]]:
         """The first page and its Response metadata."""
-        return await self._fetch(self._first_request())
+        self._origin = None
+        return self._fetch(self._first_request())
 
     def pages(self) -> AsyncIterator[P]:
+        """Every page in order (see the subclass's ``_iter_pages``)."""
+        self._origin = None
+        return self._iter_pages()
+
+    def _iter_pages(self) -> AsyncIterator[P]:
         raise NotImplementedError
 
-    async def __aiter__(self) -> AsyncIterator[T]:
-        async for page in self.pages():
+    def __aiter__(self) -> AsyncIterator[T]:
+        self._origin = None
+        return self._iter_items()
+
+    async def _iter_items(self) -> AsyncIterator[T]:
+        async for page in self._iter_pages():
             for item in page.items:  # type: ignore[attr-defined]
                 if item is not None:  # an entry Spotify could not resolve (see the module docstring)
                     yield item
 
-    async def collect(self) -> list[T]:
+    def collect(self) -> Coroutine[Any, Any, list[T]]:
         """Every item as a list (mind the memory for very long lists: iterate instead)."""
-        return [item async for item in self]
+        self._origin = None
+        return self._collect()
+
+    async def _collect(self) -> list[T]:
+        return [item async for item in self._iter_items()]
 
 
 class Paged(_Pages[Page[T], T]):
@@ -563,7 +615,7 @@ class Paged(_Pages[Page[T], T]):
     def _first_request(self) -> Request:
         return self._request_at(self._offset)
 
-    async def pages(self) -> AsyncIterator[Page[T]]:
+    async def _iter_pages(self) -> AsyncIterator[Page[T]]:
         """Every page in order; later pages are fetched concurrently while ``total`` says there are more, and paging
         stops at the first page whose ``next`` is ``null`` or whose ``items`` are empty (see the module docstring)."""
         async for page, _ in self._pages_with_responses():
@@ -571,6 +623,7 @@ class Paged(_Pages[Page[T], T]):
 
     async def _collect_with_responses(self) -> tuple[list[T | None], list[Response]]:
         """Every entry, and the Response of each page (the snapshot reader asks whether any came from the network)."""
+        self._origin = None
         items: list[T | None] = []
         responses: list[Response] = []
         async for page, response in self._pages_with_responses():
@@ -646,7 +699,7 @@ class CursorPaged(_Pages[CursorPage[T], T]):
     __slots__ = ()
     _page_model = CursorPage
 
-    async def pages(self) -> AsyncIterator[CursorPage[T]]:
+    async def _iter_pages(self) -> AsyncIterator[CursorPage[T]]:
         """Every page in order, one after the other (each cursor comes from the page before). Each request is the
         original one plus the cursor; paging stops on a page without ``next``, an empty page, or a repeated cursor."""
         budget = self._max_items

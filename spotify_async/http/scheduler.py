@@ -7,7 +7,7 @@ Spotify enforces one rate limit per app (client ID) over a rolling 30-second win
 allows; bots want low latency and no hangs; backends serve many users' tokens under one app. One scheduler per app
 serves all three. Each call goes through three parts, each a method named for its job:
 
-**Admission** (:meth:`Scheduler._admit`): four independent controls, checked in this order for every attempt, all
+**Admission** (:meth:`Scheduler._admit_at_once`, then :meth:`Scheduler._admit` for whatever must wait): four independent controls, checked in this order for every attempt, all
 under the call's one deadline.
 
 1. *Concurrency slot* (:class:`Slots`): caps requests in flight (``Config.max_concurrency``, also the size of the
@@ -33,12 +33,14 @@ token refresh is bounded by the accounts client's own timeouts and retries, not 
 
 When nothing has to wait (a free slot, a fresh token, budget to spare, an open gate) every check is a synchronous
 method declared by the protocols (``Slots.try_acquire``, ``TokenSource.fresh``, ``RateLimiter.try_acquire``,
-``Gate.is_open``): the common request awaits nothing before it is written.
+``Gate.is_open``), tried in turn by :meth:`Scheduler._admit_at_once`: the common request awaits nothing before it is
+written. Only when one of them fails does the call await :meth:`Scheduler._admit`, which resumes from that control.
 
 **The attempt** (:meth:`Scheduler._attempt`): one HTTP request; then the budget unit is released (accepted, or not
 for a 429: a 429 is never an accepted unit) and the slot freed.
 
-**The outcome** (:meth:`Scheduler._on_rate_limited`, :meth:`Scheduler._retry_or_raise`):
+**The outcome** (:meth:`Scheduler._response`, :meth:`Scheduler._reauthorize`, :meth:`Scheduler._on_rate_limited`,
+:meth:`Scheduler._retry_or_raise`):
 
 * 2xx/304: done.
 * 401: the token is invalidated (only if it is still the current one) and the call is retried once with a fresh token;
@@ -100,6 +102,7 @@ from .clock import SYSTEM_CLOCK, Clock, TimerHandle
 from .gate import Gate, LocalGate
 from .limiter import QUOTA_REASON, BudgetState, Lane, LocalRateLimiter, RateLimiter, reserved_units
 from .response import Request, Response
+from .routes import Route
 
 __all__ = [
     "MAX_RETRY_AFTER",
@@ -115,6 +118,8 @@ __all__ = [
 log = logging.getLogger("spotify_async.http")
 
 _JSON = "application/json"
+#: the fast path of admission passed every control (see Scheduler._admit_at_once)
+_ADMITTED = 4
 
 #: the longest ``Retry-After`` taken at its word (seconds; a week): longer ones are capped, so every sum stays finite
 MAX_RETRY_AFTER = 7 * 86400.0
@@ -235,6 +240,19 @@ class WaitSnapshot:
             return "no waits"
         gate = f"{self.gate} gate ({self.gate_open_in:.1f} s)" if self.gate_open_in else f"{self.gate} gate"
         return f"waiting: {gate}, {self.budget} budget, {self.queue} queue"
+
+
+def _encode_body(request: Request) -> tuple[bytes | None, dict[str, str]]:
+    """The body and the headers of ``request`` as they go on the wire (a copy: the cache's If-None-Match may be in
+    them, and a retry sends the same ones)."""
+    headers: dict[str, str] = {**request.headers} if request.headers else {}
+    data: bytes | None = request.data
+    if request.json is not None:
+        data = orjson.dumps(request.json)
+        headers["Content-Type"] = _JSON
+    elif request.content_type is not None:
+        headers["Content-Type"] = request.content_type
+    return data, headers
 
 
 def _expire(future: asyncio.Future[None]) -> None:
@@ -378,83 +396,48 @@ class Scheduler:
         api_base: str,
         request: Request,
     ) -> Response:
-        """Send ``request`` under every control described in the module docstring; return its Response or raise."""
+        """Send ``request`` under every control described in the module docstring; return its Response or raise.
+
+        Each round of the loop is one attempt: admission (:meth:`_admit_at_once`, and :meth:`_admit` only when
+        something has to wait), the attempt, then the outcome (:meth:`_response`, :meth:`_reauthorize`,
+        :meth:`_on_rate_limited`, :meth:`_retry_or_raise`). Per-call state stays in locals: this runs per request."""
         compiled = request.compiled
         rt = compiled.route
         method = rt.method
         url = api_base + compiled.path
         lane = request.lane
-        now = self._now
-        started = now()
+        started = self._now()
         deadline = started + (request.max_wait if request.max_wait is not None else self.config.max_wait)
-        headers: dict[str, str] = {**request.headers} if request.headers else {}  # the cache's If-None-Match
-        data: bytes | None = request.data
-        if request.json is not None:
-            data = orjson.dumps(request.json)
-            headers["Content-Type"] = _JSON
-        elif request.content_type is not None:
-            headers["Content-Type"] = request.content_type
+        data, headers = _encode_body(request)
         params = request.params or None
-        hooks = self._hooks
         context = CallContext(rt.operation_id, method, rt.path, tokens.identity, lane) if self._has_hooks else None
-        stats = self.stats
-        slots = self._slots
-        limiter = self.limiter
-        gate = self.gate
         waited = 0.0
         attempts = failures = rate_limits = 0
         reauthorized = False
-
         try:
             while True:
-                # admission: the synchronous fast path, else the awaited one from wherever it stopped
-                stage = 0
-                token = None
-                if slots.try_acquire(lane):
-                    stage = 1
-                    token = tokens.fresh()
-                    if token is not None:
-                        stage = 2
-                        if limiter.try_acquire(lane):
-                            stage = 3
-                            if gate.is_open():
-                                stage = 4
-                if stage != 4:
+                stage, token = self._admit_at_once(tokens, lane)
+                if stage != _ADMITTED:
                     token, wait = await self._admit(tokens, lane, stage, token, deadline, context)
                     waited += wait
                 assert token is not None
                 attempts += 1
-                stats.requests += 1
+                self.stats.requests += 1
                 if context is not None:
-                    hooks.request(RequestEvent(context, attempts, waited))
+                    self._hooks.request(RequestEvent(context, attempts, waited))
 
                 status, resp_headers, body, error, sent = await self._attempt(
                     http, method, url, params, data, headers, token
                 )
                 if context is not None and status:
-                    hooks.response(ResponseEvent(context, attempts, status, now() - started, waited))
+                    self._hooks.response(ResponseEvent(context, attempts, status, self._now() - started, waited))
 
                 if status and (status < 300 or status == 304):
-                    return Response(
-                        status=status,
-                        headers=resp_headers,
-                        body=body,
-                        method=method,
-                        url=url,
-                        operation_id=rt.operation_id,
-                        attempts=attempts,
-                        waited=waited,
-                        elapsed=now() - started,
-                    )
+                    return self._response(status, resp_headers, body, rt, url, attempts, waited, started)
                 if status == 401:
-                    if not reauthorized and tokens.can_refresh:
-                        reauthorized = True
-                        tokens.invalidate(token)
-                        log.debug("401 on %s %s: refreshing the token and retrying once", method, url)
-                        if context is not None:
-                            hooks.retry(RetryEvent(context, attempts, 401, "401: token refreshed", 0.0))
-                        continue
-                    raise self._unauthorized(status, body, resp_headers, method, url, reauthorized, tokens.can_refresh)
+                    self._reauthorize(tokens, token, reauthorized, body, resp_headers, method, url, attempts, context)
+                    reauthorized = True
+                    continue
                 if status == 429:
                     rate_limits += 1
                     await self._on_rate_limited(
@@ -472,6 +455,66 @@ class Scheduler:
         except RateLimited as exc:
             exc.method, exc.url = method, url
             raise
+
+    def _admit_at_once(self, tokens: TokenSource[T], lane: Lane) -> tuple[int, T | None]:
+        """The synchronous fast path of admission: take a slot, the cached token, a budget unit and check the gate,
+        stopping at the first that would have to wait. Returns how far it got (``_ADMITTED`` when all four passed;
+        otherwise the ``stage`` :meth:`_admit` resumes from) and the token if it got one."""
+        if not self._slots.try_acquire(lane):
+            return 0, None
+        token = tokens.fresh()
+        if token is None:
+            return 1, None
+        if not self.limiter.try_acquire(lane):
+            return 2, token
+        if not self.gate.is_open():
+            return 3, token
+        return _ADMITTED, token
+
+    def _response(
+        self,
+        status: int,
+        headers: Mapping[str, str],
+        body: bytes,
+        rt: Route,
+        url: str,
+        attempts: int,
+        waited: float,
+        started: float,
+    ) -> Response:
+        """The Response of a successful attempt (2xx, or 304 for the cache), with what the call cost."""
+        return Response(
+            status=status,
+            headers=headers,
+            body=body,
+            method=rt.method,
+            url=url,
+            operation_id=rt.operation_id,
+            attempts=attempts,
+            waited=waited,
+            elapsed=self._now() - started,
+        )
+
+    def _reauthorize(
+        self,
+        tokens: TokenSource[T],
+        token: T,
+        reauthorized: bool,
+        body: bytes,
+        headers: Mapping[str, str],
+        method: str,
+        url: str,
+        attempts: int,
+        context: CallContext | None,
+    ) -> None:
+        """After a 401: invalidate ``token`` so the next admission gets a fresh one, once per call; a second 401, or
+        a token that cannot be refreshed, raises Unauthorized."""
+        if reauthorized or not tokens.can_refresh:
+            raise self._unauthorized(401, body, headers, method, url, reauthorized, tokens.can_refresh)
+        tokens.invalidate(token)
+        log.debug("401 on %s %s: refreshing the token and retrying once", method, url)
+        if context is not None:
+            self._hooks.retry(RetryEvent(context, attempts, 401, "401: token refreshed", 0.0))
 
     # ----------------------------------------------------------------- admission
     async def _admit(

@@ -4,7 +4,8 @@ A method that sends one request returns a :class:`Call` (or a :class:`Paged`/:cl
 may send several (chunked library writes, ``get_several``, playlist item writes in batches, ``create_for_user`` in
 development mode, ``snapshot``) returns a :class:`Batch`: await it for the combined result, ``.with_response()`` for
 the result and every request's Response in request order. A Call or Batch dropped without being awaited warns with the
-endpoint method's name, once (a batch's own calls stay quiet). Checked on the wire with aioresponses, including a
+endpoint method's name, once (a batch's own calls stay quiet); a Paged or CursorPaged warns when it was neither
+awaited nor iterated. Checked on the wire with aioresponses, including a
 chunk that fails while the others hang (they are cancelled, not left running).
 """
 
@@ -252,3 +253,63 @@ def test_a_call_built_by_hand_names_where_it_was_built() -> None:
     (message,) = _dropped(build_here)
     assert "build_here" in message
     assert "was never awaited" in message
+
+
+# ---------------------------------------------------------------- pages never awaited nor iterated
+
+NEVER_USED = "was never awaited nor iterated: nothing was sent"
+EMPTY_PAGE = {"href": API + "/me/tracks", "items": [], "limit": 20, "offset": 0, "total": 0, "next": None}
+EMPTY_CURSOR_PAGE = {
+    "href": API + "/me/player/recently-played",
+    "items": [],
+    "limit": 20,
+    "next": None,
+    "cursors": None,
+}
+
+
+async def test_pages_never_awaited_nor_iterated_warn_with_the_methods_name() -> None:
+    async with user_client("extended") as sp:
+        assert _dropped(lambda: sp.library.saved_tracks()) == [
+            f"sp.library.saved_tracks(...) {NEVER_USED} (await it for the first page, iterate it with async for, "
+            "or .collect() it)"
+        ]
+        (message,) = _dropped(lambda: sp.player.recently_played())
+        assert message.startswith(f"sp.player.recently_played(...) {NEVER_USED}")
+        (message,) = _dropped(lambda: sp.playlists.items(ids_of(1)[0]))
+        assert message.startswith(f"sp.playlists.items(...) {NEVER_USED}")
+        # through a helper of the endpoint group (search's _paged): still the public method's name
+        (message,) = _dropped(lambda: sp.search.tracks("abba"))
+        assert message.startswith(f"sp.search.tracks(...) {NEVER_USED}")
+        # dropped on purpose, or refused before sending: no warning
+        assert _dropped(lambda: sp.library.saved_tracks().close()) == []
+
+        def refused() -> None:
+            with pytest.raises(InvalidInput):
+                sp.player.recently_played().with_max_wait(-1)
+
+        assert _dropped(refused) == []
+
+
+async def test_pages_awaited_or_iterated_in_any_way_do_not_warn() -> None:
+    with aioresponses() as m:
+        api = MockedApi(m)
+        api.on("GET", "/me/tracks", payload=EMPTY_PAGE)
+        api.on("GET", "/me/player/recently-played", payload=EMPTY_CURSOR_PAGE)
+        async with user_client("extended") as sp:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                for make in (sp.library.saved_tracks, sp.player.recently_played):
+                    await make()
+                    await make().with_response()
+                    assert [item async for item in make()] == []
+                    assert [page.items async for page in make().pages()] == [[]]
+                    assert await make().collect() == []
+                # asking for the pages counts as use even before they are iterated (someone else may iterate them)
+                pages = sp.library.saved_tracks().pages()
+                gc.collect()
+                assert [page.items async for page in pages] == [[]]
+                gc.collect()
+    assert [str(w.message) for w in caught if issubclass(w.category, RuntimeWarning)] == []
+    assert len(api.of("GET", "/me/tracks")) == 6
+    assert len(api.of("GET", "/me/player/recently-played")) == 5
