@@ -99,6 +99,11 @@ async def test_a_waiter_honours_an_extension_made_while_it_waits(gates: GateFact
     await _until_live(b)
     await a.close(0.3)
     started = time.monotonic()
+    # b learns of a's closure through pub/sub a moment later (on a loaded machine, tens of ms): wait until it has,
+    # or the waiter would find the gate open and return at once, which is what this test is not about
+    while b.is_open():  # polling the gate's own view, bounded below
+        assert time.monotonic() - started < 0.25, "b never learned of the closure"
+        await asyncio.sleep(0.002)
     waiter = asyncio.ensure_future(b.wait(5.0))
     await asyncio.sleep(0.1)
     await a.close(0.8)  # another 429 elsewhere, 0.1 s in: now closed until ~0.9 s
