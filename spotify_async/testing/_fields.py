@@ -33,23 +33,11 @@ def parse_fields(expression: str) -> Selection:
 
 
 def _parse(text: str, at: int) -> tuple[Selection, int]:
+    """A comma-separated list of keys, up to the end or to the ``)`` that closes it."""
     selection: Selection = {}
     while at < len(text):
-        start = at
-        while at < len(text) and text[at] not in ",().":
-            at += 1
-        name = text[start:at]
-        if not name:
-            raise ApiError(400, f"Invalid fields expression {text!r}")
-        sub: Selection | None = None
-        if at < len(text) and text[at] == "(":
-            sub, at = _parse(text, at + 1)
-            if at >= len(text) or text[at] != ")":
-                raise ApiError(400, f"Invalid fields expression {text!r}: unbalanced parentheses")
-            at += 1
-        elif at < len(text) and text[at] == ".":
-            sub, at = _parse_path(text, at + 1)
-        selection[name] = _merge(selection.get(name, {}), sub) if name in selection else sub
+        name, sub, at = _key(text, at)
+        selection[name] = _merge(selection[name], sub) if name in selection else sub
         if at < len(text) and text[at] == ",":
             at += 1
             continue
@@ -57,8 +45,8 @@ def _parse(text: str, at: int) -> tuple[Selection, int]:
     return selection, at
 
 
-def _parse_path(text: str, at: int) -> tuple[Selection, int]:
-    """After a dot: one key, itself maybe followed by a dot or a parenthesised selection."""
+def _key(text: str, at: int) -> tuple[str, Selection | None, int]:
+    """One key and what it selects: nothing more, a dotted path (``tracks.items``) or a ``(...)`` list."""
     start = at
     while at < len(text) and text[at] not in ",().":
         at += 1
@@ -72,8 +60,9 @@ def _parse_path(text: str, at: int) -> tuple[Selection, int]:
             raise ApiError(400, f"Invalid fields expression {text!r}: unbalanced parentheses")
         at += 1
     elif at < len(text) and text[at] == ".":
-        sub, at = _parse_path(text, at + 1)
-    return {name: sub}, at
+        inner, inner_sub, at = _key(text, at + 1)
+        sub = {inner: inner_sub}
+    return name, sub, at
 
 
 def _merge(a: Selection | None, b: Selection | None) -> Selection | None:
