@@ -202,7 +202,26 @@ def _warn_never_awaited(code: CodeType, what: str = _NEVER_AWAITED) -> None:
         pass
 
 
-class Call(Generic[T]):
+class _WarnsIfUnused:
+    """What ``Call``, ``Batch`` and the paged results share: ``_origin`` holds the code of the endpoint method that
+    built the object until it is used (then ``None``); an object dropped with it still set warns, naming the method."""
+
+    __slots__ = ()
+
+    #: how the warning ends
+    _unused = _NEVER_AWAITED
+    _origin: CodeType | None
+
+    def __del__(self) -> None:
+        try:
+            origin = self._origin
+        except AttributeError:  # __init__ did not finish
+            return
+        if origin is not None:
+            _warn_never_awaited(origin, self._unused)
+
+
+class Call(_WarnsIfUnused, Generic[T]):
     """One request and how to turn its response into a result. Await it, or ``await call.with_response()``.
 
     Nothing is sent until it is awaited; a call dropped without being awaited warns (``RuntimeWarning``) naming the
@@ -239,14 +258,6 @@ class Call(Generic[T]):
                 back = back.f_back
         #: the code of the method that made the call, until it is awaited (then ``None``)
         self._origin: CodeType | None = code
-
-    def __del__(self) -> None:
-        try:
-            origin = self._origin
-        except AttributeError:  # __init__ did not finish
-            return
-        if origin is not None:
-            _warn_never_awaited(origin)
 
     def __repr__(self) -> str:
         return f"<Call {self._request.compiled.method} {self._request.compiled.path}>"
@@ -368,7 +379,7 @@ class Sender:
             return None
 
 
-class Batch(Generic[T]):
+class Batch(_WarnsIfUnused, Generic[T]):
     """Several requests behind one awaitable: what a helper that sends more than one request returns.
 
     ``await batch`` gives the combined result (the library write's ``None``, ``get_several``'s list, the last
@@ -416,14 +427,6 @@ class Batch(Generic[T]):
 
         return cls(steps, calls=calls)
 
-    def __del__(self) -> None:
-        try:
-            origin = self._origin
-        except AttributeError:
-            return
-        if origin is not None:
-            _warn_never_awaited(origin)
-
     def __repr__(self) -> str:
         name = method_name(self._origin) if self._origin is not None else "awaited"
         return f"<Batch {name}>"
@@ -457,7 +460,7 @@ class Batch(Generic[T]):
         self._origin = None
 
 
-class _Pages(Generic[P, T]):
+class _Pages(_WarnsIfUnused, Generic[P, T]):
     """What offset and cursor pages share: the first request, structuring a page, awaiting and iterating.
 
     Like a :class:`Call`, nothing is sent until it is used, and one dropped unused warns (``RuntimeWarning``) naming
@@ -467,6 +470,7 @@ class _Pages(Generic[P, T]):
     """
 
     __slots__ = ("_client", "_item_type", "_key", "_max_items", "_max_wait", "_origin", "_request")
+    _unused = _NEVER_USED
 
     #: the generic page model (``Page`` or ``CursorPage``), parametrised with the item type per instance
     _page_model: Any = None
@@ -480,26 +484,12 @@ class _Pages(Generic[P, T]):
         self._max_items = max_items
         self._key = key if key is not None else request.compiled.route.envelope
         self._max_wait: float | None = None
-        # as in Call.__init__ (inlined _origin(): built per call); Paged.__init__ adds one frame to step out of
+        # Paged.__init__ adds one frame to step out of
         frame: Any = sys._getframe(1)
         if frame.f_code.co_filename == _CALL_FILE:
             frame = frame.f_back
-        code = frame.f_code
-        if code.co_filename.startswith(_ENDPOINTS_DIR):
-            back = frame.f_back
-            while back is not None and back.f_code.co_filename.startswith(_ENDPOINTS_DIR):
-                code = back.f_code
-                back = back.f_back
         #: the code of the method that built this, until it is used (then ``None``)
-        self._origin: CodeType | None = code
-
-    def __del__(self) -> None:
-        try:
-            origin = self._origin
-        except AttributeError:  # __init__ did not finish
-            return
-        if origin is not None:
-            _warn_never_awaited(origin, _NEVER_USED)
+        self._origin: CodeType | None = _origin(frame)
 
     def close(self) -> None:
         """Drop this without sending anything, and without the never-used warning."""
