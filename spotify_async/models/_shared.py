@@ -221,6 +221,9 @@ def decode_shared(body: bytes) -> tuple[Any, SharedArrays | None]:
         close_at = find(b"]", open_at)
         if close_at < 0 or len(table) >= _MAX_PER_BODY:
             return orjson.loads(body), None
+        if close_at == open_at + 1:  # "[]": nothing to save, orjson makes an empty list at once
+            pos = find(_KEY, close_at)
+            continue
         shared = _shared_array(body[open_at : close_at + 1])
         if shared is None:
             pos = find(_KEY, end)
