@@ -10,11 +10,12 @@ which before asking.
 The scopes themselves are kept once, on the route table (``Route.scopes``, the spec's listing, which a test compares
 with ``openapi.yml``). This module holds the *rules* that turn a listing into a requirement (:func:`requirement`:
 operations whose scopes are all optional, scopes that only add content, scopes needed jointly, scopes another one
-also satisfies); each Route computes its ``requires`` with them once, and :data:`REQUIREMENTS` is that column of
-the table keyed by operationId.
+also satisfies); each Route computes its ``requires`` with them once. That column of the table, keyed by
+operationId, is :data:`spotify_async.http.routes.REQUIREMENTS`, beside the table (``auth/`` sits below ``http/`` and
+never imports it).
 
 The session checks ``Route.requires`` before sending, when the token's granted scopes are known
-(:func:`check_scopes` does the same by operationId). It raises :class:`~spotify_async.errors.ScopeError` only when
+(:func:`spotify_async.http.routes.check_scopes` does the same by operationId), with :func:`scope_error`. It raises :class:`~spotify_async.errors.ScopeError` only when
 *no* alternative is satisfied, so a call that could work is never blocked. It is a frozenset comparison per
 alternative: cheap enough for every request.
 """
@@ -34,10 +35,8 @@ __all__ = [
     "CONTENT_ONLY",
     "JOINT",
     "OPTIONAL_ONLY",
-    "REQUIREMENTS",
     "Scope",
     "ScopeRequirement",
-    "check_scopes",
     "normalize_scopes",
     "requirement",
     "scope_error",
@@ -164,37 +163,6 @@ def requirement(operation_id: str, listed: Iterable[str]) -> ScopeRequirement | 
     if not alternatives:
         return ScopeRequirement((joint,)) if joint else None
     return ScopeRequirement(tuple(alternatives))
-
-
-def _requirements() -> Mapping[str, ScopeRequirement]:
-    # the route table (http/) sits above auth/ and computes each requirement with the rules above: the mapping is
-    # gathered from it on first use, so importing this module never imports the http layer
-    known: Mapping[str, ScopeRequirement] | None = globals().get("REQUIREMENTS")
-    if known is not None:
-        return known
-    from ..http.routes import ALL_ROUTES
-
-    table = {op: route.requires for op, route in ALL_ROUTES.items() if route.requires is not None}
-    globals()["REQUIREMENTS"] = table
-    return table
-
-
-def __getattr__(name: str) -> object:
-    if name == "REQUIREMENTS":
-        return _requirements()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-#: operationId -> what it cannot work without (derived from ``Route.scopes``: see :func:`requirement`)
-REQUIREMENTS: Mapping[str, ScopeRequirement]
-
-
-def check_scopes(operation_id: str, granted: frozenset[str]) -> None:
-    """Raise ScopeError when ``granted`` satisfies none of the operation's alternatives; otherwise return."""
-    need = _requirements().get(operation_id)
-    if need is None or need.satisfied_by(granted):
-        return
-    raise scope_error(operation_id, need, granted)
 
 
 def scope_error(operation_id: str, need: ScopeRequirement, granted: frozenset[str]) -> ScopeError:

@@ -65,7 +65,7 @@ import orjson
 from ..config import Config
 from ..errors import InvalidInput, ModelError, NotFound, NotModified
 from ..models import CursorPage, Page
-from ..models._converter import GC_PAUSE_BYTES
+from ..models._converter import GC_PAUSE_BYTES, decode_models
 from .response import Request, Response
 
 __all__ = ["Batch", "Call", "Client", "CursorPaged", "Paged", "gather_ordered", "none_if_missing"]
@@ -153,10 +153,21 @@ def _parse_body(client: Client, response: Response, model: Any, key: str | None)
     if pause:
         gc.disable()
     try:
-        data = decode(response)
+        if model is Any:  # the JSON itself: decoded whole
+            data = decode(response)
+            if key is not None:
+                data = data.get(key) if isinstance(data, dict) else None
+            return data
+        try:
+            data, arrays = decode_models(response.body, model)
+        except orjson.JSONDecodeError:
+            data, arrays = decode(response), None  # raises the ModelError naming what came instead
         if key is not None:
             data = data.get(key) if isinstance(data, dict) else None
-        return data if model is Any else client._structure(data, model)
+        if arrays is None:
+            return client._structure(data, model)
+        with arrays:  # the market arrays were shared before decoding: their placeholders resolve while this is active
+            return client._structure(data, model)
     finally:
         if pause:
             gc.enable()

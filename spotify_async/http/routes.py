@@ -30,7 +30,7 @@ from urllib.parse import quote
 
 import attrs
 
-from ..auth.scopes import ScopeRequirement, requirement
+from ..auth.scopes import ScopeRequirement, requirement, scope_error
 from ..errors import InvalidInput
 
 __all__ = [
@@ -39,11 +39,13 @@ __all__ = [
     "MY_PLAYLISTS_TAG",
     "PLAYER_TAG",
     "PLAYLIST_TAG",
+    "REQUIREMENTS",
     "USER_PLAYLISTS_TAG",
     "CompiledRoute",
     "DevStatus",
     "IdsIn",
     "Route",
+    "check_scopes",
     "replacement_of",
 ]
 
@@ -925,3 +927,18 @@ def replacement_of(route: Route) -> Route | None:
     """The operation a development-mode app sends instead of ``route``, when its ``replacement`` names one exactly
     (``"PUT /me/library"``); ``None`` when it names none or a pattern (``"GET /albums/{id} per item"``)."""
     return _BY_METHOD_PATH.get(route.replacement) if route.replacement else None
+
+
+#: operationId -> what it cannot work without (each route's ``requires``: see :func:`spotify_async.auth.scopes.requirement`)
+REQUIREMENTS: dict[str, ScopeRequirement] = {
+    op: route.requires for op, route in ALL_ROUTES.items() if route.requires is not None
+}
+
+
+def check_scopes(operation_id: str, granted: frozenset[str]) -> None:
+    """Raise :class:`~spotify_async.errors.ScopeError` when ``granted`` satisfies none of the operation's
+    alternatives; otherwise return."""
+    need = REQUIREMENTS.get(operation_id)
+    if need is None or need.satisfied_by(granted):
+        return
+    raise scope_error(operation_id, need, granted)

@@ -48,7 +48,15 @@ from cattrs.errors import (
     IterableValidationNote,
 )
 
-from ._shared import DERIVED_FIELDS, DERIVED_PREFIXES, WORDS, install_derived, share_strings, share_word
+from ._shared import (
+    DERIVED_FIELDS,
+    DERIVED_PREFIXES,
+    WORDS,
+    install_derived,
+    resolve_placeholder,
+    share_strings,
+    share_word,
+)
 from .common import ExternalUrls
 
 __all__ = [
@@ -186,6 +194,10 @@ def make_checker(kind: str, classes: tuple[type, ...]) -> Callable[[Any], Any]:
         check_elements = make_checker("list", classes)
 
         def check_shared(value: Any) -> Any:
+            if value.__class__ is int:  # a placeholder of decode_shared: its tuple was checked when it was shared
+                resolved = resolve_placeholder(value)
+                if resolved is not value:
+                    return resolved
             return share_strings(check_elements(value))
 
         return check_shared

@@ -21,22 +21,51 @@ and their codes shared, but not remembered.
 
 Anything that is not a list of strings (a value the lenient converter tolerates) is handed back unchanged, or as a
 plain tuple when it is a list with other elements; the strict converter checks every element before sharing.
+
+Market arrays shared before they are decoded (:func:`decode_shared`). Recognising a decoded list still costs a pass
+over its 185 strings, and orjson has built those 185 strings (and will free them) only for the list to be thrown away:
+on a 100-item playlist page that is four arrays per entry and more than a third of ``orjson.loads``. So a body that is
+about to be structured is first searched for its ``"available_markets"`` arrays, which is a byte search in C. Each
+array's bytes are the key of a bounded cache of shared tuples; an array seen before is replaced in the body by a
+placeholder number, and only the rest of the document is decoded. The structuring code meets the placeholder where the
+list would have been and takes the tuple from the table of that body (:class:`SharedArrays`, active on this thread
+while the body is structured). The result is the same objects, values and errors as decoding the whole body:
+
+* An array enters the table only when its bytes decode, on their own, to a list of strings. Those bytes start at
+  ``[`` and end at the first ``]`` after it; if that ``]`` were inside a string, or closed a nested array, the slice
+  would not be a JSON document, so a slice that decodes is exactly the array. Equal bytes decode to equal lists, so a
+  cache hit needs no decoding. An array of anything else (a value only the lenient converter tolerates, or one the
+  strict converter must report) stays in the body and goes through the ordinary path, errors and all.
+* The key can only be a key: inside a JSON string every ``"`` is escaped, so ``"available_markets"`` followed by
+  ``:`` is a key (a key is all that a ``:`` can follow), unless its first quote is escaped, which is checked.
+* A placeholder is a large number offset by a value drawn at import, in a field where Spotify sends an array or
+  ``null``; a body that has a number there is decoded whole, as before. Placeholders are resolved only while their
+  body's table is active, and only by the structuring of ``tuple[str, ...]`` fields, so nothing else ever sees one;
+  the raw dict an :class:`~spotify_async.models.UnknownItem` keeps gets its lists back (:func:`restore_arrays`).
 """
 
 from __future__ import annotations
 
+import random
 import sys
+import threading
 from typing import Any
+
+import orjson
 
 from .common import ExternalUrls
 
 __all__ = [
     "DERIVED_FIELDS",
     "DERIVED_PREFIXES",
+    "MAX_SHARED_ARRAYS",
     "MAX_SHARED_LISTS",
+    "SharedArrays",
     "WORDS",
+    "decode_shared",
     "derived_attribute",
     "install_derived",
+    "restore_arrays",
     "share_strings",
     "share_word",
     "shared_lists",
@@ -51,8 +80,11 @@ _intern = sys.intern
 
 
 def share_strings(value: Any) -> Any:
-    """The shared tuple equal to the list of strings ``value``; anything else unchanged (a list: as a tuple)."""
+    """The shared tuple equal to the list of strings ``value`` (or that a placeholder of :func:`decode_shared`
+    stands for); anything else unchanged (a list: as a tuple)."""
     if value.__class__ is not list:
+        if value.__class__ is int:
+            return resolve_placeholder(value)
         return value
     if not value:
         return ()
@@ -71,6 +103,162 @@ def _remember(key: str, value: list[Any]) -> tuple[str, ...]:
     if key.count(_SEPARATOR) == len(value) - 1 and len(_lists) < MAX_SHARED_LISTS:
         _lists[key] = shared
     return shared
+
+
+# ---- market arrays shared before decoding (see the module docstring) ---------------------------------------------
+
+#: the most distinct array texts remembered (a few per distinct list: Spotify's JSON has one formatting)
+MAX_SHARED_ARRAYS = 1024
+#: placeholders are this number plus the array's index in its body's table; drawn at import, far above any count
+_BASE = (1 << 62) + (random.getrandbits(40) << 20)
+#: the most arrays replaced in one body (its table indexes stay below this)
+_MAX_PER_BODY = 1 << 20
+_KEY = b'"available_markets"'
+_KEY_END = len(_KEY)
+_WHITESPACE = b" \t\r\n"
+_NUMBER_START = frozenset(b"-0123456789")
+_arrays: dict[bytes, tuple[str, ...]] = {}
+_placeholders: list[bytes] = []
+
+
+class _Active(threading.local):
+    table: list[tuple[str, ...]] | None = None
+
+
+_active = _Active()
+
+
+class SharedArrays:
+    """The tuples that one body's placeholders stand for; ``with`` it while structuring what it was decoded from."""
+
+    __slots__ = ("_previous", "table")
+
+    def __init__(self, table: list[tuple[str, ...]]) -> None:
+        self.table = table
+        self._previous: list[tuple[str, ...]] | None = None
+
+    def __enter__(self) -> SharedArrays:
+        self._previous = _active.table
+        _active.table = self.table
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        _active.table = self._previous
+        self._previous = None
+
+
+def resolve_placeholder(value: int) -> Any:
+    """The tuple a placeholder of the active body stands for; any other number unchanged."""
+    table = _active.table
+    if table is not None:
+        index = value - _BASE
+        if 0 <= index < len(table):
+            return table[index]
+    return value
+
+
+def _placeholder(index: int) -> bytes:
+    while len(_placeholders) <= index:
+        _placeholders.append(str(_BASE + len(_placeholders)).encode())
+    return _placeholders[index]
+
+
+def _shared_array(chunk: bytes) -> tuple[str, ...] | None:
+    """The shared tuple of one array's bytes, or ``None`` when they are not, on their own, a list of strings."""
+    shared = _arrays.get(chunk)
+    if shared is not None:
+        return shared
+    try:
+        value = orjson.loads(chunk)
+    except orjson.JSONDecodeError:
+        return None  # the first "]" was not the array's end: leave it to the ordinary decoder
+    if value.__class__ is not list:
+        return None
+    for element in value:
+        if element.__class__ is not str:
+            return None
+    made: tuple[str, ...] = share_strings(value)
+    if len(_arrays) < MAX_SHARED_ARRAYS:
+        _arrays[chunk] = made
+    return made
+
+
+def decode_shared(body: bytes) -> tuple[Any, SharedArrays | None]:
+    """``orjson.loads(body)``, with every ``available_markets`` array of strings decoded once per distinct text and
+    left out of the rest (see the module docstring). Returns the decoded document and the table its placeholders
+    stand for (``None`` when nothing was replaced: then the document is exactly ``orjson.loads(body)``). Raises what
+    ``orjson.loads(body)`` raises."""
+    find = body.find
+    pos = find(_KEY)
+    if pos < 0:
+        return orjson.loads(body), None
+    pieces: list[bytes] = []
+    table: list[tuple[str, ...]] = []
+    start = 0
+    size = len(body)
+    while pos >= 0:
+        end = pos + _KEY_END
+        if pos and body[pos - 1] == 0x5C:  # an escaped quote: not the key (keep to the ordinary decoder)
+            return orjson.loads(body), None
+        if body.startswith(b":[", end):
+            open_at = end + 1
+        else:
+            i = end
+            while i < size and body[i] in _WHITESPACE:
+                i += 1
+            if i >= size or body[i] != 0x3A:  # ":"
+                pos = find(_KEY, end)
+                continue
+            i += 1
+            while i < size and body[i] in _WHITESPACE:
+                i += 1
+            if i < size and body[i] in _NUMBER_START:
+                return orjson.loads(body), None  # a number where the array belongs: no placeholder may be mistaken
+            if i >= size or body[i] != 0x5B:  # "[": null or another value stays as it is
+                pos = find(_KEY, end)
+                continue
+            open_at = i
+        close_at = find(b"]", open_at)
+        if close_at < 0 or len(table) >= _MAX_PER_BODY:
+            return orjson.loads(body), None
+        if close_at == open_at + 1:  # "[]": nothing to save, orjson makes an empty list at once
+            pos = find(_KEY, close_at)
+            continue
+        shared = _shared_array(body[open_at : close_at + 1])
+        if shared is None:
+            pos = find(_KEY, end)
+            continue
+        pieces.append(body[start:open_at])
+        pieces.append(_placeholder(len(table)))
+        table.append(shared)
+        start = close_at + 1
+        pos = find(_KEY, start)
+    if not table:
+        return orjson.loads(body), None
+    pieces.append(body[start:])
+    try:
+        data = orjson.loads(b"".join(pieces))
+    except orjson.JSONDecodeError:
+        return orjson.loads(body), None  # not JSON elsewhere: the ordinary decoder raises its own error
+    return data, SharedArrays(table)
+
+
+def restore_arrays(value: Any) -> Any:
+    """``value`` (raw JSON kept as it came) with the active body's placeholders turned back into lists."""
+    if _active.table is None:
+        return value
+    if value.__class__ is dict:
+        out = {}
+        for key, item in value.items():
+            if key == "available_markets" and item.__class__ is int:
+                resolved = resolve_placeholder(item)
+                out[key] = list(resolved) if resolved is not item else item
+            else:
+                out[key] = restore_arrays(item)
+        return out
+    if value.__class__ is list:
+        return [restore_arrays(item) for item in value]
+    return value
 
 
 #: the words of the enumeration-like fields (types, album types, date precisions, restriction reasons, copyright

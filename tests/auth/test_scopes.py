@@ -9,8 +9,8 @@ import re
 import pytest
 
 from spotify_async import ScopeError, Spotify, StaticToken
-from spotify_async.auth.scopes import ALL_SCOPES, OPTIONAL_ONLY, REQUIREMENTS, check_scopes
-from spotify_async.http.routes import ALL_ROUTES
+from spotify_async.auth.scopes import ALL_SCOPES, OPTIONAL_ONLY
+from spotify_async.http.routes import ALL_ROUTES, REQUIREMENTS, check_scopes
 from spotify_async.testing import FakeSpotify
 
 from .support import user_token

@@ -17,10 +17,9 @@ from typing import Any
 import yaml
 
 import spotify_async.endpoints
-from spotify_async.auth import scopes as scope_rules
 from spotify_async.auth.scopes import OPTIONAL_ONLY, requirement
 from spotify_async.http import routes
-from spotify_async.http.routes import ALL_ROUTES, Route, replacement_of
+from spotify_async.http.routes import ALL_ROUTES, REQUIREMENTS, Route, replacement_of
 from tests.resources import endpoints_tsv, openapi_spec
 
 ENDPOINTS_DIR = Path(spotify_async.endpoints.__file__).parent
@@ -202,7 +201,7 @@ def test_named_replacements_are_routes_of_the_table() -> None:
 
 
 def test_every_requirement_is_derived_from_the_routes_scopes() -> None:
-    assert {op: r.requires for op, r in ALL_ROUTES.items() if r.requires is not None} == scope_rules.REQUIREMENTS
+    assert {op: r.requires for op, r in ALL_ROUTES.items() if r.requires is not None} == REQUIREMENTS
     for op, route in ALL_ROUTES.items():
         assert route.requires == requirement(op, route.scopes), op
 
