@@ -6,11 +6,13 @@ No timing is asserted: benchmarks report figures, tests check that the harness m
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -26,23 +28,36 @@ from spotify_async.config import Config
 from spotify_async.http.limiter import DISCOVERY_SHARE
 from tests.resources import shared_fixtures
 
+
+def _fcntl() -> ModuleType | None:
+    try:
+        return importlib.import_module("fcntl")
+    except ImportError:  # Windows: every xdist worker runs its own smoke run
+        return None
+
+
+fcntl = _fcntl()
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FLOOR_AND_US = ("aiohttp_floor", "spotify_async")
 
-# the keys the issue documents for the results file (more may be added, none removed or renamed)
-DOCUMENTED: dict[str, list[tuple[str, ...]]] = {
-    "top": [("machine",), ("python",)],
-    "overhead": [("overhead", "requests"), ("overhead", "concurrency"), ("overhead", "rounds")]
-    + [("overhead", "us_per_request", c) for c in ("aiohttp_floor", "spotify_async", "tekore", "spotipy")]
-    + [
+OVERHEAD_KEYS: list[tuple[str, ...]] = [
+    *[("overhead", k) for k in ("requests", "concurrency", "rounds")],
+    *[("overhead", "us_per_request", c) for c in ("aiohttp_floor", "spotify_async", "tekore", "spotipy")],
+    *[
         ("overhead", "by_concurrency", str(n), key, c)
         for n in CONCURRENCIES
         for key in ("us_per_request", "ratio_to_floor")
         for c in ("aiohttp_floor", "spotify_async", "tekore", "spotipy")
-    ]
-    + [("overhead", "by_concurrency", str(n), "samples_us_per_request", "spotify_async") for n in CONCURRENCIES]
-    + [("overhead", "by_concurrency", str(n), "round_ratios", "spotify_async") for n in CONCURRENCIES]
-    + [("overhead", "cold_start", k) for k in ("requests", "us_per_request", "ratio_to_floor")],
+    ],
+    *[("overhead", "by_concurrency", str(n), "samples_us_per_request", "spotify_async") for n in CONCURRENCIES],
+    *[("overhead", "by_concurrency", str(n), "round_ratios", "spotify_async") for n in CONCURRENCIES],
+    *[("overhead", "cold_start", k) for k in ("requests", "us_per_request", "ratio_to_floor")],
+]
+
+# the keys the issue documents for the results file (more may be added, none removed or renamed)
+DOCUMENTED: dict[str, list[tuple[str, ...]]] = {
+    "top": [("machine",), ("python",)],
+    "overhead": OVERHEAD_KEYS,
     "structuring": [("structuring", "us_per_item", c) for c in ("orjson_floor", "spotify_async", "tekore")]
     + [("structuring", t, "playlist_page", c) for t in ("cases", "cases_gc_paused") for c in ("orjson_floor",)],
     "pagination": [("pagination", "items"), ("pagination", "latency_ms"), ("pagination", "floor_concurrency")]
@@ -85,11 +100,10 @@ def _get(data: dict[str, Any], path: tuple[str, ...]) -> Any:
     return value
 
 
-@pytest.fixture(scope="module")
-def smoke(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], str]:
+def _run_smoke(out: Path) -> str:
+    """``python -m benchmarks --smoke --json out``; its stdout."""
     # the structuring scenario reads the recorded responses: skip (fail under CI) when they are missing
     recorded = shared_fixtures() / "real"
-    out = tmp_path_factory.mktemp("bench") / "results.json"
     done = subprocess.run(
         [sys.executable, "-m", "benchmarks", "--smoke", "--json", str(out)],
         cwd=REPO_ROOT,
@@ -100,8 +114,30 @@ def smoke(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], str
         check=False,
     )
     assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout
+
+
+@pytest.fixture(scope="module")
+def smoke(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], str]:
+    """One smoke run for the whole session. Under pytest-xdist each worker imports this module and would run its own
+    (two runs of a minute competing for the same cores); the workers share a temporary root, so the first one to
+    take the lock runs it and the others read its results."""
+    if os.environ.get("PYTEST_XDIST_WORKER") is None or fcntl is None:
+        out = tmp_path_factory.mktemp("bench") / "results.json"
+        stdout = _run_smoke(out)
+    else:
+        shared = tmp_path_factory.getbasetemp().parent
+        out, log = shared / "bench-smoke.json", shared / "bench-smoke.stdout"
+        with open(shared / "bench-smoke.lock", "w", encoding="ascii") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if out.is_file():
+                stdout = log.read_text(encoding="utf-8")
+            else:
+                stdout = _run_smoke(out.with_suffix(".partial"))
+                log.write_text(stdout, encoding="utf-8")
+                out.with_suffix(".partial").rename(out)
     data: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
-    return data, done.stdout
+    return data, stdout
 
 
 def test_smoke_run_writes_every_documented_key(smoke: tuple[dict[str, Any], str]) -> None:
