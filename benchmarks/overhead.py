@@ -76,6 +76,7 @@ class _Figures:
             "ratio_to_floor": {name: ratio(value, us["aiohttp_floor"]) for name, value in us.items()},
             "round_ratios": round_ratios,
             "ratio_spread": {name: [min(r), max(r)] for name, r in round_ratios.items() if r},
+            "median_round_ratio": {name: median(r) for name, r in round_ratios.items() if r},
             "samples_us_per_request": {name: [round(v, 2) for v in values] for name, values in self.cpu.items()},
             "wall_us_per_request": {name: median(w) for name, w in self.wall.items() if w},
             # share of the client's CPU spent in CPython's cyclic garbage collector (gc.callbacks)
