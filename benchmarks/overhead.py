@@ -1,33 +1,34 @@
-"""Scenario 1, overhead: the client's CPU per ``GET /tracks/{id}`` at 64 and at 8 in flight, against FakeSpotify in
-its own process (no latency, no rate limit), models included. What is measured is the **steady state** of a session
-that has been running for a while; a new session's first requests are a separate row (``spotify_async_cold``).
+"""Scenario 1, overhead: the client's CPU per ``GET /tracks/{id}`` at 64 and at 8 in flight, against FakeSpotify in its
+own process (no latency, no rate limit), models included. What is measured is the **steady state** of a session that has
+been running for a while; a new session's first requests are a separate row (``spotify_async_cold``).
 
-The figure is this process's CPU time (user + system, every thread, ``time.process_time``) divided by the requests
-sent, so the server's work never counts and a client that waits cheaply is not penalised for waiting.
+The figure is this process's CPU time (user + system, every thread, ``time.process_time``) divided by the requests sent,
+so the server's work never counts and a client that waits cheaply is not penalised for waiting.
 
-**Rounds.** Each round measures both concurrencies (64 then 8, the order swapped every other round) and within each
-the clients alternate (floor, spotify_async, tekore, spotipy, spotifyaio), so machine drift between rounds cancels in
-each round's ratio. A client's figure is its median over rounds (``us_per_request``, its ratio ``ratio_to_floor`` is
-median over median), reported with its spread: every round's figure (``samples_us_per_request``) and every round's
-ratio to that round's floor (``round_ratios``; their min and max in the table). The goal is judged on both
-concurrencies. The profile sets the rounds; ``python -m benchmarks --rounds N`` asks for more.
+**Rounds.** Each round measures both concurrencies (64 then 8, the order swapped every other round) and within each the
+clients alternate (floor, spotify_async, tekore, spotipy, spotifyaio), so machine drift between rounds cancels in each
+round's ratio. A client's figure is its median over rounds (``us_per_request``, its ratio ``ratio_to_floor`` is median
+over median), reported with its spread: every round's figure (``samples_us_per_request``) and every round's ratio to
+that round's floor (``round_ratios``; their min and max in the table and ``ratio_spread``, their median in
+``median_round_ratio``). The goal is judged on both concurrencies. The profile sets the rounds; ``python -m benchmarks
+--rounds N`` asks for more.
 
-**Warm-up**, outside the measurement. Every client first sends ``PEER_WARMUP`` (256) requests at 64 in flight:
-connections, pools, generated structuring code. Then spotify_async goes past the discovery of its rate limit. A new
-session that was told no limit discovers it (``spotify_async/http/limiter.py``): it admits ``probe`` (4) requests in
-flight, then 1/16 of the responses accepted in the last 30 s, so it reaches 64 in flight only once 1,024 responses were
-accepted within a window. Through that span it runs at lower concurrency and costs more CPU per request (fewer
-requests per turn of the event loop: a ``select()`` per request instead of one per 14). So the session keeps sending
-batches of 256 until its budget admits 64 in flight, then one batch more at 64 (the connections it had not opened
-yet); before each of its measured rounds it is checked again and topped up the same way should the window have
-emptied. ``warm_up`` records the requests this took; ``allowance_min`` the lowest allowance seen at the start or the
-end of any measured round (at least the concurrency, or the figure would be a cold one). The floor and the peers have
-no such phase.
+**Warm-up**, outside the measurement. Every client first sends ``PEER_WARMUP`` (256, at most a round's size) requests at
+64 in flight: connections, pools, generated structuring code. Then spotify_async goes past the discovery of its rate
+limit. A new session that was told no limit discovers it (``spotify_async/http/limiter.py``): it admits ``probe`` (4)
+requests in flight, then 1/16 of the responses accepted in the last 30 s, so it reaches 64 in flight only once 1,024
+responses were accepted within a window. Through that span it runs at lower concurrency and costs more CPU per request
+(fewer requests per turn of the event loop: counted on this harness, one ``select()`` per request over a new session's
+first 1,024, about one per 12 once past them). So the session keeps sending batches of 256 until its budget admits 64 in
+flight, then one batch more at 64 (the connections it had not opened yet); before each of its measured rounds it is
+checked again and topped up the same way should the window have emptied. ``warm_up`` records the requests this took;
+``allowance_min`` the lowest allowance seen at the start or the end of any measured round (at least the concurrency, or
+the figure would be a cold one). The floor and the peers have no such phase.
 
 **Cold start** (``spotify_async_cold``, at 64 in flight only): each round a new session, after one request (its token
 and first connection), sends its first ``Profile.overhead_cold_requests`` (1,024) requests at 64 in flight: the whole
-discovery span, what a short script pays. Its ratio is to the same round's floor (warm), so it counts discovery and
-the connections it opens on the way. It is reported, not judged.
+discovery span, what a short script pays. Its ratio is to the same round's floor (warm), so it counts discovery and the
+connections it opens on the way. It is reported, not judged.
 """
 
 from __future__ import annotations
