@@ -190,18 +190,17 @@ def overhead_goal(results: dict[str, Any], out: dict[str, dict[str, Any]]) -> No
     by_c = _get(results, "overhead", "by_concurrency")
     if not isinstance(by_c, dict):
         return
-    figure: dict[str, float | None] = {}
+    ratios: dict[str, float | None] = {}
     spread: dict[str, list[float] | None] = {}
     for concurrency in overhead.CONCURRENCIES:
-        value = _get(by_c, str(concurrency), "ratio_to_floor", "spotify_async")
-        figure[str(concurrency)] = round(value, 3) if value is not None else None
+        ratios[str(concurrency)] = _get(by_c, str(concurrency), "ratio_to_floor", "spotify_async")
         spread[str(concurrency)] = _get(by_c, str(concurrency), "ratio_spread", "spotify_async")
     out["overhead"] = {
         "goal": GOALS["overhead"],
-        "figure": figure,
+        "figure": {c: (round(v, 3) if v is not None else None) for c, v in ratios.items()},
         "spread": spread,
         "rounds": _get(results, "overhead", "rounds"),
-        "met": all(v is not None and v <= OVERHEAD_LIMIT for v in figure.values()),
+        "met": all(v is not None and v <= OVERHEAD_LIMIT for v in ratios.values()),
     }
 
 
