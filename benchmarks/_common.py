@@ -60,6 +60,8 @@ class Profile:
     # a new spotify_async session's first requests at 64 in flight (the overhead scenario's cold-start row): 1,024 is
     # the span in which discovering its rate limit keeps it under 64 in flight (benchmarks/overhead.py)
     overhead_cold_requests: int = 1_024
+    # more alternating rounds of the pagination floor and spotify_async alone (the judged pair), after the full rounds
+    pagination_judged_rounds: int = 0
     # issue #9: the hidden rolling-window limit (limit per window, calls per run, process counts of the runs)
     hidden_limit: int = 50
     hidden_window: float = 3.0
@@ -87,6 +89,7 @@ PROFILES = {
         pagination_items=1_000,
         pagination_latency=0.005,
         pagination_rounds=1,
+        pagination_judged_rounds=1,
         crawl_limit=10,
         crawl_window=1.0,
         crawl_requests=20,
@@ -113,6 +116,7 @@ PROFILES = {
         pagination_items=10_000,
         pagination_latency=0.020,
         pagination_rounds=1,
+        pagination_judged_rounds=2,
         crawl_limit=20,
         crawl_window=2.0,
         crawl_requests=60,

@@ -446,6 +446,11 @@ def test_pagination_compares_with_a_floor_at_the_same_concurrency(smoke: tuple[d
     assert pagination["allowance_min"] >= prefetch  # measured past discovery, prefetching its 8 pages
     assert pagination["items_seen"]["spotify_async_cold"] == pagination["items"]
     assert pagination["failed"] == 0
+    # the judged pair ran its extra rounds, every other client the profile's rounds
+    for name, samples in pagination["samples_seconds"].items():
+        expected = pagination["judged_rounds"] if name in ("aiohttp_floor", "spotify_async") else pagination["rounds"]
+        assert len(samples) == expected, name
+    assert pagination["judged_rounds"] > pagination["rounds"]
     goal = data["goals"]["pagination"]
     figure = pagination["seconds"]["spotify_async"] / pagination["seconds"]["aiohttp_floor"]
     assert goal["figure"] == round(figure, 3)
