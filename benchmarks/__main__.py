@@ -11,7 +11,7 @@ rounds the overhead scenario runs (3 in the quick profile, 5 in the full one): i
 machine, and each round costs a few seconds.
 
 The full run takes about ten minutes on a 2-core machine; ``--quick`` about a minute for overhead, structuring and
-pagination and four for every scenario (most of it the rate-control scenarios, which wait for their windows);
+pagination and five for every scenario (most of it the rate-control scenarios, which wait for their windows);
 ``--smoke`` (the harness's own test) about a minute with tiny sizes. Run it from the repository root in a virtualenv
 with ``.[bench]`` installed; peers that are not installed are reported as ``null``.
 
@@ -285,7 +285,7 @@ def parse(argv: list[str] | None = None) -> tuple[argparse.Namespace, Profile, l
         prog="python -m benchmarks", description=__doc__.splitlines()[0] if __doc__ else ""
     )
     size = parser.add_mutually_exclusive_group()
-    size.add_argument("--quick", action="store_true", help="smaller sizes, about four minutes for every scenario")
+    size.add_argument("--quick", action="store_true", help="smaller sizes, about five minutes for every scenario")
     size.add_argument("--smoke", action="store_true", help="tiny sizes: checks the harness runs, figures mean little")
     parser.add_argument(
         "--rounds",
