@@ -22,10 +22,11 @@ reported, not judged.
 
 The peers: tekore walks ``all_items`` (one ``next`` after another); spotipy loops on ``sp.next(page)``. spotifyaio has
 no paging helper (its ``get_playlist_items`` returns one 48-item page), so it is not in this scenario. Wall seconds,
-median over alternating rounds; client CPU seconds (and the garbage collector's share of them) are reported beside
-them. Wall time on a shared machine moves with its load, so the two judged rows (``JUDGED``) run
-``Profile.pagination_judged_rounds`` more alternating rounds of their own (2 in the quick profile, whose one round of
-every client takes tekore 10 s); ``round_ratios`` has each of their rounds' ratio.
+median over alternating rounds; client CPU seconds (and the garbage collector's share of them) are reported beside them.
+Before the rounds the floor walks the playlist once unmeasured: the server's first walk is slower, and the floor would
+otherwise pay it in the first round. Wall time on a shared machine moves with its load, so the two judged rows
+(``JUDGED``) run ``Profile.pagination_judged_rounds`` more alternating rounds of their own (2 in the quick profile,
+whose one round of every client takes tekore 10 s); ``round_ratios`` has each of their rounds' ratio.
 """
 
 from __future__ import annotations
@@ -97,6 +98,9 @@ async def run(prof: Profile, table: Table) -> dict[str, Any]:
                     continue
                 await client.open()
                 await client.all_items(playlist, limit=200)  # warm up: connection, token, generated code
+            # the server's first walks of the playlist are slower (1.04-1.06 s, then 0.87, 0.77 for the floor in two
+            # tries): one unmeasured walk, or the first client of the first round pays it
+            await present[0].all_items(playlist)
             for r in range(rounds + judged_rounds):
                 for client in present:
                     if r >= rounds and client.name not in JUDGED:
