@@ -2,20 +2,28 @@
 
 Usage::
 
-    python -m benchmarks [--quick | --smoke] [--json PATH] [--scenarios overhead,structuring,pagination,crawl,memory,caching,...]
+    python -m benchmarks [--quick | --smoke] [--rounds N] [--json PATH] [--markdown PATH]
+                         [--scenarios overhead,structuring,pagination,crawl,memory,caching,...]
 
 The rate-control scenarios of issue #9 are ``hidden_limit``, ``isolated_429`` and ``interactive``
-(``--scenarios hidden_limit,isolated_429,interactive`` runs only them).
+(``--scenarios hidden_limit,isolated_429,interactive`` runs only them). ``--rounds N`` sets how many alternating
+rounds the overhead scenario runs (3 in the quick profile, 5 in the full one): its figures are noisy on a shared
+machine, and each round costs a few seconds.
 
-The full run takes about ten minutes on a 2-core machine, ``--quick`` under two, ``--smoke`` (the harness's own test)
-a few seconds with tiny sizes. Run it from the repository root in a virtualenv with ``.[bench]`` installed; peers that
-are not installed are reported as ``null``.
+The full run takes about ten minutes on a 2-core machine; ``--quick`` about a minute for overhead, structuring and
+pagination and five for every scenario (most of it the rate-control scenarios, which wait for their windows);
+``--smoke`` (the harness's own test) about a minute with tiny sizes. Run it from the repository root in a virtualenv
+with ``.[bench]`` installed; peers that are not installed are reported as ``null``.
+
+The goals (``GOALS``, judged by :func:`check_goals`) are issue #15's and #9's as they state them; a profile that
+measures smaller sizes than a goal names says so on the goal's line.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import os
 import sys
 import time
@@ -52,14 +60,31 @@ RESULT_KEYS = {
     "interactive": "interactive",
 }
 
+#: the goals of issue #15 as it states them (what each is judged on is in check_goals)
+OVERHEAD_LIMIT = 1.1
+STRUCTURING_LIMIT = 1.3
+PAGINATION_LIMIT = 1.1
+#: the memory goals' sizes: streaming this many items flat against the smaller run, collect() of COLLECT_ITEMS
+MEMORY_STREAM_ITEMS = memory.GOAL_STREAM_ITEMS
+MEMORY_COLLECT_ITEMS = memory.COLLECT_ITEMS
+
 GOALS = {
-    "overhead": "spotify_async <= 1.15x the floor's CPU per request",
-    "structuring": "spotify_async <= 1.3x orjson.loads per item (100-item playlist page)",
+    "overhead": (
+        f"CPU per request at most {OVERHEAD_LIMIT}x the raw floor at "
+        f"{' and at '.join(map(str, overhead.CONCURRENCIES))} in flight (steady state, median of alternating rounds)"
+    ),
+    "structuring": (
+        f"spotify_async <= {STRUCTURING_LIMIT}x orjson.loads per item on the 100-item playlist page, GC on (as a user "
+        "runs it)"
+    ),
     "structuring_gc_paused": "the same with the garbage collector paused in both",
-    "pagination": "spotify_async <= 1.2x the raw concurrent aiohttp fetch",
+    "pagination": (
+        f"spotify_async <= {PAGINATION_LIMIT}x the concurrent floor (raw aiohttp + orjson.loads at the same "
+        f"{pagination.FLOOR_CONCURRENCY} in flight, 100 a page, keeping nothing)"
+    ),
     "crawl": ">= 95 % of the limit used, <= 1 % 429s, zero failed calls",
-    "memory": "streaming: <= 40 MiB over baseline, flat in N",
-    "memory_collect": "collect() of 10,000 items: peak <= 60 MB over baseline",
+    "memory": f"streaming {MEMORY_STREAM_ITEMS:,} items: <= 40 MiB over baseline, flat in N",
+    "memory_collect": f"collect() of {MEMORY_COLLECT_ITEMS:,} items: peak <= 60 MB over baseline",
     "memory_kept_entry": "a kept playlist entry holds <= 4 KiB",
     "bot": "bot workload: requests per answer, catalog TTL >= 5x fewer than every peer, defaults fewer",
     "miss_overhead": "cache layers cost <= 3 % CPU per request on a cache miss",
@@ -91,11 +116,18 @@ def check_goals(results: dict[str, Any]) -> dict[str, dict[str, Any]]:
         figure = value / floor
         out[name] = {"goal": GOALS[name], "figure": round(figure, 3), "met": figure <= limit}
 
-    ratio_goal("overhead", "overhead", ("us_per_request", "spotify_async"), ("us_per_request", "aiohttp_floor"), 1.15)
-    ratio_goal("structuring", "structuring", ("us_per_item", "spotify_async"), ("us_per_item", "orjson_floor"), 1.3)
-    paused = ("us_per_item_gc_paused", "spotify_async"), ("us_per_item_gc_paused", "orjson_floor")
-    ratio_goal("structuring_gc_paused", "structuring", *paused, 1.3)
-    ratio_goal("pagination", "pagination", ("seconds", "spotify_async"), ("seconds", "aiohttp_floor"), 1.2)
+    overhead_goal(results, out)
+    case = structuring_peers.HEADLINE_CASE
+    ratio_goal(
+        "structuring",
+        "structuring",
+        ("cases", case, "spotify_async"),
+        ("cases", case, "orjson_floor"),
+        STRUCTURING_LIMIT,
+    )
+    paused = ("cases_gc_paused", case, "spotify_async"), ("cases_gc_paused", case, "orjson_floor")
+    ratio_goal("structuring_gc_paused", "structuring", *paused, STRUCTURING_LIMIT)
+    ratio_goal("pagination", "pagination", ("seconds", "spotify_async"), ("seconds", "aiohttp_floor"), PAGINATION_LIMIT)
     sa = _get(results, "rate_limited_crawl", "spotify_async")
     if isinstance(sa, dict):
         met = sa["utilization"] >= 0.95 and sa["share_429"] <= 0.01 and sa["failed"] == 0
@@ -106,7 +138,7 @@ def check_goals(results: dict[str, Any]) -> dict[str, dict[str, Any]]:
         }
     runs = _get(results, "hidden_limit", "runs")
     if isinstance(runs, dict):
-        keys = ("utilization", "share_429", "failed")
+        keys: tuple[str, ...] = ("utilization", "share_429", "failed")
         one = runs.get("1p_unknown")
         if isinstance(one, dict):
             out["hidden_limit_1p"] = {
@@ -148,31 +180,62 @@ def check_goals(results: dict[str, Any]) -> dict[str, dict[str, Any]]:
                 "figure": {k: two[k] for k in keys},
                 "met": bool(two["met"]),
             }
-    mem = _get(results, "memory")
-    if isinstance(mem, dict) and mem.get("flat") is not None:
-        peak = _get(mem, "peak_mib_over_baseline", "spotify_async")
-        out["memory"] = {
-            "goal": GOALS["memory"],
-            "figure": {"peak_mib_over_baseline": peak, "by_items": _get(mem, "by_items", "spotify_async")},
-            "met": peak is not None and peak <= 40 and bool(mem["flat"]),
-        }
-        collect = _get(mem, "collect")
-        if isinstance(collect, dict) and collect.get("peak_mb_over_baseline") is not None:
-            held = collect["peak_mb_over_baseline"]
-            out["memory_collect"] = {
-                "goal": GOALS["memory_collect"],
-                "figure": {"items": collect["items"], "peak_mb_over_baseline": round(held, 1)},
-                "met": collect["items"] >= 10_000 and held <= 60,
-            }
-        kept = _get(mem, "kept_entry", "bytes_per_entry")
-        if kept is not None:
-            out["memory_kept_entry"] = {
-                "goal": GOALS["memory_kept_entry"],
-                "figure": round(kept),
-                "met": kept <= 4096,
-            }
+    memory_goals(results, out)
     caching_goals(results, out)
     return out
+
+
+def overhead_goal(results: dict[str, Any], out: dict[str, dict[str, Any]]) -> None:
+    """Judged on every concurrency of the scenario: met only when each ratio is within the limit."""
+    by_c = _get(results, "overhead", "by_concurrency")
+    if not isinstance(by_c, dict):
+        return
+    ratios: dict[str, float | None] = {}
+    spread: dict[str, list[float] | None] = {}
+    for concurrency in overhead.CONCURRENCIES:
+        ratios[str(concurrency)] = _get(by_c, str(concurrency), "ratio_to_floor", "spotify_async")
+        spread[str(concurrency)] = _get(by_c, str(concurrency), "ratio_spread", "spotify_async")
+    out["overhead"] = {
+        "goal": GOALS["overhead"],
+        "figure": {c: (round(v, 3) if v is not None else None) for c, v in ratios.items()},
+        "spread": spread,
+        "rounds": _get(results, "overhead", "rounds"),
+        "met": all(v is not None and v <= OVERHEAD_LIMIT for v in ratios.values()),
+    }
+
+
+def memory_goals(results: dict[str, Any], out: dict[str, dict[str, Any]]) -> None:
+    """The three memory goals. A profile that measures smaller sizes than the goal's says so in ``note``."""
+    mem = _get(results, "memory")
+    if not isinstance(mem, dict):
+        return
+    if mem.get("flat") is not None:
+        peak = _get(mem, "peak_mib_over_baseline", "spotify_async")
+        by_items = _get(mem, "by_items", "spotify_async") or {}
+        sizes = sorted((int(n) for n in by_items), reverse=True)
+        goal: dict[str, Any] = {
+            "goal": GOALS["memory"],
+            "figure": {"peak_mib_over_baseline": peak, "by_items": by_items},
+            "met": peak is not None and peak <= 40 and bool(mem["flat"]),
+        }
+        if not sizes or sizes[0] != MEMORY_STREAM_ITEMS:
+            measured = " and ".join(f"{n:,}" for n in sizes)
+            goal["note"] = f"measured at {measured} items, not the goal's {MEMORY_STREAM_ITEMS:,} (full profile)"
+        out["memory"] = goal
+    collect = _get(mem, "collect")
+    if isinstance(collect, dict) and collect.get("peak_mb_over_baseline") is not None:
+        held = collect["peak_mb_over_baseline"]
+        goal = {
+            "goal": GOALS["memory_collect"],
+            "figure": {"items": collect["items"], "peak_mb_over_baseline": round(held, 1)},
+            "met": collect["items"] >= MEMORY_COLLECT_ITEMS and held <= 60,
+        }
+        if collect["items"] != MEMORY_COLLECT_ITEMS:
+            goal["note"] = f"measured at {collect['items']:,} items, not the goal's {MEMORY_COLLECT_ITEMS:,}"
+        out["memory_collect"] = goal
+    kept = _get(mem, "kept_entry", "bytes_per_entry")
+    if kept is not None:
+        out["memory_kept_entry"] = {"goal": GOALS["memory_kept_entry"], "figure": round(kept), "met": kept <= 4096}
 
 
 def caching_goals(results: dict[str, Any], out: dict[str, dict[str, Any]]) -> None:
@@ -206,13 +269,32 @@ async def _main(prof: Profile, names: list[str], table: Table) -> dict[str, Any]
     return results
 
 
-def main(argv: list[str] | None = None) -> int:
+def _rounds(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--rounds takes a whole number of rounds, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"--rounds must be at least 1, got {value}")
+    return value
+
+
+def parse(argv: list[str] | None = None) -> tuple[argparse.Namespace, Profile, list[str]]:
+    """The command line: its arguments, the profile it asks for (``--rounds`` applied) and the scenario names."""
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks", description=__doc__.splitlines()[0] if __doc__ else ""
     )
     size = parser.add_mutually_exclusive_group()
-    size.add_argument("--quick", action="store_true", help="smaller sizes, under two minutes")
+    size.add_argument("--quick", action="store_true", help="smaller sizes, about five minutes for every scenario")
     size.add_argument("--smoke", action="store_true", help="tiny sizes: checks the harness runs, figures mean little")
+    parser.add_argument(
+        "--rounds",
+        type=_rounds,
+        default=None,
+        metavar="N",
+        help="alternating rounds of the overhead scenario (default: the profile's, 3 quick, 5 full); more rounds "
+        "narrow its median on a noisy machine, each costs a few seconds",
+    )
     parser.add_argument("--json", type=Path, default=None, metavar="PATH", help="write the results here")
     parser.add_argument(
         "--markdown", type=Path, default=None, metavar="PATH", help="write the table, machine and goals as Markdown"
@@ -226,7 +308,13 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown scenario(s) {', '.join(unknown)}; choose from {', '.join(SCENARIOS)}")
     prof = profile("smoke" if args.smoke else "quick" if args.quick else "full")
+    if args.rounds is not None:
+        prof = dataclasses.replace(prof, overhead_rounds=args.rounds)
+    return args, prof, names
 
+
+def main(argv: list[str] | None = None) -> int:
+    args, prof, names = parse(argv)
     info = machine()
     print(f"{info['machine']}, Python {info['python']}; profile {prof.name}")
     table = Table()
@@ -247,7 +335,9 @@ def main(argv: list[str] | None = None) -> int:
     print("\n" + table.render())
     print("\ngoals:")
     for name, goal in results["goals"].items():
-        print(f"  {'met   ' if goal['met'] else 'MISSED'} {name}: {goal['goal']} (figure: {goal['figure']})")
+        print(
+            f"  {'met   ' if goal['met'] else 'MISSED'} {name}: {goal['goal']} (figure: {goal['figure']}){_extra(goal)}"
+        )
     if results["missing_peers"]:
         print(f"not installed (figures null): {', '.join(results['missing_peers'])}")
     print(f"total {results['seconds']} s")
@@ -258,6 +348,17 @@ def main(argv: list[str] | None = None) -> int:
         args.markdown.write_text(markdown(results, table), encoding="utf-8")
         print(f"wrote {args.markdown}")
     return 0
+
+
+def _extra(goal: dict[str, Any]) -> str:
+    """What a goal's line adds to its figure: the rounds' spread, and a note when the sizes are not the goal's."""
+    out = ""
+    if goal.get("spread"):
+        spread = ", ".join(f"{k}: {v[0]:.2f}-{v[1]:.2f}x" for k, v in goal["spread"].items() if v)
+        out += f"; per round {spread} over {goal.get('rounds')} round(s)"
+    if goal.get("note"):
+        out += f"; NOTE {goal['note']}"
+    return out
 
 
 def markdown(results: dict[str, Any], table: Table) -> str:
@@ -281,7 +382,8 @@ def markdown(results: dict[str, Any], table: Table) -> str:
         "| --- | --- | --- |",
     ]
     for name, goal in results["goals"].items():
-        lines.append(f"| {name}: {goal['goal']} | {goal['figure']} | {'yes' if goal['met'] else '**no**'} |")
+        met = "yes" if goal["met"] else "**no**"
+        lines.append(f"| {name}: {goal['goal']} | {goal['figure']}{_extra(goal)} | {met} |")
     return "\n".join(lines) + "\n"
 
 

@@ -23,6 +23,7 @@ import asyncio
 import concurrent.futures
 import importlib
 import logging
+import math
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -32,11 +33,12 @@ import orjson
 
 from spotify_async import ClientCredentials, Spotify
 from spotify_async.config import Config
+from spotify_async.http.limiter import DISCOVERY_SHARE, LocalRateLimiter
 from spotify_async.testing import FakeSpotifyProcess
 
 from ._common import peer
 
-__all__ = ["SPOTIPY_THREADS", "Client", "make_clients"]
+__all__ = ["SPOTIPY_THREADS", "Client", "SpotifyAsync", "make_clients"]
 
 SPOTIPY_THREADS = 8
 
@@ -85,18 +87,24 @@ class Client:
 class AiohttpFloor(Client):
     """The floor: a raw aiohttp session and ``orjson.loads`` of each body, nothing else.
 
-    ``keep`` > 0 makes its page fetch hold on to the last ``keep`` decoded pages instead of dropping each one the
-    moment its items are counted, as any consumer that uses the items does (a reference for the pagination figures:
-    the cost of live pages is the collector's and the memory system's, not the client's).
+    ``concurrency`` caps its connections and its page fetch's requests in flight (the track GETs run at whatever
+    concurrency the scenario drives them with, up to this cap). ``keep`` > 0 makes its page fetch hold on to the last
+    ``keep`` decoded pages instead of dropping each one the moment its items are counted, as any consumer that uses
+    the items does (a reference for the pagination figures: the cost of live pages is the collector's and the memory
+    system's, not the client's).
     """
 
     name = "aiohttp_floor"
 
-    def __init__(self, server: FakeSpotifyProcess, token: str, concurrency: int = 64, keep: int = 0) -> None:
+    def __init__(
+        self, server: FakeSpotifyProcess, token: str, concurrency: int = 64, keep: int = 0, name: str = ""
+    ) -> None:
         super().__init__(server, token)
         self.concurrency = concurrency
         self.keep = keep
-        if keep:
+        if name:
+            self.name = name
+        elif keep:
             self.name = f"aiohttp_floor_keep{keep}"
         self.http: aiohttp.ClientSession | None = None
 
@@ -181,6 +189,45 @@ class SpotifyAsync(Client):
         async for _ in self.sp.playlists.items(playlist_id, limit=100, max_items=limit, legacy_tracks_endpoint=True):
             seen += 1
         return seen, 0
+
+    def in_flight_allowance(self) -> float:
+        """Requests the session's rate budget would admit in flight now (``inf``: the budget does not bound them).
+
+        A session that was told no limit discovers it (``spotify_async/http/limiter.py``): while discovering it admits
+        ``max(probe, DISCOVERY_SHARE * A)`` requests in flight, ``A`` being the responses accepted within the last
+        window (``probe`` 4, ``DISCOVERY_SHARE`` 1/16, the window 30 s by default). With a known cap, what the window
+        leaves of it.
+        """
+        assert self.sp is not None
+        limiter = self.sp.scheduler.limiter
+        if not isinstance(limiter, LocalRateLimiter) or limiter.state == "unlimited":
+            return math.inf
+        accepted = limiter.accepted_in_window()
+        if limiter.state == "discovering":
+            return max(float(limiter.budget.probe), DISCOVERY_SHARE * accepted)
+        cap = limiter.current_limit
+        return math.inf if cap is None else max(0.0, cap - accepted - limiter.in_flight)
+
+    async def warm_past_discovery(
+        self, ids: Sequence[str], concurrency: int, *, batch: int, max_requests: int, start: int = 0
+    ) -> tuple[int, int]:
+        """Send batches of ``GET /tracks/{id}`` at ``concurrency`` until the budget admits ``concurrency`` in flight.
+
+        Returns (requests sent, failures); sends nothing when the budget already does. Raises RuntimeError after
+        ``max_requests`` without getting there: measuring a session still discovering its limit would report the cold
+        start as the steady state.
+        """
+        sent = failures = 0
+        while self.in_flight_allowance() < concurrency:
+            if sent >= max_requests:
+                raise RuntimeError(
+                    f"{self.name}: {sent} requests did not take the rate budget past discovery "
+                    f"(it admits {self.in_flight_allowance():.1f} in flight, {concurrency} wanted)"
+                )
+            chunk = [ids[(start + sent + i) % len(ids)] for i in range(batch)]
+            failures += await self.get_tracks(chunk, concurrency)
+            sent += batch
+        return sent, failures
 
 
 class Tekore(Client):
@@ -317,11 +364,18 @@ class SpotifyAio(Client):
         return await drive(one, ids, concurrency)
 
 
-def make_clients(server: FakeSpotifyProcess, token: str, names: Sequence[str]) -> list[Client]:
-    """The named clients, in order (see the module docstring for how each is set up)."""
+def make_clients(
+    server: FakeSpotifyProcess, token: str, names: Sequence[str], *, floor_concurrency: int = 64
+) -> list[Client]:
+    """The named clients, in order (see the module docstring for how each is set up). ``floor_concurrency`` caps the
+    floor's connections and page requests in flight (``aiohttp_floor`` and ``aiohttp_floor_keep8``);
+    ``aiohttp_floor_64`` is the floor at 64 whatever it says, and ``spotify_async_cold`` a second spotify_async
+    session (a scenario opens it fresh to measure a new session's first requests)."""
     factories: dict[str, Callable[[], Client]] = {
-        "aiohttp_floor": lambda: AiohttpFloor(server, token),
-        "aiohttp_floor_keep8": lambda: AiohttpFloor(server, token, keep=8),
+        "aiohttp_floor": lambda: AiohttpFloor(server, token, concurrency=floor_concurrency),
+        "aiohttp_floor_keep8": lambda: AiohttpFloor(server, token, concurrency=floor_concurrency, keep=8),
+        "aiohttp_floor_64": lambda: AiohttpFloor(server, token, concurrency=64, name="aiohttp_floor_64"),
+        "spotify_async_cold": lambda: SpotifyAsync(server, token, name="spotify_async_cold"),
         "spotify_async": lambda: SpotifyAsync(server, token),
         "tekore": lambda: Tekore(server, token),
         "spotipy": lambda: Spotipy(server, token),

@@ -183,7 +183,7 @@ async def _layer_cost(calls: int) -> dict[str, float]:
     sp = Spotify(ClientCredentials("bench-id", "bench-secret"))
     requests = [Request(routes.GET_TRACK.compile(id=f"{i:022d}")) for i in range(calls)]
     best = dict.fromkeys(configs, float("inf"))
-    pipelines = {name: Pipeline(c, _StubScheduler(), lambda: None, "") for name, c in configs.items()}  # type: ignore[arg-type]
+    pipelines = {name: Pipeline(c, _StubScheduler(), lambda: None, "") for name, c in configs.items()}  # type: ignore[arg-type,return-value]
     for _ in range(3):
         for name, pipeline in pipelines.items():
             started = time.process_time()

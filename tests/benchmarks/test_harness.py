@@ -6,31 +6,65 @@ No timing is asserted: benchmarks report figures, tests check that the harness m
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
 
-from benchmarks.__main__ import GOALS, check_goals
+from benchmarks.__main__ import GOALS, check_goals, parse
+from benchmarks._common import PROFILES
 from benchmarks.crawl import ideal_seconds
 from benchmarks.interactive import nearest_rank
 from benchmarks.isolated_429 import first_back, recovery, worst_span
+from benchmarks.memory import COLLECT_ITEMS, GOAL_STREAM_ITEMS
+from benchmarks.overhead import CONCURRENCIES
+from spotify_async.config import Config
+from spotify_async.http.limiter import DISCOVERY_SHARE
 from tests.resources import shared_fixtures
 
+
+def _fcntl() -> ModuleType | None:
+    try:
+        return importlib.import_module("fcntl")
+    except ImportError:  # Windows: every xdist worker runs its own smoke run
+        return None
+
+
+fcntl = _fcntl()
 REPO_ROOT = Path(__file__).resolve().parents[2]
+FLOOR_AND_US = ("aiohttp_floor", "spotify_async")
+
+OVERHEAD_KEYS: list[tuple[str, ...]] = [
+    *[("overhead", k) for k in ("requests", "concurrency", "rounds")],
+    *[("overhead", "us_per_request", c) for c in ("aiohttp_floor", "spotify_async", "tekore", "spotipy")],
+    *[
+        ("overhead", "by_concurrency", str(n), key, c)
+        for n in CONCURRENCIES
+        for key in ("us_per_request", "ratio_to_floor")
+        for c in ("aiohttp_floor", "spotify_async", "tekore", "spotipy")
+    ],
+    *[("overhead", "by_concurrency", str(n), "samples_us_per_request", "spotify_async") for n in CONCURRENCIES],
+    *[("overhead", "by_concurrency", str(n), "round_ratios", "spotify_async") for n in CONCURRENCIES],
+    *[("overhead", "cold_start", k) for k in ("requests", "us_per_request", "ratio_to_floor")],
+]
 
 # the keys the issue documents for the results file (more may be added, none removed or renamed)
 DOCUMENTED: dict[str, list[tuple[str, ...]]] = {
     "top": [("machine",), ("python",)],
-    "overhead": [("overhead", "requests"), ("overhead", "concurrency")]
-    + [("overhead", "us_per_request", c) for c in ("aiohttp_floor", "spotify_async", "tekore", "spotipy")],
-    "structuring": [("structuring", "us_per_item", c) for c in ("orjson_floor", "spotify_async", "tekore")],
-    "pagination": [("pagination", "items"), ("pagination", "latency_ms")]
-    + [("pagination", "seconds", c) for c in ("aiohttp_floor", "spotify_async", "tekore", "spotipy")],
+    "overhead": OVERHEAD_KEYS,
+    "structuring": [("structuring", "us_per_item", c) for c in ("orjson_floor", "spotify_async", "tekore")]
+    + [("structuring", t, "playlist_page", c) for t in ("cases", "cases_gc_paused") for c in ("orjson_floor",)],
+    "pagination": [("pagination", "items"), ("pagination", "latency_ms"), ("pagination", "floor_concurrency")]
+    + [
+        ("pagination", "seconds", c)
+        for c in ("aiohttp_floor", "aiohttp_floor_64", "spotify_async", "spotify_async_cold", "tekore", "spotipy")
+    ],
     "crawl": [("rate_limited_crawl", c) for c in ("spotify_async", "tekore", "spotipy")],
     "memory": [("memory", "items"), ("memory", "peak_mib_over_baseline", "spotify_async")]
     + [("memory", "collect", k) for k in ("items", "peak_mb_over_baseline", "rss_after_mb")]
@@ -43,6 +77,10 @@ DOCUMENTED: dict[str, list[tuple[str, ...]]] = {
 MEASURED_BY_US = [
     ("overhead", "us_per_request", "aiohttp_floor"),
     ("overhead", "us_per_request", "spotify_async"),
+    *(("overhead", "by_concurrency", str(n), "us_per_request", c) for n in CONCURRENCIES for c in FLOOR_AND_US),
+    ("overhead", "cold_start", "us_per_request"),
+    ("structuring", "cases", "playlist_page", "spotify_async"),
+    ("structuring", "cases_gc_paused", "playlist_page", "spotify_async"),
     ("structuring", "us_per_item", "orjson_floor"),
     ("structuring", "us_per_item", "spotify_async"),
     ("pagination", "seconds", "aiohttp_floor"),
@@ -62,11 +100,10 @@ def _get(data: dict[str, Any], path: tuple[str, ...]) -> Any:
     return value
 
 
-@pytest.fixture(scope="module")
-def smoke(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], str]:
+def _run_smoke(out: Path) -> str:
+    """``python -m benchmarks --smoke --json out``; its stdout."""
     # the structuring scenario reads the recorded responses: skip (fail under CI) when they are missing
     recorded = shared_fixtures() / "real"
-    out = tmp_path_factory.mktemp("bench") / "results.json"
     done = subprocess.run(
         [sys.executable, "-m", "benchmarks", "--smoke", "--json", str(out)],
         cwd=REPO_ROOT,
@@ -77,8 +114,30 @@ def smoke(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], str
         check=False,
     )
     assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout
+
+
+@pytest.fixture(scope="module")
+def smoke(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], str]:
+    """One smoke run for the whole session. Under pytest-xdist each worker imports this module and would run its own
+    (two runs of a minute competing for the same cores); the workers share a temporary root, so the first one to
+    take the lock runs it and the others read its results."""
+    if os.environ.get("PYTEST_XDIST_WORKER") is None or fcntl is None:
+        out = tmp_path_factory.mktemp("bench") / "results.json"
+        stdout = _run_smoke(out)
+    else:
+        shared = tmp_path_factory.getbasetemp().parent
+        out, log = shared / "bench-smoke.json", shared / "bench-smoke.stdout"
+        with open(shared / "bench-smoke.lock", "w", encoding="ascii") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if out.is_file():
+                stdout = log.read_text(encoding="utf-8")
+            else:
+                stdout = _run_smoke(out.with_suffix(".partial"))
+                log.write_text(stdout, encoding="utf-8")
+                out.with_suffix(".partial").rename(out)
     data: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
-    return data, done.stdout
+    return data, stdout
 
 
 def test_smoke_run_writes_every_documented_key(smoke: tuple[dict[str, Any], str]) -> None:
@@ -237,25 +296,41 @@ def test_rate_control_goals_are_judged_on_the_issue_thresholds() -> None:
     assert goals["interactive"]["met"] is True
 
 
-def test_goals_are_judged_against_the_floor() -> None:
+def _overhead(ratio_64: float, ratio_8: float) -> dict[str, Any]:
+    def at(r: float) -> dict[str, Any]:
+        return {
+            "ratio_to_floor": {"aiohttp_floor": 1.0, "spotify_async": r},
+            "ratio_spread": {"spotify_async": [r - 0.02, r + 0.03]},
+        }
+
+    return {"rounds": 3, "by_concurrency": {"64": at(ratio_64), "8": at(ratio_8)}}
+
+
+def _memory(stream_items: int, collect_items: int) -> dict[str, Any]:
+    return {
+        "flat": True,
+        "peak_mib_over_baseline": {"spotify_async": 41.0},
+        "by_items": {"spotify_async": {str(stream_items): 41.0, str(stream_items // 2): 39.0}},
+        "collect": {"items": collect_items, "peak_mb_over_baseline": 55.0},
+        "kept_entry": {"bytes_per_entry": 4200.0},
+    }
+
+
+def test_goals_are_judged_against_the_floor_on_the_issue_thresholds() -> None:
     results: dict[str, Any] = {
-        "overhead": {"us_per_request": {"aiohttp_floor": 100.0, "spotify_async": 114.0}},
+        "overhead": _overhead(1.08, 1.09),
         "structuring": {
-            "us_per_item": {"orjson_floor": 10.0, "spotify_async": 14.0},
-            "us_per_item_gc_paused": {"orjson_floor": 10.0, "spotify_async": 12.0},
+            "cases": {"playlist_page": {"orjson_floor": 10.0, "spotify_async": 14.0}},
+            "cases_gc_paused": {"playlist_page": {"orjson_floor": 10.0, "spotify_async": 12.0}},
         },
-        "pagination": {"seconds": {"aiohttp_floor": 1.0, "spotify_async": 1.3}},
+        "pagination": {"seconds": {"aiohttp_floor": 1.0, "spotify_async": 1.15}},  # met under the old 1.2x
         "rate_limited_crawl": {"spotify_async": {"utilization": 0.97, "share_429": 0.0, "failed": 0}},
-        "memory": {
-            "flat": True,
-            "peak_mib_over_baseline": {"spotify_async": 41.0},
-            "by_items": {},
-            "collect": {"items": 10_000, "peak_mb_over_baseline": 55.0},
-            "kept_entry": {"bytes_per_entry": 4200.0},
-        },
+        "memory": _memory(100_000, 10_000),
     }
     goals = check_goals(results)
     assert goals["overhead"]["met"] is True
+    assert goals["overhead"]["figure"] == {"64": 1.08, "8": 1.09}
+    assert goals["overhead"]["spread"] == {"64": [1.06, 1.11], "8": [1.07, 1.12]}
     assert goals["structuring"]["met"] is False
     assert goals["structuring_gc_paused"]["met"] is True
     assert goals["pagination"]["met"] is False
@@ -263,3 +338,136 @@ def test_goals_are_judged_against_the_floor() -> None:
     assert goals["memory"]["met"] is False
     assert goals["memory_collect"]["met"] is True
     assert goals["memory_kept_entry"]["met"] is False
+    # measured at the goals' sizes: nothing to say about them
+    assert "note" not in goals["memory"]
+    assert "note" not in goals["memory_collect"]
+    for name in ("overhead", "structuring", "structuring_gc_paused", "pagination"):
+        assert goals[name]["goal"] == GOALS[name]
+    assert "1.1x" in GOALS["overhead"]
+    assert "64" in GOALS["overhead"]
+    assert "8 in flight" in GOALS["overhead"]
+    assert "1.1x" in GOALS["pagination"]
+    assert "1.3x" in GOALS["structuring"]
+
+
+@pytest.mark.parametrize(("ratio_64", "ratio_8"), [(1.12, 1.05), (1.05, 1.12), (1.14, 1.14)])
+def test_the_overhead_goal_needs_both_concurrencies_within_1_1x(ratio_64: float, ratio_8: float) -> None:
+    # 1.14x met the old 1.15x goal; the issue's goal is 1.1x at 64 and at 8 in flight
+    assert check_goals({"overhead": _overhead(ratio_64, ratio_8)})["overhead"]["met"] is False
+
+
+def test_the_overhead_goal_is_not_met_on_one_concurrency_alone() -> None:
+    results = {"overhead": _overhead(1.0, 1.0)}
+    del results["overhead"]["by_concurrency"]["8"]
+    goal = check_goals(results)["overhead"]
+    assert goal["figure"]["8"] is None
+    assert goal["met"] is False
+
+
+def test_the_structuring_goals_read_the_100_item_playlist_page_only() -> None:
+    # another case's figures (the smoke profile used to run the album alone) never stand in for the page
+    results = {
+        "structuring": {
+            "cases": {"album_50": {"orjson_floor": 10.0, "spotify_async": 11.0}},
+            "cases_gc_paused": {"album_50": {"orjson_floor": 10.0, "spotify_async": 11.0}},
+        }
+    }
+    goals = check_goals(results)
+    assert "structuring" not in goals
+    assert "structuring_gc_paused" not in goals
+
+
+def test_memory_goals_say_when_the_profile_measured_smaller_sizes() -> None:
+    goals = check_goals({"memory": _memory(10_000, 2_000)})
+    assert "10,000" in goals["memory"]["note"]
+    assert "100,000" in goals["memory"]["note"]
+    assert "2,000" in goals["memory_collect"]["note"]
+    assert goals["memory_collect"]["met"] is False  # fewer items than the goal's can never meet it
+
+
+def test_the_full_profile_measures_the_goals_sizes_and_the_others_fewer() -> None:
+    full = PROFILES["full"]
+    assert max(full.memory_items) == GOAL_STREAM_ITEMS == 100_000
+    assert min(full.memory_items) == 50_000
+    assert min(COLLECT_ITEMS, max(full.memory_items)) == 10_000
+    for name in ("quick", "smoke"):
+        assert max(PROFILES[name].memory_items) < GOAL_STREAM_ITEMS
+
+
+def test_rounds_option_sets_the_overhead_rounds_of_any_profile() -> None:
+    _, prof, names = parse(["--quick", "--rounds", "7", "--scenarios", "overhead"])
+    assert (prof.name, prof.overhead_rounds, names) == ("quick", 7, ["overhead"])
+    assert prof.overhead_requests == PROFILES["quick"].overhead_requests
+    _, prof, _ = parse(["--smoke"])
+    assert prof.overhead_rounds == PROFILES["smoke"].overhead_rounds
+
+
+@pytest.mark.parametrize("value", ["0", "-2", "many"])
+def test_rounds_option_refuses_what_is_not_a_positive_count(value: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        parse(["--rounds", value])
+    assert exc.value.code == 2
+    assert "--rounds" in capsys.readouterr().err
+
+
+def test_overhead_is_measured_past_discovery_at_both_concurrencies(smoke: tuple[dict[str, Any], str]) -> None:
+    data, stdout = smoke
+    overhead = data["overhead"]
+    assert overhead["concurrencies"] == list(CONCURRENCIES) == [64, 8]
+    for n in CONCURRENCIES:
+        figures = overhead["by_concurrency"][str(n)]
+        # the session's budget admitted at least the concurrency at the start and end of every measured round
+        assert figures["allowance_min"] >= n
+        for name in FLOOR_AND_US:
+            assert len(figures["samples_us_per_request"][name]) == overhead["rounds"]
+        assert len(figures["round_ratios"]["spotify_async"]) == overhead["rounds"]
+        assert f"overhead {n} in flight" in stdout
+    # the warm-up went past discovery: 64 in flight needs 64 / DISCOVERY_SHARE responses accepted in the window
+    assert overhead["warm_up"]["spotify_async"] >= max(CONCURRENCIES) / DISCOVERY_SHARE
+    cold = overhead["cold_start"]
+    assert cold["requests"] == PROFILES["smoke"].overhead_cold_requests
+    assert cold["failed"] == 0
+    assert len(cold["samples_us_per_request"]) == overhead["rounds"]
+    assert "spotify_async_cold" in stdout
+    goal = data["goals"]["overhead"]
+    assert set(goal["figure"]) == {"64", "8"}
+    assert all(isinstance(v, float) for v in goal["figure"].values())
+    assert goal["met"] == all(v <= 1.1 for v in goal["figure"].values())
+    assert "per round 64:" in stdout
+
+
+def test_pagination_compares_with_a_floor_at_the_same_concurrency(smoke: tuple[dict[str, Any], str]) -> None:
+    data, _ = smoke
+    pagination = data["pagination"]
+    prefetch = Config().page_prefetch
+    assert pagination["floor_concurrency"] == prefetch == pagination["page_prefetch"]
+    assert pagination["floor_keeps_pages"] == 0
+    assert pagination["page_size"] == 100
+    assert pagination["allowance_min"] >= prefetch  # measured past discovery, prefetching its 8 pages
+    assert pagination["items_seen"]["spotify_async_cold"] == pagination["items"]
+    assert pagination["failed"] == 0
+    # the judged pair ran its extra rounds, every other client the profile's rounds
+    for name, samples in pagination["samples_seconds"].items():
+        expected = pagination["judged_rounds"] if name in ("aiohttp_floor", "spotify_async") else pagination["rounds"]
+        assert len(samples) == expected, name
+    assert pagination["judged_rounds"] > pagination["rounds"]
+    goal = data["goals"]["pagination"]
+    figure = pagination["seconds"]["spotify_async"] / pagination["seconds"]["aiohttp_floor"]
+    assert goal["figure"] == round(figure, 3)
+    assert goal["met"] == (figure <= 1.1)
+
+
+def test_structuring_and_memory_goals_are_judged_in_the_smoke_run(smoke: tuple[dict[str, Any], str]) -> None:
+    data, stdout = smoke
+    structuring = data["structuring"]
+    assert structuring["case"] == "playlist_page"
+    for goal, table in (("structuring", "cases"), ("structuring_gc_paused", "cases_gc_paused")):
+        case = structuring[table]["playlist_page"]
+        figure = case["spotify_async"] / case["orjson_floor"]
+        assert data["goals"][goal]["figure"] == round(figure, 3)
+        assert data["goals"][goal]["met"] == (figure <= 1.3)
+    # the smoke profile measures fewer items than the memory goals: the goals' lines say so
+    for name in ("memory", "memory_collect"):
+        assert "not the goal's" in data["goals"][name]["note"]
+    assert "memory_kept_entry" in data["goals"]
+    assert "NOTE measured at 2,000 and 1,000 items" in stdout
