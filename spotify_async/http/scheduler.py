@@ -523,17 +523,9 @@ class Scheduler:
         started: float,
     ) -> Response:
         """The Response of a successful attempt (2xx, or 304 for the cache), with what the call cost."""
-        return Response(
-            status=status,
-            headers=headers,
-            body=body,
-            method=rt.method,
-            url=url,
-            operation_id=rt.operation_id,
-            attempts=attempts,
-            waited=waited,
-            elapsed=self._now() - started,
-        )
+        # positional, in the fields' order (status, headers, body, method, url, operation_id, attempts, waited,
+        # elapsed): half the cost of keywords, and this runs for every request
+        return Response(status, headers, body, rt.method, url, rt.operation_id, attempts, waited, self._now() - started)
 
     def _reauthorize(
         self,

@@ -195,3 +195,32 @@ def test_the_split_template_is_no_part_of_a_routes_equality_or_repr() -> None:
     assert _single_parameter(routes.GET_TRACK) == ("id", "/tracks/", "")
     assert _single_parameter(Route("GET", "/me/tracks", "x")) is None
     assert _single_parameter(Route("GET", "/users/{user_id}/playlists/{playlist_id}", "y")) is None
+
+
+def test_the_scheduler_builds_responses_in_the_fields_order() -> None:
+    """``Scheduler._response`` passes its values by position (half the cost of keywords): the order is this one."""
+    from spotify_async.http.response import Response
+
+    names = [field.name for field in attrs.fields(Response)][:9]
+    assert names == ["status", "headers", "body", "method", "url", "operation_id", "attempts", "waited", "elapsed"]
+
+
+@pytest.mark.parametrize(
+    ("value", "fast"),
+    [
+        ("4aawyAB9vmqN3uQ7FjRGTy", True),
+        ("4aawyAB9vmqN3uQ7FjRGT\u00e9", False),  # a letter, but not ASCII: isalnum() alone would take it
+        ("4aawyAB9vmqN3uQ7FjRG-y", False),
+        ("4aawyAB9vmqN3uQ7FjRG\uff19y", False),  # a full-width digit
+    ],
+)
+def test_the_bare_id_fast_path_takes_exactly_what_the_pattern_takes(value: str, fast: bool) -> None:
+    from spotify_async import ids
+
+    assert len(value) == 22
+    assert bool(ids._BASE62.match(value)) is fast
+    if fast:
+        assert ids.to_id(value, "track") == value
+    else:
+        with pytest.raises(InvalidInput):
+            ids.to_id(value, "track")
