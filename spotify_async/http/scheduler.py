@@ -36,8 +36,9 @@ method declared by the protocols (``Slots.try_acquire``, ``TokenSource.fresh``, 
 ``Gate.is_open``), tried in turn by :meth:`Scheduler._admit_at_once`: the common request awaits nothing before it is
 written. Only when one of them fails does the call await :meth:`Scheduler._admit`, which resumes from that control.
 
-**The attempt** (:meth:`Scheduler._attempt`): one HTTP request; then the budget unit is released (accepted, or not
-for a 429: a 429 is never an accepted unit) and the slot freed.
+**The attempt** (:meth:`Scheduler._attempt`): one HTTP request, carrying the token of this attempt (its
+``Authorization`` header is built once per token and reused, :class:`_AuthHeaders`); then the budget unit is released
+(accepted, or not for a 429: a 429 is never an accepted unit) and the slot freed.
 
 **The outcome** (:meth:`Scheduler._response`, :meth:`Scheduler._reauthorize`, :meth:`Scheduler._on_rate_limited`,
 :meth:`Scheduler._retry_or_raise`):
