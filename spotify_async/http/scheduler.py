@@ -268,8 +268,9 @@ class _AuthHeaders:
 
     A request that adds no header of its own (nearly every GET) is sent with the token's read-only multidict as it
     is: aiohttp merges a multidict into the session's headers without first copying it into one, as it must a plain
-    dict. Keyed by the header's value (the last token is checked first, by identity); kept only in memory, like the
-    token manager's own copy, and never in a repr or a log.
+    dict. Keyed by the header's value (the last token is checked first, by identity: tokens are immutable, as
+    :class:`~spotify_async.Token` is); kept only in memory, like the token manager's own copy, and never in a repr
+    or a log.
     """
 
     __slots__ = ("_last", "_last_headers", "_memo")
