@@ -14,6 +14,7 @@ constructor, which makes an instance of the caller's own class and attaches it t
 
 from __future__ import annotations
 
+from collections.abc import Coroutine
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -340,7 +341,9 @@ class Spotify:
         return out
 
     # ----------------------------------------------------------------- the one request path
-    async def _send(self, request: Request) -> Response:
+    def _send(self, request: Request) -> Coroutine[Any, Any, Response]:
+        # not a coroutine of its own: the checks run when the call is awaited (which calls this), and the pipeline's
+        # coroutine is awaited with no frame of ours above it
         route = request.compiled.route
         if self._development and not route.dev_mode_available:
             raise EndpointUnavailable(route.operation_id, mode="development", replacement=route.replacement)
@@ -352,7 +355,7 @@ class Spotify:
                 raise scope_error(route.operation_id, need, token.scopes)
         if self._lane != "interactive":
             request.lane = self._lane
-        return await self._core.pipeline.send(request, self.tokens, self.tokens.identity)
+        return self._core.pipeline.send(request, self.tokens, self.tokens.identity)
 
     def _structure(self, data: Any, model: Any) -> Any:
         return _converter.structure(data, model, strict=self._strict)

@@ -78,6 +78,26 @@ def _parse_cache_control(value: str) -> dict[str, str]:
     return out
 
 
+#: what freshness needs of each Cache-Control value: (no-store, no-cache, max-age or None); bounded as _PARSED is
+_FRESHNESS: dict[str | None, tuple[bool, bool, float | None]] = {}
+
+
+def _freshness(value: str | None) -> tuple[bool, bool, float | None]:
+    """(``no-store`` given, ``no-cache`` given, ``max-age`` in seconds or ``None``) of one ``Cache-Control`` value,
+    read once per distinct value: every answer of a server carries one of a handful."""
+    known = _FRESHNESS.get(value)
+    if known is None:
+        if len(_FRESHNESS) >= _PARSED_MAX:
+            _FRESHNESS.clear()
+        directives = parse_cache_control(value)
+        known = _FRESHNESS[value] = (
+            "no-store" in directives,
+            "no-cache" in directives,
+            _seconds(directives.get("max-age")),
+        )
+    return known
+
+
 def _seconds(value: str | None) -> float | None:
     if value is None:
         return None
@@ -190,17 +210,15 @@ class HttpCacheLayer:
 
     def _lifetime(self, request: Request, headers: Mapping[str, str]) -> tuple[float, bool]:
         """(seconds fresh, may be kept at all) for an answer with these headers."""
-        directives = parse_cache_control(headers.get("Cache-Control"))
-        if "no-store" in directives:
+        no_store, no_cache, max_age = _freshness(headers.get("Cache-Control"))
+        if no_store:
             return _NO_FRESHNESS, False
         if request.pin is not None:
             return self.keep, True
         lifetime = _NO_FRESHNESS
-        if "no-cache" not in directives:
-            max_age = _seconds(directives.get("max-age"))
-            if max_age is not None:
-                age = _seconds(headers.get("Age")) or 0.0
-                lifetime = max(0.0, max_age - age)
+        if not no_cache and max_age:  # max-age=0 is no freshness, whatever the Age
+            age = _seconds(headers.get("Age")) or 0.0
+            lifetime = max(0.0, max_age - age)
         if self.catalog_ttl is not None and request.compiled.route.catalog:
             lifetime = max(lifetime, self.catalog_ttl)
         return lifetime, True

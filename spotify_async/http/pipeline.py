@@ -45,6 +45,12 @@ if TYPE_CHECKING:
 
 __all__ = ["CacheStats", "Pipeline"]
 
+
+async def _ready(response: Response) -> Response:
+    """An answer known without awaiting (a cache hit), as the coroutine :meth:`Pipeline.send` returns."""
+    return response
+
+
 #: identity digests remembered (one per access token seen); cleared when full, so it stays bounded
 _IDENTITY_MEMO = 4096
 
@@ -128,46 +134,90 @@ class Pipeline:
         return self._api_base + request.compiled.path
 
     # ------------------------------------------------------------------ the path
-    async def send(self, request: Request, tokens: TokenManager, kind: IdentityKind) -> Response:
-        """Answer ``request`` from the cache, a flight in progress, or the scheduler (see the module docstring)."""
+    def send(self, request: Request, tokens: TokenManager, kind: IdentityKind) -> Coroutine[Any, Any, Response]:
+        """Answer ``request`` from the cache, a flight in progress, or the scheduler (see the module docstring).
+
+        Not itself a coroutine: what can be decided without awaiting (the method, the identity of an app token, a
+        lookup in the memory store) is decided here, and the coroutine returned is the one that waits (the
+        coalescer's, the scheduler's), with no frame of the pipeline's own above it. Identity and lookups that must
+        await go through :meth:`_read`. Call it only to await its result at once (errors are raised by the call)."""
         route = request.compiled.route
         cache = self.cache
+        coalescer = self.coalescer
         if route.method != "GET":
             if cache is None or not route.invalidates:
-                return await self._upstream(request, tokens)
-            try:
-                return await self._upstream(request, tokens)
-            finally:
-                # answered or failed, the server may have acted: what it changes is stale either way
-                self._epoch += 1
-                if self.coalescer is not None:
-                    self.coalescer.detach()  # reads from now on start flights of their own, after the write
-                identity = "app" if kind == "app" else await self._identity(tokens)
-                dropped = await cache.invalidate(cache.tags(route.invalidates, request, identity))
-                self.stats.invalidated += dropped
-                if self.hooks:
-                    self._emit(request, kind, "invalidated")
-        coalescer = self.coalescer
+                return self._upstream(request, tokens)
+            return self._write(request, tokens, kind, cache)
         if cache is None and coalescer is None:
+            return self._upstream(request, tokens)
+        if kind != "app" or (cache is not None and not cache.synchronous):
+            return self._read(request, tokens, kind)
+        key = cache_key("app", request)
+        entry: CacheEntry | None = None
+        if cache is not None:
+            entry = cache.lookup_nowait(key)
+            if entry is not None and cache.is_fresh(entry):
+                return _ready(self._hit(request, kind, entry))
+            self._missed(request, kind)
+        return self._flight(request, tokens, key, entry, "app", kind)
+
+    async def _write(
+        self, request: Request, tokens: TokenManager, kind: IdentityKind, cache: HttpCacheLayer
+    ) -> Response:
+        """A write whose route invalidates cached reads: send it, then drop what it made stale."""
+        route = request.compiled.route
+        try:
             return await self._upstream(request, tokens)
+        finally:
+            # answered or failed, the server may have acted: what it changes is stale either way
+            self._epoch += 1
+            if self.coalescer is not None:
+                self.coalescer.detach()  # reads from now on start flights of their own, after the write
+            identity = "app" if kind == "app" else await self._identity(tokens)
+            dropped = await cache.invalidate(cache.tags(route.invalidates, request, identity))
+            self.stats.invalidated += dropped
+            if self.hooks:
+                self._emit(request, kind, "invalidated")
+
+    async def _read(self, request: Request, tokens: TokenManager, kind: IdentityKind) -> Response:
+        """A GET that must await before it knows its key or its entry: a user's identity, a shared store."""
+        cache = self.cache
         identity = "app" if kind == "app" else await self._identity(tokens)
         key = cache_key(identity, request)
         entry: CacheEntry | None = None
         if cache is not None:
             entry = cache.lookup_nowait(key) if cache.synchronous else await cache.lookup(key)
             if entry is not None and cache.is_fresh(entry):
-                self.stats.hits += 1
-                if self.hooks:
-                    self._emit(request, kind, "hit")
-                return entry.response(request, self._url(request))
-            self.stats.misses += 1
-            if self.hooks:
-                self._emit(request, kind, "miss")
+                return self._hit(request, kind, entry)
+            self._missed(request, kind)
+        return await self._flight(request, tokens, key, entry, identity, kind)
+
+    def _hit(self, request: Request, kind: IdentityKind, entry: CacheEntry) -> Response:
+        self.stats.hits += 1
+        if self.hooks:
+            self._emit(request, kind, "hit")
+        return entry.response(request, self._url(request))
+
+    def _missed(self, request: Request, kind: IdentityKind) -> None:
+        self.stats.misses += 1
+        if self.hooks:
+            self._emit(request, kind, "miss")
+
+    def _flight(
+        self,
+        request: Request,
+        tokens: TokenManager,
+        key: str,
+        entry: CacheEntry | None,
+        identity: str,
+        kind: IdentityKind,
+    ) -> Coroutine[Any, Any, Response]:
+        """The fetch, through the coalescer when there is one."""
+        fetch = self._fetch(request, tokens, key, entry, identity, kind)
+        coalescer = self.coalescer
         if coalescer is None:
-            return await self._fetch(request, tokens, key, entry, identity, kind)
-        return await coalescer.run(
-            key, self._fetch(request, tokens, key, entry, identity, kind), self._joined, request, kind
-        )
+            return fetch
+        return coalescer.run(key, fetch, self._joined, request, kind)
 
     def _joined(self, request: Request, kind: IdentityKind) -> None:
         """A call joined a flight (called by the coalescer)."""

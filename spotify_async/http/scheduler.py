@@ -36,8 +36,9 @@ method declared by the protocols (``Slots.try_acquire``, ``TokenSource.fresh``, 
 ``Gate.is_open``), tried in turn by :meth:`Scheduler._admit_at_once`: the common request awaits nothing before it is
 written. Only when one of them fails does the call await :meth:`Scheduler._admit`, which resumes from that control.
 
-**The attempt** (:meth:`Scheduler._attempt`): one HTTP request; then the budget unit is released (accepted, or not
-for a 429: a 429 is never an accepted unit) and the slot freed.
+**The attempt** (:meth:`Scheduler._attempt`): one HTTP request, carrying the token of this attempt (its
+``Authorization`` header is built once per token and reused, :class:`_AuthHeaders`); then the budget unit is released
+(accepted, or not for a 429: a 429 is never an accepted unit) and the slot freed.
 
 **The outcome** (:meth:`Scheduler._response`, :meth:`Scheduler._reauthorize`, :meth:`Scheduler._on_rate_limited`,
 :meth:`Scheduler._retry_or_raise`):
@@ -80,6 +81,7 @@ from typing import Protocol, TypeVar
 import aiohttp
 import attrs
 import orjson
+from multidict import CIMultiDict, CIMultiDictProxy
 
 from ..config import Config, RetryDecider, RetryOutcome
 from ..errors import (
@@ -242,17 +244,56 @@ class WaitSnapshot:
         return f"waiting: {gate}, {self.budget} budget, {self.queue} queue"
 
 
-def _encode_body(request: Request) -> tuple[bytes | None, dict[str, str]]:
-    """The body and the headers of ``request`` as they go on the wire (a copy: the cache's If-None-Match may be in
-    them, and a retry sends the same ones)."""
-    headers: dict[str, str] = {**request.headers} if request.headers else {}
+def _encode_body(request: Request) -> tuple[bytes | None, dict[str, str] | None]:
+    """The body of ``request`` as it goes on the wire and the headers it adds to ``Authorization`` (a copy: the
+    cache's If-None-Match may be in them, and a retry sends the same ones); ``None`` when it adds none (most GETs)."""
+    headers: dict[str, str] | None = {**request.headers} if request.headers else None
     data: bytes | None = request.data
     if request.json is not None:
         data = orjson.dumps(request.json)
+        headers = headers or {}
         headers["Content-Type"] = _JSON
     elif request.content_type is not None:
+        headers = headers or {}
         headers["Content-Type"] = request.content_type
     return data, headers
+
+
+#: Authorization headers remembered (one per access token seen); cleared when full, so it stays bounded
+_AUTH_MEMO = 4096
+
+
+class _AuthHeaders:
+    """The ``Authorization`` header of each token, built once per token rather than once per request.
+
+    A request that adds no header of its own (nearly every GET) is sent with the token's read-only multidict as it
+    is: aiohttp merges a multidict into the session's headers without first copying it into one, as it must a plain
+    dict. Keyed by the header's value (the last token is checked first, by identity: tokens are immutable, as
+    :class:`~spotify_async.Token` is); kept only in memory, like the token manager's own copy, and never in a repr
+    or a log.
+    """
+
+    __slots__ = ("_last", "_last_headers", "_memo")
+
+    def __init__(self) -> None:
+        self._last: AccessToken | None = None
+        self._last_headers: CIMultiDictProxy[str] = CIMultiDictProxy(CIMultiDict())
+        self._memo: dict[str, CIMultiDictProxy[str]] = {}
+
+    def __repr__(self) -> str:
+        return f"<_AuthHeaders tokens={len(self._memo)}>"
+
+    def of(self, token: AccessToken) -> CIMultiDictProxy[str]:
+        if token is self._last:
+            return self._last_headers
+        value = f"{token.token_type} {token.access_token}"
+        headers = self._memo.get(value)
+        if headers is None:
+            if len(self._memo) >= _AUTH_MEMO:
+                self._memo.clear()
+            headers = self._memo[value] = CIMultiDictProxy(CIMultiDict(Authorization=value))
+        self._last, self._last_headers = token, headers
+        return headers
 
 
 def _expire(future: asyncio.Future[None]) -> None:
@@ -368,6 +409,7 @@ class Scheduler:
         self.stats = SchedulerStats()
         self._waiting_budget = 0
         self._waiting_gate = 0
+        self._authorization = _AuthHeaders()
 
     @property
     def slots(self) -> Slots:
@@ -483,17 +525,9 @@ class Scheduler:
         started: float,
     ) -> Response:
         """The Response of a successful attempt (2xx, or 304 for the cache), with what the call cost."""
-        return Response(
-            status=status,
-            headers=headers,
-            body=body,
-            method=rt.method,
-            url=url,
-            operation_id=rt.operation_id,
-            attempts=attempts,
-            waited=waited,
-            elapsed=self._now() - started,
-        )
+        # positional, in the fields' order (status, headers, body, method, url, operation_id, attempts, waited,
+        # elapsed): half the cost of keywords, and this runs for every request
+        return Response(status, headers, body, rt.method, url, rt.operation_id, attempts, waited, self._now() - started)
 
     def _reauthorize(
         self,
@@ -627,20 +661,23 @@ class Scheduler:
         url: str,
         params: Mapping[str, str] | None,
         data: bytes | None,
-        headers: dict[str, str],
+        headers: dict[str, str] | None,
         token: AccessToken,
     ) -> tuple[int, Mapping[str, str], bytes, str | None, bool]:
         """Send once, holding the admitted slot and unit, and release both. Returns (status, headers, body, failure
         name, sent): status 0 with the failure's type name for a network failure; ``sent`` is False when nothing
         reached the server."""
-        headers["Authorization"] = f"{token.token_type} {token.access_token}"
+        authorization = self._authorization.of(token)
+        sent_headers: Mapping[str, str] = authorization if headers is None else {**headers, **authorization}
         status = 0
         accepted = True
         try:
             if self.session_has_timeout:
-                request = http.request(method, url, params=params, data=data, headers=headers)
+                request = http.request(method, url, params=params, data=data, headers=sent_headers)
             else:
-                request = http.request(method, url, params=params, data=data, headers=headers, timeout=self.timeout)
+                request = http.request(
+                    method, url, params=params, data=data, headers=sent_headers, timeout=self.timeout
+                )
             async with request as resp:
                 body = await resp.read()
                 status = resp.status
