@@ -5,7 +5,9 @@ user's token: never across users), path, query and pin. The first caller starts 
 *flight*); callers arriving while it is in flight join it instead of sending. When it completes, every caller gets its
 own :meth:`~spotify_async.http.Response.view` of the one answer (joiners' views say ``coalesced=True``) carrying a
 shared memo, so the answer is structured once, by the first caller to read it, and the same result handed to the rest.
-A failure reaches every caller.
+A failure reaches every caller, each with an exception object of its own (:func:`_copy_exception`: same type, message,
+attributes, cause and traceback so far), so one caller's handler that adds a note, or the frames its own raise adds to
+the traceback, never shows in another's.
 
 Cancellation: the request runs as a task of its own and each caller waits on a future of its own (cheaper than
 :func:`asyncio.shield`, which would build a future and two callbacks more per call), so cancelling one caller (a
@@ -15,8 +17,8 @@ scheduler).
 
 Cost: that task is the price of the guarantee. Running the first caller's request inline would be cheaper, but then
 cancelling that caller would abort the request under everyone who joined it, and they would have to send it again.
-Measured (#15, ``benchmarks/RESULTS_path15.md``): the task, the caller's future and the two loop turns they add cost
-about 5.5 us of CPU per GET with the HTTP layer stubbed out. At 64 requests in flight the task's timing also sets off
+Measured (#15; ``benchmarks/RESULTS.md``, issue 15's second round): the task, the caller's future and the two loop
+turns they add cost about 5.5 us of CPU per GET with the HTTP layer stubbed out. At 64 requests in flight the task's timing also sets off
 the cyclic collector (about 40 young collections per 1,000 GETs against 2 without coalescing): a request's HTTP objects
 are freed in the flight's last step and the next request's allocated in the next flight's first step, two loop turns
 later, so a burst of answers lowers the count of live objects and the burst of new requests that follows raises it
@@ -58,12 +60,14 @@ class _Flight:
             response = await request
         except BaseException as exc:
             self._drop()
+            first = True
             for waiter in self.waiters:
                 if not waiter.done():
                     if isinstance(exc, asyncio.CancelledError):
                         waiter.cancel()
                     else:
-                        waiter.set_exception(exc)
+                        waiter.set_exception(exc if first else _copy_exception(exc))
+                        first = False
             if not isinstance(exc, Exception):
                 raise  # cancellation (the last caller left) and interpreter exits propagate
             return
@@ -76,6 +80,26 @@ class _Flight:
         flights = self.coalescer._flights
         if not self.detached and flights.get(self.key) is self:
             del flights[self.key]
+
+
+def _copy_exception(exc: BaseException) -> BaseException:
+    """A copy of ``exc`` for another caller: built without running ``__init__`` (our errors' signatures differ from
+    their ``args``), with the same ``args``, attributes, notes, cause, context and traceback; ``exc`` itself when the
+    type cannot be copied that way."""
+    try:
+        copy = type(exc).__new__(type(exc), *exc.args)
+        copy.args = exc.args
+        state = getattr(exc, "__dict__", None)
+        if state:
+            copy.__dict__.update(state)
+            if "__notes__" in state:
+                copy.__notes__ = list(state["__notes__"])  # type: ignore[attr-defined]
+        copy.__cause__ = exc.__cause__
+        copy.__context__ = exc.__context__
+        copy.__suppress_context__ = exc.__suppress_context__
+        return copy.with_traceback(exc.__traceback__)
+    except Exception:
+        return exc
 
 
 class Coalescer:

@@ -15,6 +15,7 @@ from aioresponses import aioresponses
 
 from spotify_async import ClientCredentials, Spotify
 from spotify_async.config import Config, HttpCache
+from spotify_async.errors import NotFound
 from spotify_async.hooks import CacheEvent, Hooks
 from spotify_async.http.cache import CacheEntry, cache_key, parse_cache_control
 from spotify_async.http.store import ENTRY_OVERHEAD, CacheStore, MemoryCacheStore
@@ -132,6 +133,29 @@ async def test_a_hundred_identical_gets_in_flight_send_one_request_and_share_one
     assert sum(r.coalesced for r in responses) == 99
     assert hooks.outcomes.count("coalesced") == 99
     assert sp.stats["cache_coalesced"] == 99
+
+
+async def test_a_failure_reaches_every_coalesced_caller_as_an_exception_of_its_own() -> None:
+    with aioresponses() as m:
+        m.post(TOKEN_URL, payload=token_payload(), repeat=True)
+        m.get(track_url(), status=404, payload={"error": {"status": 404, "message": "no such track"}}, repeat=True)
+        async with client() as sp:
+            errors = await asyncio.gather(*(sp.tracks.get(TRACK_ID) for _ in range(5)), return_exceptions=True)
+        assert count(m, "GET", f"{API}/tracks/") == 1
+    assert all(isinstance(e, NotFound) for e in errors)
+    assert len({id(e) for e in errors}) == 5  # five objects: one caller's handler cannot change another's
+    first = errors[0]
+    assert isinstance(first, NotFound)
+    for other in errors[1:]:
+        assert isinstance(other, NotFound)
+        assert (str(other), other.status, other.message, other.url) == (
+            str(first),
+            first.status,
+            first.message,
+            first.url,
+        )
+    first.add_note("seen by the first caller")
+    assert all(not getattr(e, "__notes__", None) for e in errors[1:])
 
 
 async def test_coalescing_off_sends_every_request() -> None:
