@@ -20,6 +20,11 @@ What the cache (:mod:`spotify_async.http.cache`) may do with an operation is dat
   A tag is a template filled with the route's path parameters and ``{identity}`` (the caller's identity key), so
   ``"playlist:{playlist_id}"`` is one playlist for everyone and ``"library:{identity}"`` one user's library. Adding
   items to a playlist invalidates ``playlist:{playlist_id}``: every cached read of that playlist, whoever made it.
+
+And how the live API answers, as reported publicly, which FakeSpotify reads rather than keeping a second copy:
+``etag`` (the playlist reads send an ``ETag`` and answer ``304`` to a matching ``If-None-Match``), ``cache_control``
+(the ``Cache-Control`` of a successful GET) and ``dev_refusal`` (what a development-mode app gets when it sends an
+operation withdrawn from it: 403, or 404 for some of the 2024 restrictions).
 """
 
 from __future__ import annotations
@@ -35,10 +40,12 @@ from ..errors import InvalidInput
 
 __all__ = [
     "ALL_ROUTES",
+    "CATALOG_CACHE_CONTROL",
     "LIBRARY_TAG",
     "MY_PLAYLISTS_TAG",
     "PLAYER_TAG",
     "PLAYLIST_TAG",
+    "PRIVATE_CACHE_CONTROL",
     "REQUIREMENTS",
     "USER_PLAYLISTS_TAG",
     "CompiledRoute",
@@ -98,6 +105,22 @@ def _requirement_of(route: Route) -> ScopeRequirement | None:
     return requirement(route.operation_id, route.scopes)
 
 
+#: what the live API sends on successful GETs, as reported publicly: ``public, max-age=0`` on catalog reads and
+#: ``private, max-age=0`` on everything else; search says ``public, max-age=120`` (its own Route sets it)
+CATALOG_CACHE_CONTROL = "public, max-age=0"
+PRIVATE_CACHE_CONTROL = "private, max-age=0"
+
+
+def _default_cache_control(route: Route) -> str | None:
+    if route.method != "GET":
+        return None
+    return CATALOG_CACHE_CONTROL if route.catalog else PRIVATE_CACHE_CONTROL
+
+
+def _default_dev_refusal(route: Route) -> int | None:
+    return None if route.dev_mode_available else 403
+
+
 def _single_parameter(route: Route) -> tuple[str, str, str] | None:
     """(name, text before, text after) when the path template has exactly one parameter (``/tracks/{id}``)."""
     names = _PARAMETER.findall(route.path)
@@ -142,6 +165,15 @@ class Route:
     cache_tags: tuple[str, ...] = ()
     #: tag templates of the cached reads this write makes stale
     invalidates: tuple[str, ...] = ()
+    #: the live API's successful answers carry an ``ETag`` and it answers ``304`` to a matching ``If-None-Match``
+    #: (the playlist reads; the HTTP cache revalidates with it, FakeSpotify sends it)
+    etag: bool = False
+    #: the ``Cache-Control`` the live API sends on a successful answer of this GET (``None`` for other methods)
+    cache_control: str | None = attrs.field(default=attrs.Factory(_default_cache_control, takes_self=True))
+    #: the status a development-mode app gets when it sends this operation anyway (``None`` where it is available):
+    #: 403 for most withdrawn operations, 404 for some of the 2024 restrictions, as users report them. The session
+    #: refuses such a call before sending (:class:`~spotify_async.errors.EndpointUnavailable`); FakeSpotify answers it
+    dev_refusal: int | None = attrs.field(default=attrs.Factory(_default_dev_refusal, takes_self=True))
     #: what the operation cannot work without, derived from ``scopes`` by the rules of
     #: :func:`spotify_async.auth.scopes.requirement` (``None``: nothing, or only scopes that add optional content);
     #: the session checks it against a token's granted scopes before sending
@@ -246,6 +278,7 @@ GET_AN_ARTISTS_RELATED_ARTISTS = Route(
     dev_status="restricted",
     catalog=True,
     envelope="artists",
+    dev_refusal=404,
 )
 GET_A_SHOW = Route("GET", "/shows/{id}", "get-a-show", scopes=("user-read-playback-position",), catalog=True)
 GET_MULTIPLE_SHOWS = Route(
@@ -354,14 +387,14 @@ GET_SEVERAL_TRACKS = Route(
     catalog=True,
     envelope="tracks",
 )
-SEARCH = Route("GET", "/search", "search", page_limit=10, page_default=5)
+SEARCH = Route("GET", "/search", "search", page_limit=10, page_default=5, cache_control="public, max-age=120")
 GET_CURRENT_USERS_PROFILE = Route(
     "GET",
     "/me",
     "get-current-users-profile",
     scopes=("user-read-private", "user-read-email"),
 )
-GET_PLAYLIST = Route("GET", "/playlists/{playlist_id}", "get-playlist", cache_tags=(PLAYLIST_TAG,))
+GET_PLAYLIST = Route("GET", "/playlists/{playlist_id}", "get-playlist", cache_tags=(PLAYLIST_TAG,), etag=True)
 CHANGE_PLAYLIST_DETAILS = Route(
     "PUT",
     "/playlists/{playlist_id}",
@@ -379,6 +412,7 @@ GET_PLAYLISTS_TRACKS = Route(
     replacement="GET /playlists/{playlist_id}/items",
     cache_tags=(PLAYLIST_TAG,),
     page_default=20,
+    etag=True,
 )
 ADD_TRACKS_TO_PLAYLIST = Route(
     "POST",
@@ -425,6 +459,7 @@ GET_PLAYLISTS_ITEMS = Route(
     dev_status="added",
     cache_tags=(PLAYLIST_TAG,),
     page_default=20,
+    etag=True,
 )
 ADD_ITEMS_TO_PLAYLIST = Route(
     "POST",
@@ -467,6 +502,7 @@ GET_A_LIST_OF_CURRENT_USERS_PLAYLISTS = Route(
     scopes=("playlist-read-private",),
     cache_tags=(MY_PLAYLISTS_TAG,),
     page_default=20,
+    etag=True,
 )
 CREATE_PLAYLIST = Route(
     "POST",
@@ -680,6 +716,7 @@ GET_LIST_USERS_PLAYLISTS = Route(
     replacement="none (GET /me/playlists for current user)",
     cache_tags=(MY_PLAYLISTS_TAG, USER_PLAYLISTS_TAG),
     page_default=20,
+    etag=True,
 )
 CREATE_PLAYLIST_FOR_USER = Route(
     "POST",
@@ -716,6 +753,7 @@ GET_FEATURED_PLAYLISTS = Route(
     dev_status="restricted",
     page_default=20,
     envelope="playlists",
+    dev_refusal=404,
 )
 GET_CATEGORIES = Route(
     "GET",
@@ -735,6 +773,7 @@ GET_A_CATEGORIES_PLAYLISTS = Route(
     dev_status="restricted",
     page_default=20,
     envelope="playlists",
+    dev_refusal=404,
 )
 GET_PLAYLIST_COVER = Route("GET", "/playlists/{playlist_id}/images", "get-playlist-cover", cache_tags=(PLAYLIST_TAG,))
 UPLOAD_CUSTOM_PLAYLIST_COVER = Route(
@@ -812,7 +851,13 @@ GET_SEVERAL_AUDIO_FEATURES = Route(
 GET_AUDIO_FEATURES = Route("GET", "/audio-features/{id}", "get-audio-features", dev_status="restricted")
 GET_AUDIO_ANALYSIS = Route("GET", "/audio-analysis/{id}", "get-audio-analysis", dev_status="restricted")
 GET_RECOMMENDATIONS = Route(
-    "GET", "/recommendations", "get-recommendations", page_limit=100, dev_status="restricted", page_default=20
+    "GET",
+    "/recommendations",
+    "get-recommendations",
+    page_limit=100,
+    dev_status="restricted",
+    page_default=20,
+    dev_refusal=404,
 )
 GET_RECOMMENDATION_GENRES = Route(
     "GET",
@@ -820,6 +865,7 @@ GET_RECOMMENDATION_GENRES = Route(
     "get-recommendation-genres",
     dev_status="restricted",
     envelope="genres",
+    dev_refusal=404,
 )
 GET_INFORMATION_ABOUT_THE_USERS_CURRENT_PLAYBACK = Route(
     "GET",

@@ -31,7 +31,9 @@ per operationId, the requests the fake answered with a success (2xx or 304), and
 Caching headers follow the live API as reported publicly: successful GETs carry ``Cache-Control`` (search
 ``public, max-age=120``; catalog reads ``public, max-age=0``; everything else ``private, max-age=0``), and the
 playlist reads (a playlist, its items, the current user's and a user's playlists) carry an ``ETag`` (a digest of the
-body) and answer ``304 Not Modified`` with no body to a matching ``If-None-Match``.
+body) and answer ``304 Not Modified`` with no body to a matching ``If-None-Match``. Those facts, and the status a
+withdrawn operation answers a development-mode app, are read from the route table (``Route.cache_control``,
+``Route.etag``, ``Route.dev_refusal``), the one place they are kept.
 """
 
 from __future__ import annotations
@@ -55,7 +57,7 @@ import orjson
 from aiohttp import web
 
 from ..errors import InvalidInput
-from ..http.routes import ALL_ROUTES, Route
+from ..http.routes import ALL_ROUTES, PRIVATE_CACHE_CONTROL, Route
 from ._accounts import SCOPES, Accounts
 from ._catalog import Catalog
 from ._control import check_operation
@@ -86,44 +88,21 @@ FAULT_KINDS: tuple[FaultKind, ...] = choices(FaultKind)
 _REWRITES: frozenset[FaultKind] = frozenset(
     {"total", "empty_page", "next_null", "null_entry", "cursor_repeat", "next_drops_params", "spec_shape"}
 )
-_RESTRICTED_404 = frozenset(
-    {
-        "get-recommendations",
-        "get-recommendation-genres",
-        "get-an-artists-related-artists",
-        "get-featured-playlists",
-        "get-a-categories-playlists",
-    }
-)
-
-
-#: operations whose answers carry an ETag and answer 304 to a matching If-None-Match (as the live API's do)
-ETAG_OPERATIONS = frozenset(
-    {
-        "get-playlist",
-        "get-playlists-items",
-        "get-playlists-tracks",
-        "get-a-list-of-current-users-playlists",
-        "get-list-users-playlists",
-    }
-)
-_SEARCH_CACHE_CONTROL = "public, max-age=120"
-_CATALOG_CACHE_CONTROL = "public, max-age=0"
-_PRIVATE_CACHE_CONTROL = "private, max-age=0"
+#: operations whose answers carry an ETag and answer 304 to a matching If-None-Match (as the live API's do): read
+#: from the route table (``Route.etag``), where the fact is kept
+ETAG_OPERATIONS = frozenset(op for op, route in ALL_ROUTES.items() if route.etag)
 
 
 def cache_control_for(operation_id: str) -> str:
-    """The ``Cache-Control`` the fake sends on a successful GET of this operation."""
+    """The ``Cache-Control`` the fake sends on a successful GET of this operation (``Route.cache_control``)."""
     route = ALL_ROUTES.get(operation_id)
     if route is None:
-        return _PRIVATE_CACHE_CONTROL
+        return PRIVATE_CACHE_CONTROL
     return _cache_control(route)
 
 
 def _cache_control(route: Route) -> str:
-    if route.operation_id == "search":
-        return _SEARCH_CACHE_CONTROL
-    return _CATALOG_CACHE_CONTROL if route.catalog else _PRIVATE_CACHE_CONTROL
+    return route.cache_control or PRIVATE_CACHE_CONTROL
 
 
 def _etag_matches(header: str | None, etag: str) -> bool:
@@ -773,7 +752,7 @@ class FakeSpotify:
         """Cache-Control on every successful GET; an ETag (and 304 when it matches) on the playlist reads."""
         cache_control = _cache_control(route)
         resp.headers["Cache-Control"] = cache_control
-        if route.operation_id not in ETAG_OPERATIONS or not isinstance(resp.body, bytes):
+        if not route.etag or not isinstance(resp.body, bytes):
             return resp
         etag = '"' + hashlib.blake2b(resp.body, digest_size=10).hexdigest() + '"'
         if _etag_matches(request.headers.get("If-None-Match"), etag):
@@ -827,7 +806,7 @@ class FakeSpotify:
             raise ApiError(404, "Service not found")
         operation_id = route.operation_id
         if self.mode == "development" and not route.dev_mode_available:
-            self._refuse_dev(operation_id, route.dev_status)
+            self._refuse_dev(route)
         _check_spec_maxima(route, request.query)
         if self._validator is not None and self.validate_requests:
             await self._validator.check(request, api_path, self.spec_violations)
@@ -849,11 +828,11 @@ class FakeSpotify:
             raise ApiError(500, f"the handler of {operation_id} returned something that is not JSON: {exc}") from None
 
     @staticmethod
-    def _refuse_dev(operation_id: str, dev_status: str) -> None:
-        # Operations Spotify withdrew from development-mode apps, answered as users report them: the February
-        # 2026 removals and the 2024 audio features/analysis restrictions answer 403; the other 2024
+    def _refuse_dev(route: Route) -> None:
+        # Operations Spotify withdrew from development-mode apps, answered as users report them (``Route.dev_refusal``):
+        # the February 2026 removals and the 2024 audio features/analysis restrictions answer 403; the other 2024
         # restrictions (recommendations, genre seeds, related artists, featured and category playlists) 404.
-        if dev_status == "restricted" and operation_id in _RESTRICTED_404:
+        if route.dev_refusal == 404:
             raise ApiError(404, "Resource not found")
         raise ApiError(403, "Forbidden")
 

@@ -251,3 +251,31 @@ def test_endpoint_bodies_do_not_restate_the_table() -> None:
     offences = [o for o in offences if "'snapshot_id'" not in o]
     assert offences == []
     assert "snapshot_id" not in envelopes
+
+
+def test_the_live_api_s_answer_facts_are_on_the_routes_and_consistent() -> None:
+    etag = {op for op, r in ALL_ROUTES.items() if r.etag}
+    # the playlist reads, as the live API answers them (FakeSpotify reads the same column)
+    assert etag == {
+        "get-playlist",
+        "get-playlists-items",
+        "get-playlists-tracks",
+        "get-a-list-of-current-users-playlists",
+        "get-list-users-playlists",
+    }
+    for op, route in ALL_ROUTES.items():
+        assert (route.cache_control is None) == (route.method != "GET"), op
+        assert not route.etag or route.method == "GET", op
+        # a refusal status exactly where a development-mode app cannot call the operation
+        assert (route.dev_refusal is None) == route.dev_mode_available, op
+        assert route.dev_refusal in (None, 403, 404), op
+    assert ALL_ROUTES["search"].cache_control == "public, max-age=120"
+    assert ALL_ROUTES["get-track"].cache_control == "public, max-age=0"
+    assert ALL_ROUTES["get-current-users-profile"].cache_control == "private, max-age=0"
+    assert {op for op, r in ALL_ROUTES.items() if r.dev_refusal == 404} == {
+        "get-recommendations",
+        "get-recommendation-genres",
+        "get-an-artists-related-artists",
+        "get-featured-playlists",
+        "get-a-categories-playlists",
+    }
