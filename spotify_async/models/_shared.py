@@ -118,7 +118,9 @@ _KEY_END = len(_KEY)
 _WHITESPACE = b" \t\r\n"
 _NUMBER_START = frozenset(b"-0123456789")
 _arrays: dict[bytes, tuple[str, ...]] = {}
-_placeholders: list[bytes] = []
+#: the first placeholders' texts, made once (a 100-item page has about 400 arrays); an immutable tuple, so threads
+#: decoding at once never see it change; later ones are made as needed
+_PLACEHOLDERS: tuple[bytes, ...] = tuple(str(_BASE + index).encode() for index in range(512))
 
 
 class _Active(threading.local):
@@ -158,9 +160,7 @@ def resolve_placeholder(value: int) -> Any:
 
 
 def _placeholder(index: int) -> bytes:
-    while len(_placeholders) <= index:
-        _placeholders.append(str(_BASE + len(_placeholders)).encode())
-    return _placeholders[index]
+    return _PLACEHOLDERS[index] if index < 512 else str(_BASE + index).encode()
 
 
 def _shared_array(chunk: bytes) -> tuple[str, ...] | None:

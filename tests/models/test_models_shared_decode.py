@@ -165,3 +165,29 @@ def test_album_tracks_and_the_album_share_the_decoded_arrays() -> None:
         pytest.skip("no recorded album")
     body = orjson.dumps(load_fixture(names[0]))
     assert loads(body, Album) == structure(orjson.loads(body), Album)
+
+
+def test_bodies_with_more_arrays_than_the_made_placeholders_and_bodies_decoded_in_threads_at_once() -> None:
+    entry = load_fixture("get_playlist_items__spotifyaio__1.json")["items"][0]
+    items = []
+    for n in range(300):  # two arrays each (track and album): 600, past the 512 placeholders made at import
+        track = dict(entry.get("item") or entry["track"])
+        track["available_markets"] = [f"A{n % 26 + 10:02d}", "BB"]
+        track["album"] = {**track["album"], "available_markets": ["CC", f"D{n % 7}"]}
+        items.append({**entry, "track": track, "item": track})
+    page = {"href": "h", "items": items, "limit": 300, "next": None, "offset": 0, "previous": None, "total": 300}
+    body = orjson.dumps(page)
+    expected = structure(orjson.loads(body), Page[PlaylistTrack])
+    results: list[Any] = []
+
+    def work() -> None:
+        for _ in range(5):
+            results.append(loads(body, Page[PlaylistTrack]))
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert len(results) == 20
+    assert all(result == expected for result in results)
