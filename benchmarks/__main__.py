@@ -78,6 +78,11 @@ GOALS = {
         "runs it)"
     ),
     "structuring_gc_paused": "the same with the garbage collector paused in both",
+    "structuring_dev": (
+        f"spotify_async <= {STRUCTURING_LIMIT}x orjson.loads per item on the same page as a development-mode app "
+        "receives it (no market lists, no popularity), GC on"
+    ),
+    "structuring_dev_gc_paused": "the same development-mode page with the garbage collector paused in both",
     "pagination": (
         f"spotify_async <= {PAGINATION_LIMIT}x the concurrent floor (raw aiohttp + orjson.loads at the same "
         f"{pagination.FLOOR_CONCURRENCY} in flight, 100 a page, keeping nothing)"
@@ -127,6 +132,16 @@ def check_goals(results: dict[str, Any]) -> dict[str, dict[str, Any]]:
     )
     paused = ("cases_gc_paused", case, "spotify_async"), ("cases_gc_paused", case, "orjson_floor")
     ratio_goal("structuring_gc_paused", "structuring", *paused, STRUCTURING_LIMIT)
+    dev = structuring_peers.DEV_CASE
+    ratio_goal(
+        "structuring_dev",
+        "structuring",
+        ("cases", dev, "spotify_async"),
+        ("cases", dev, "orjson_floor"),
+        STRUCTURING_LIMIT,
+    )
+    dev_paused = ("cases_gc_paused", dev, "spotify_async"), ("cases_gc_paused", dev, "orjson_floor")
+    ratio_goal("structuring_dev_gc_paused", "structuring", *dev_paused, STRUCTURING_LIMIT)
     ratio_goal("pagination", "pagination", ("seconds", "spotify_async"), ("seconds", "aiohttp_floor"), PAGINATION_LIMIT)
     sa = _get(results, "rate_limited_crawl", "spotify_async")
     if isinstance(sa, dict):

@@ -8,6 +8,9 @@ timed the same way:
 
 * ``playlist_page``: a 2026 playlist-items page (transitional shape, both ``track`` and ``item`` per entry), its
   entry replicated to 100 items as an extended-quota app receives them (full markets lists included);
+* ``playlist_page_dev``: the same page as a development-mode app receives it since February 2026: without the
+  fields Spotify removed for those apps (``available_markets`` above all, ``popularity``, ``linked_from``, the
+  album's ``album_group`` and ``label``), so there are no market lists to share;
 * ``playlist_page_2019``: a live-recorded 100-item page from 2019 (local files included), unreplicated;
 * ``album_50``: a 2026 album with its track page replicated to 50 tracks;
 * ``search_page``: a 2026 track search page (5 items, the development-mode default).
@@ -61,6 +64,20 @@ def _cases() -> list[tuple[str, bytes, Any, int]]:
     playlist["items"] = _replicate(playlist["items"], 100)
     playlist["limit"] = playlist["total"] = 100
 
+    # the same page as a development-mode app receives it: Spotify leaves out the fields it removed for them in
+    # February 2026 (PLATFORM.md), the market lists above all, so there is nothing to share
+    playlist_dev = copy.deepcopy(playlist)
+    for entry in playlist_dev["items"]:
+        for key in ("track", "item"):
+            track = entry.get(key)
+            if isinstance(track, dict):
+                for field in ("available_markets", "linked_from", "popularity"):
+                    track.pop(field, None)
+                album = track.get("album")
+                if isinstance(album, dict):
+                    for field in ("available_markets", "album_group", "label", "popularity"):
+                        album.pop(field, None)
+
     playlist_2019 = _read("get_playlist_items__rbrspotify__1.json")
 
     album = _read("get_album__spotifyaio__1.json")
@@ -71,6 +88,7 @@ def _cases() -> list[tuple[str, bytes, Any, int]]:
 
     return [
         ("playlist_page", orjson.dumps(playlist), Page[PlaylistTrack], len(playlist["items"])),
+        ("playlist_page_dev", orjson.dumps(playlist_dev), Page[PlaylistTrack], len(playlist_dev["items"])),
         ("playlist_page_2019", orjson.dumps(playlist_2019), Page[PlaylistTrack], len(playlist_2019["items"])),
         ("album_50", orjson.dumps(album), Album, len(album["tracks"]["items"])),
         ("search_page", orjson.dumps(search), SearchResults, len(search["tracks"]["items"])),

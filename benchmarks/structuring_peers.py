@@ -32,9 +32,11 @@ from spotify_async.models import loads
 from . import structuring
 from ._common import Profile, Table, fmt, fmt_ratio, median, peer, ratio
 
-__all__ = ["DECODERS", "HEADLINE_CASE", "run"]
+__all__ = ["DECODERS", "DEV_CASE", "HEADLINE_CASE", "run"]
 
 HEADLINE_CASE = "playlist_page"
+#: the headline page as a development-mode app receives it (no market lists to share): judged too
+DEV_CASE = "playlist_page_dev"
 DECODERS = ("orjson_floor", "json_loads", "spotify_async", "tekore", "spotifyaio")
 
 
@@ -46,6 +48,7 @@ def _peer_decoders(case: str) -> dict[str, Callable[[bytes], Any] | None]:
         search_result: Any = peer("tekore._client.api.search")
         tekore_models: dict[str, Callable[[Any], Any]] = {
             "playlist_page": lambda d: tk_model.PlaylistTrackPaging(**d),
+            "playlist_page_dev": lambda d: tk_model.PlaylistTrackPaging(**d),
             "playlist_page_2019": lambda d: tk_model.PlaylistTrackPaging(**d),
             "album_50": lambda d: tk_model.FullAlbum(**d),
         }
@@ -62,6 +65,7 @@ def _peer_decoders(case: str) -> dict[str, Callable[[bytes], Any] | None]:
     if sa_models is not None:
         model = {
             "playlist_page": sa_models.PlaylistTrackResponse,
+            "playlist_page_dev": sa_models.PlaylistTrackResponse,
             "playlist_page_2019": sa_models.PlaylistTrackResponse,
             "album_50": sa_models.Album,
             "search_page": sa_models.SearchResult,

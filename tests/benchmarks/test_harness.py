@@ -377,6 +377,28 @@ def test_the_structuring_goals_read_the_100_item_playlist_page_only() -> None:
     assert "structuring_gc_paused" not in goals
 
 
+def test_the_development_mode_page_is_judged_on_its_own() -> None:
+    # a development-mode app gets the page without market lists: its figures are judged beside the headline page's
+    results = {
+        "structuring": {
+            "cases": {
+                "playlist_page": {"orjson_floor": 10.0, "spotify_async": 6.0},
+                "playlist_page_dev": {"orjson_floor": 10.0, "spotify_async": 12.5},
+            },
+            "cases_gc_paused": {
+                "playlist_page": {"orjson_floor": 10.0, "spotify_async": 8.0},
+                "playlist_page_dev": {"orjson_floor": 10.0, "spotify_async": 19.0},
+            },
+        }
+    }
+    goals = check_goals(results)
+    assert (goals["structuring"]["met"], goals["structuring_gc_paused"]["met"]) == (True, True)
+    assert goals["structuring_dev"] == {"goal": GOALS["structuring_dev"], "figure": 1.25, "met": True}
+    assert goals["structuring_dev_gc_paused"]["figure"] == 1.9
+    assert goals["structuring_dev_gc_paused"]["met"] is False
+    assert "development-mode" in GOALS["structuring_dev"]
+
+
 def test_memory_goals_say_when_the_profile_measured_smaller_sizes() -> None:
     goals = check_goals({"memory": _memory(10_000, 2_000)})
     assert "10,000" in goals["memory"]["note"]
