@@ -486,15 +486,20 @@ def _inline_nested_stmts(field: _InlineField, nested: _Inline, src: str, out: st
     ]
 
 
-def _nested_stmts(meta: _Inline, is_list: bool, src: str, out: str, scope: _Scope) -> list[str]:
-    """Build ``meta.cls`` (or, when ``is_list``, a list of them in a plain loop) from ``src`` into ``out``."""
+def _nested_stmts(
+    meta: _Inline, is_list: bool, src: str, out: str, scope: _Scope, *, nullable: bool = False
+) -> list[str]:
+    """Build ``meta.cls`` (or, when ``is_list``, a list of them in a plain loop) from ``src`` into ``out``; a
+    ``nullable`` list keeps its ``null`` elements as ``None`` at their positions."""
     if not is_list:
         return _inline_stmts(meta, src, out, scope)
     element = scope.fresh("e")
     item = scope.fresh("x")
+    keep_null = [f"    if {element} is None:", f"        {out}.append(None)", "        continue"] if nullable else []
     return [
         f"{out} = []",
         f"for {element} in {src}:",
+        *keep_null,
         *_indent(_inline_stmts(meta, element, item, scope)),
         f"    {out}.append({item})",
     ]
@@ -805,6 +810,9 @@ def _fast_model_build(
     if element_meta is not None and not element_nullable:
         inline = _InlineField(plan.name, plan.key, plan.default, element_meta, is_list=True)
         return _nested_stmts(element_meta, True, raw, plan.var, scope), inline
+    if element_meta is not None:
+        # a list of leaf models that may hold nulls (``list[Image | None]``): built in the loop too, nulls kept
+        return _nested_stmts(element_meta, True, raw, plan.var, scope, nullable=True), None
     scope.env[f"__eh_{plan.name}"] = element_handler
     scope.env[f"__et_{plan.name}"] = element_inner
     element = scope.fresh("e")

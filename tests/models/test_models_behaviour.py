@@ -419,3 +419,18 @@ def test_round_trip_keeps_the_full_subclass_inside_a_simplified_slot() -> None:
     raw = unstructure(shows)
     assert "episodes" in raw["shows"][0]
     assert structure(raw, SeveralShows, strict=True) == shows
+
+
+def test_nulls_inside_lists_of_leaf_models_keep_their_positions_and_a_non_object_is_named() -> None:
+    entry = load_fixture("get_playlist_items__spotifyaio__1.json")["items"][0]
+    track = dict(entry.get("item") or entry["track"])
+    first_artist, first_image = track["artists"][0], track["album"]["images"][0]
+    track["artists"] = [None, first_artist, None]
+    track["album"] = {**track["album"], "images": [None, first_image]}
+    for strict in (False, True):
+        built = loads(orjson.dumps(track), Track, strict=strict)
+        assert [None if a is None else a.name for a in built.artists] == [None, first_artist["name"], None]
+        assert [None if i is None else i.url for i in built.album.images] == [None, first_image["url"]]
+    track["artists"] = ["not an artist"]
+    with pytest.raises(ModelError, match=r"\$\.artists\[0\]"):
+        loads(orjson.dumps(track), Track)
