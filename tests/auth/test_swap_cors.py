@@ -329,6 +329,7 @@ def test_origins_are_normalised_as_browsers_send_them(given: str, expected: str)
         ("https://bücher.example", "ASCII (xn--) form"),
         (" https://app.example", "no spaces"),
         ("https://app.example\r\nX-Evil: 1", "no spaces"),
+        ("https://app.example\x7f", "no spaces or control characters"),
         ("chrome-extension://short", "32 letters a-p"),
         ("chrome-extension://abcdefghijklmnopabcdefghijklmnoz", "32 letters a-p"),
         ("moz-extension://not-a-uuid", "a UUID"),
