@@ -11,6 +11,9 @@ Run it (the secret and key come from the environment, never the command line)::
     export SPOTIFY_SWAP_KEY=$(python -c "import base64,secrets; print(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())")
     python examples/token_swap_server.py --client-id ID --redirect-uri http://127.0.0.1:8888/callback
 
+A browser client on another origin (a single-page app, an extension) needs its origin allowed:
+``--allow-origin https://app.example`` (repeatable; never a wildcard, the answers carry tokens).
+
 Against FakeSpotify: ``python -m spotify_async serve-fake`` prints its ``accounts_base``, ``client_id`` and
 ``client_secret``; pass ``--accounts-base`` and those. ``python -m spotify_async swap-server`` is the same server
 without the surrounding application.
@@ -26,6 +29,7 @@ import sys
 
 from aiohttp import web
 
+from spotify_async.errors import InvalidInput
 from spotify_async.swap import SECRET_ENV, SWAP_KEY_ENV, decode_key, make_app
 
 
@@ -33,12 +37,10 @@ async def health(request: web.Request) -> web.Response:
     return web.json_response({"ok": True})
 
 
-async def serve(args: argparse.Namespace, secret: str, key: bytes | None) -> None:
+async def serve(args: argparse.Namespace, swap: web.Application) -> None:
     app = web.Application()
     app.router.add_get("/healthz", health)  # your own routes live beside it
-    app.add_subapp(
-        "/spotify/", make_app(args.client_id, secret, args.redirect_uri, accounts_base=args.accounts_base, key=key)
-    )
+    app.add_subapp("/spotify/", swap)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     try:
@@ -60,13 +62,29 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--accounts-base", default="https://accounts.spotify.com", help="default: %(default)s")
     parser.add_argument("--host", default="127.0.0.1", help="default: %(default)s")
     parser.add_argument("--port", type=int, default=8765, help="default: %(default)s (0: any free port)")
+    parser.add_argument(
+        "--allow-origin", action="append", default=[], metavar="ORIGIN", help="a browser origin allowed to call it"
+    )
     args = parser.parse_args(argv)
     secret = os.environ.get(SECRET_ENV)
     if not secret:
         print(f"set {SECRET_ENV} to the app's client secret", file=sys.stderr)
         return 2
     raw_key = os.environ.get(SWAP_KEY_ENV)
-    asyncio.run(serve(args, secret, decode_key(raw_key) if raw_key else None))
+    try:
+        key = decode_key(raw_key) if raw_key else None
+        swap = make_app(
+            args.client_id,
+            secret,
+            args.redirect_uri,
+            accounts_base=args.accounts_base,
+            key=key,
+            allowed_origins=args.allow_origin,
+        )
+    except InvalidInput as exc:  # a bad origin, redirect URI or key: one line, before anything listens
+        print(f"token_swap_server: {exc}", file=sys.stderr)
+        return 2
+    asyncio.run(serve(args, swap))
     return 0
 
 

@@ -13,6 +13,8 @@ import socket
 import sys
 from pathlib import Path
 
+import aiohttp
+
 from spotify_async.testing import FakeSpotify
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -32,7 +34,7 @@ async def test_the_swap_server_and_client_examples(fake_spotify: FakeSpotify, tm
     server = await asyncio.create_subprocess_exec(
         sys.executable, str(EXAMPLES / "token_swap_server.py"),
         "--client-id", fake.client_id, "--redirect-uri", redirect, "--accounts-base", fake.accounts_base,
-        "--port", "0",
+        "--port", "0", "--allow-origin", "https://app.example",
         env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
     try:
@@ -40,6 +42,16 @@ async def test_the_swap_server_and_client_examples(fake_spotify: FakeSpotify, tm
         line = (await asyncio.wait_for(server.stdout.readline(), 30)).decode()
         assert "/spotify/swap" in line, line
         swap_base = line.split(" at ", 1)[1].split("/spotify/swap", 1)[0] + "/spotify"
+        # the allowed browser origin may call it from a page; another may not
+        timeout = aiohttp.ClientTimeout(total=20)
+        async with aiohttp.ClientSession(timeout=timeout) as http:
+            preflight = {"Access-Control-Request-Method": "POST"}
+            async with http.options(f"{swap_base}/swap", headers={"Origin": "https://app.example", **preflight}) as r:
+                assert r.status == 204
+                assert r.headers["Access-Control-Allow-Origin"] == "https://app.example"
+            async with http.options(f"{swap_base}/swap", headers={"Origin": "https://evil.example", **preflight}) as r:
+                assert r.status == 403
+                assert "Access-Control-Allow-Origin" not in r.headers
         client_env = {k: v for k, v in os.environ.items() if k not in ("SPOTIFY_CLIENT_SECRET", "SPOTIFY_SWAP_KEY")}
         token_file = tmp_path / "tokens.json"
         client = await asyncio.create_subprocess_exec(
@@ -68,3 +80,18 @@ async def test_the_swap_server_and_client_examples(fake_spotify: FakeSpotify, tm
         _, server_err = await asyncio.wait_for(server.communicate(), 10)
     assert server.returncode == 0
     assert fake.client_secret.encode() not in server_err
+
+
+async def test_the_swap_server_example_refuses_a_wildcard_origin_before_it_listens() -> None:
+    env = dict(os.environ, SPOTIFY_CLIENT_SECRET="a-secret-value")
+    server = await asyncio.create_subprocess_exec(
+        sys.executable, str(EXAMPLES / "token_swap_server.py"),
+        "--client-id", "abc", "--redirect-uri", "http://127.0.0.1:8888/callback", "--port", "0",
+        "--allow-origin", "*",
+        env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await asyncio.wait_for(server.communicate(), 30)
+    assert server.returncode == 2
+    assert b"origin" in err
+    assert b"Traceback" not in err
+    assert b"a-secret-value" not in err + out
