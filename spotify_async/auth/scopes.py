@@ -15,9 +15,9 @@ operationId, is :data:`spotify_async.http.routes.REQUIREMENTS`, beside the table
 never imports it).
 
 The session checks ``Route.requires`` before sending, when the token's granted scopes are known
-(:func:`spotify_async.http.routes.check_scopes` does the same by operationId), with :func:`scope_error`. It raises :class:`~spotify_async.errors.ScopeError` only when
-*no* alternative is satisfied, so a call that could work is never blocked. It is a frozenset comparison per
-alternative: cheap enough for every request.
+(:func:`spotify_async.http.routes.check_scopes` does the same by operationId), with :func:`scope_error`. It raises
+:class:`~spotify_async.errors.ScopeError` only when *no* alternative is satisfied, so a call that could work is never
+blocked. It is a frozenset comparison per alternative: cheap enough for every request.
 """
 
 from __future__ import annotations

@@ -89,7 +89,7 @@ def _freshness(value: str | None) -> tuple[bool, bool, float | None]:
     if known is None:
         if len(_FRESHNESS) >= _PARSED_MAX:
             _FRESHNESS.clear()
-        directives = parse_cache_control(value)
+        directives = _parse_cache_control(value) if value else {}  # memoised here, not in _PARSED as well
         known = _FRESHNESS[value] = (
             "no-store" in directives,
             "no-cache" in directives,

@@ -994,7 +994,8 @@ def replacement_of(route: Route) -> Route | None:
     return _BY_METHOD_PATH.get(route.replacement) if route.replacement else None
 
 
-#: operationId -> what it cannot work without (each route's ``requires``: see :func:`spotify_async.auth.scopes.requirement`)
+#: operationId -> what it cannot work without: each route's ``requires`` (the rules of
+#: :func:`spotify_async.auth.scopes.requirement`)
 REQUIREMENTS: dict[str, ScopeRequirement] = {
     op: route.requires for op, route in ALL_ROUTES.items() if route.requires is not None
 }

@@ -88,21 +88,6 @@ FAULT_KINDS: tuple[FaultKind, ...] = choices(FaultKind)
 _REWRITES: frozenset[FaultKind] = frozenset(
     {"total", "empty_page", "next_null", "null_entry", "cursor_repeat", "next_drops_params", "spec_shape"}
 )
-#: operations whose answers carry an ETag and answer 304 to a matching If-None-Match (as the live API's do): read
-#: from the route table (``Route.etag``), where the fact is kept
-ETAG_OPERATIONS = frozenset(op for op, route in ALL_ROUTES.items() if route.etag)
-
-
-def cache_control_for(operation_id: str) -> str:
-    """The ``Cache-Control`` the fake sends on a successful GET of this operation (``Route.cache_control``)."""
-    route = ALL_ROUTES.get(operation_id)
-    if route is None:
-        return PRIVATE_CACHE_CONTROL
-    return _cache_control(route)
-
-
-def _cache_control(route: Route) -> str:
-    return route.cache_control or PRIVATE_CACHE_CONTROL
 
 
 def _etag_matches(header: str | None, etag: str) -> bool:
@@ -750,7 +735,7 @@ class FakeSpotify:
     @staticmethod
     def _cache_headers(request: web.Request, route: Route, resp: web.Response) -> web.Response:
         """Cache-Control on every successful GET; an ETag (and 304 when it matches) on the playlist reads."""
-        cache_control = _cache_control(route)
+        cache_control = route.cache_control or PRIVATE_CACHE_CONTROL
         resp.headers["Cache-Control"] = cache_control
         if not route.etag or not isinstance(resp.body, bytes):
             return resp
