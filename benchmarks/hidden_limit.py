@@ -38,7 +38,7 @@ from spotify_async import ClientCredentials, Config, RateBudget, Spotify
 
 from ._clients import drive
 from ._common import Profile, Table
-from ._redis import redis_server
+from ._redis import barrier, job_session, redis_server
 from ._server import fake_process, stats
 from .crawl import ideal_seconds
 
@@ -57,52 +57,26 @@ def goal_met(figures: dict[str, Any], processes: int) -> bool:
 
 
 # ------------------------------------------------------------------------------------------------- worker process
-async def _barrier(backend: Any, name: str, parties: int, timeout: float = 60.0) -> None:
-    """Wait (bounded) until ``parties`` workers arrived, so that they start at the same instant."""
-    await backend.execute("barrier", "INCR", name)
-    await backend.execute("barrier", "EXPIRE", name, 600)
-    deadline = time.monotonic() + timeout
-    while int(await backend.execute("barrier", "GET", name)) < parties:
-        if time.monotonic() > deadline:
-            raise TimeoutError("not every worker reached the start line")
-        await asyncio.sleep(0.005)
-
-
 def _errors(results: list[BaseException]) -> dict[str, int]:
     return dict(Counter(type(exc).__name__ for exc in results))
 
 
 async def _worker(job: dict[str, Any]) -> dict[str, Any]:
-    from spotify_async.distributed import connect
-
-    budget = RateBudget(limit=job["limit"], window=job["window"])
-    config = Config(budget=budget, max_concurrency=CONCURRENCY)
     errors: list[BaseException] = []
-    async with connect(job["redis"], client_id=job["client_id"], budget=budget, namespace=job["namespace"]) as co:
-        auth = co.auth(ClientCredentials(job["client_id"], job["client_secret"]))
-        async with Spotify(
-            auth,
-            api_base=job["api_base"],
-            accounts_base=job["accounts_base"],
-            mode="extended",
-            config=config,
-            limiter=co.limiter,
-            gate=co.gate,
-        ) as sp:
-            await sp.tokens.get()  # the shared token before the start line: the run measures the budget only
-            await _barrier(co.backend, f"{job['namespace']}:barrier", job["processes"])
-            started = time.time()
+    async with job_session(job, CONCURRENCY) as (co, sp):
+        await barrier(co.backend, f"{job['namespace']}:barrier", job["processes"])
+        started = time.time()
 
-            async def one(track_id: str) -> None:
-                try:
-                    await sp.tracks.get(track_id)
-                except Exception as exc:
-                    errors.append(exc)
-                    raise
+        async def one(track_id: str) -> None:
+            try:
+                await sp.tracks.get(track_id)
+            except Exception as exc:
+                errors.append(exc)
+                raise
 
-            failed = await drive(one, job["ids"], CONCURRENCY)
-            ended = time.time()
-            limit = co.limiter.current_limit
+        failed = await drive(one, job["ids"], CONCURRENCY)
+        ended = time.time()
+        limit = co.limiter.current_limit
     return {
         "started": started,
         "ended": ended,

@@ -39,7 +39,7 @@ from typing import Any
 from spotify_async import ClientCredentials, Config, RateBudget, Spotify
 
 from ._common import Profile, Table
-from ._redis import redis_server
+from ._redis import barrier, job_session, redis_server
 from ._server import fake_process
 
 __all__ = ["CONCURRENCY", "GOAL", "LATENCY", "crawler_main", "nearest_rank", "run"]
@@ -194,27 +194,10 @@ async def _one_process(server: Any, ids: list[str], prof: Profile) -> dict[str, 
 
 # ------------------------------------------------------------------------ the crawl in another process (Redis)
 async def _crawler_process(job: dict[str, Any]) -> dict[str, Any]:
-    from spotify_async.distributed import connect
-
-    from .hidden_limit import _barrier
-
-    budget = RateBudget(limit=job["limit"], window=job["window"])
-    config = Config(budget=budget, max_concurrency=CONCURRENCY)
-    async with connect(job["redis"], client_id=job["client_id"], budget=budget, namespace=job["namespace"]) as co:
-        auth = co.auth(ClientCredentials(job["client_id"], job["client_secret"]))
-        async with Spotify(
-            auth,
-            api_base=job["api_base"],
-            accounts_base=job["accounts_base"],
-            mode="extended",
-            config=config,
-            limiter=co.limiter,
-            gate=co.gate,
-        ) as sp:
-            await sp.tokens.get()
-            await _barrier(co.backend, f"{job['namespace']}:barrier", 2)
-            background, lanes = background_view(sp)
-            done, failed = await _crawl(background, job["ids"], time.time() + job["seconds"], asyncio.Event())
+    async with job_session(job, CONCURRENCY) as (co, sp):
+        await barrier(co.backend, f"{job['namespace']}:barrier", 2)
+        background, lanes = background_view(sp)
+        done, failed = await _crawl(background, job["ids"], time.time() + job["seconds"], asyncio.Event())
     return {"done": done, "failed": failed, "lanes": lanes}
 
 
@@ -224,13 +207,7 @@ def crawler_main(job: dict[str, Any]) -> dict[str, Any]:
 
 
 async def _two_processes(server: Any, redis_url: str, ids: list[str], prof: Profile) -> dict[str, Any]:
-    from spotify_async.distributed import connect
-
-    from .hidden_limit import _barrier
-
     namespace = f"bench-{uuid.uuid4().hex[:8]}"
-    budget = RateBudget(limit=prof.lanes_limit, window=prof.lanes_window)
-    config = Config(budget=budget, max_concurrency=CONCURRENCY)
     # the crawl runs for the fill window, the phase and its slowest possible call, then stops by itself
     seconds = prof.lanes_window + prof.lanes_calls * prof.lanes_spacing + prof.lanes_cap + 1.0
     job = {
@@ -247,26 +224,15 @@ async def _two_processes(server: Any, redis_url: str, ids: list[str], prof: Prof
     }
     loop = asyncio.get_running_loop()
     context = multiprocessing.get_context("spawn")
-    async with connect(redis_url, client_id=server.client_id, budget=budget, namespace=namespace) as co:
-        auth = co.auth(ClientCredentials(server.client_id, server.client_secret))
-        async with Spotify(
-            auth,
-            api_base=server.api_base,
-            accounts_base=server.accounts_base,
-            mode="extended",
-            config=config,
-            limiter=co.limiter,
-            gate=co.gate,
-        ) as sp:
-            await sp.tokens.get()
-            own_latency = await _idle_latency(sp, ids)
-            await asyncio.sleep(prof.lanes_window + 0.25)
-            with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
-                crawler = loop.run_in_executor(pool, crawler_main, job)
-                await _barrier(co.backend, f"{namespace}:barrier", 2)
-                await asyncio.sleep(prof.lanes_window)  # the other process's crawl fills the budget
-                phase = await _interactive_phase(sp, ids, prof, own_latency)
-                result = await crawler
+    async with job_session(job, CONCURRENCY) as (co, sp):
+        own_latency = await _idle_latency(sp, ids)
+        await asyncio.sleep(prof.lanes_window + 0.25)
+        with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+            crawler = loop.run_in_executor(pool, crawler_main, job)
+            await barrier(co.backend, f"{namespace}:barrier", 2)
+            await asyncio.sleep(prof.lanes_window)  # the other process's crawl fills the budget
+            phase = await _interactive_phase(sp, ids, prof, own_latency)
+            result = await crawler
     return _figures(phase, result["done"], result["failed"], own_latency, bool(result["lanes"]), prof)
 
 

@@ -1,11 +1,15 @@
-"""Helpers for the auth tests: a browser's part of a login, and user tokens issued by FakeSpotify."""
+"""Helpers for the auth tests: a browser's part of a login, user tokens issued by FakeSpotify, and an aiohttp app
+served on 127.0.0.1 for the length of a block."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import aiohttp
 import attrs
+from aiohttp import web
 
 from spotify_async import Token
 from spotify_async.testing import FakeSpotify
@@ -26,3 +30,17 @@ def user_token(fake: FakeSpotify, user_id: str | None = None, scopes: str | None
 def expired(token: Token) -> Token:
     """The same token, but past its expiry on our clock (the fake would still accept it)."""
     return attrs.evolve(token, expires_at=time.time() - 1)
+
+
+@asynccontextmanager
+async def serving(app: web.Application) -> AsyncIterator[str]:
+    """Serve ``app`` on a free port of 127.0.0.1 while the block runs; yield its base URL."""
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    host, port = runner.addresses[0][:2]
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        await runner.cleanup()

@@ -16,8 +16,7 @@ import re
 import socket
 import sys
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 
 import aiohttp
 import pytest
@@ -29,26 +28,13 @@ from spotify_async.auth.sealing import new_key
 from spotify_async.swap import PREFLIGHT_MAX_AGE, check_origin, make_app
 from spotify_async.testing import FakeSpotify
 
-from .support import click
+from .support import click, serving
 
 REDIRECT = "http://127.0.0.1:8888/callback"
 APP = "https://app.example"
 EXTENSION = "chrome-extension://abcdefghijklmnopabcdefghijklmnop"
 TIMEOUT = aiohttp.ClientTimeout(total=20)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-
-@asynccontextmanager
-async def serving(app: web.Application) -> AsyncIterator[str]:
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        await runner.cleanup()
 
 
 def cors_headers(resp: aiohttp.ClientResponse) -> dict[str, str]:

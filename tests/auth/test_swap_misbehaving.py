@@ -5,8 +5,7 @@ that does the same to the client. Every case ends in a typed error, the code is 
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 
 import pytest
 from aiohttp import web
@@ -14,21 +13,10 @@ from aiohttp import web
 from spotify_async import AuthError, SpotifyError, TokenSwap, TransportError
 from spotify_async.swap import make_app
 
+from .support import serving
+
 REDIRECT = "http://127.0.0.1:8888/callback"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-
-@asynccontextmanager
-async def serving(app: web.Application) -> AsyncIterator[str]:
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        await runner.cleanup()
 
 
 def one_route(path: str, handler: Handler) -> tuple[web.Application, list[int]]:

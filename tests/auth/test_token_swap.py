@@ -10,12 +10,9 @@ import os
 import socket
 import sys
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 import aiohttp
 import pytest
-from aiohttp import web
 
 from spotify_async import (
     AuthError,
@@ -30,22 +27,9 @@ from spotify_async.auth.sealing import new_key
 from spotify_async.swap import decode_key, make_app
 from spotify_async.testing import FakeSpotify
 
-from .support import click
+from .support import click, serving
 
 REDIRECT = "http://127.0.0.1:8888/callback"
-
-
-@asynccontextmanager
-async def serving(app: web.Application) -> AsyncIterator[str]:
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        await runner.cleanup()
 
 
 def client(base: str, fake: FakeSpotify, **kwargs: object) -> TokenSwap:
