@@ -51,7 +51,9 @@ def _non_negative(_: object, attribute: attrs.Attribute[Any], value: float) -> N
 
 @attrs.frozen
 class Timeouts:
-    """Bounds on one HTTP attempt (seconds). ``total`` covers connect, send and reading the whole body."""
+    """Bounds on one HTTP attempt (seconds). ``total`` covers connect, send and reading the whole body; an attempt
+    past it ends as a timeout (retried like any other failure) within a tenth of ``total`` after it, and never more
+    than a second after (one timer for every attempt in flight: ``spotify_async/http/deadline.py``)."""
 
     total: float = attrs.field(default=30.0, validator=_positive)
     connect: float = attrs.field(default=10.0, validator=_positive)

@@ -37,8 +37,10 @@ method declared by the protocols (``Slots.try_acquire``, ``TokenSource.fresh``, 
 written. Only when one of them fails does the call await :meth:`Scheduler._admit`, which resumes from that control.
 
 **The attempt** (:meth:`Scheduler._attempt`): one HTTP request, carrying the token of this attempt (its
-``Authorization`` header is built once per token and reused, :class:`_AuthHeaders`); then the budget unit is released
-(accepted, or not for a 429: a 429 is never an accepted unit) and the slot freed.
+``Authorization`` header is built once per token and reused, :class:`_AuthHeaders`), bounded by ``Timeouts.total``
+through one timer for every attempt in flight (:mod:`spotify_async.http.deadline`; aiohttp keeps the connect and read
+bounds); then the budget unit is released (accepted, or not for a 429: a 429 is never an accepted unit) and the slot
+freed.
 
 **The outcome** (:meth:`Scheduler._response`, :meth:`Scheduler._reauthorize`, :meth:`Scheduler._on_rate_limited`,
 :meth:`Scheduler._retry_or_raise`):
@@ -101,6 +103,7 @@ from ..hooks import (
     RetryEvent,
 )
 from .clock import SYSTEM_CLOCK, Clock, TimerHandle
+from .deadline import AttemptDeadlines, attempt_deadlines
 from .gate import Gate, LocalGate
 from .limiter import QUOTA_REASON, BudgetState, Lane, LocalRateLimiter, RateLimiter, reserved_units
 from .response import Request, Response
@@ -403,7 +406,13 @@ class Scheduler:
         self._hooks = HookSet(config.hooks)
         self._has_hooks = bool(self._hooks)
         t = config.timeouts
-        self.timeout = aiohttp.ClientTimeout(total=t.total, connect=t.connect, sock_read=t.read)
+        #: ``Timeouts.total`` of each attempt, kept by one timer for all of them (``deadline.py``); ``None`` on Python
+        #: 3.10, where aiohttp keeps it per request
+        self.deadlines: AttemptDeadlines | None = attempt_deadlines(t.total)
+        #: the timeouts aiohttp applies: connect and read always; the total only when ``deadlines`` does not keep it
+        self.timeout = aiohttp.ClientTimeout(
+            total=t.total if self.deadlines is None else None, connect=t.connect, sock_read=t.read
+        )
         #: True when the HTTP session was built with ``self.timeout`` (ours): then no per-request timeout is passed
         self.session_has_timeout = False
         self.stats = SchedulerStats()
@@ -671,6 +680,8 @@ class Scheduler:
         sent_headers: Mapping[str, str] = authorization if headers is None else {**headers, **authorization}
         status = 0
         accepted = True
+        deadlines = self.deadlines
+        task = deadlines.enter() if deadlines is not None else None
         try:
             if self.session_has_timeout:
                 request = http.request(method, url, params=params, data=data, headers=sent_headers)
@@ -688,7 +699,13 @@ class Scheduler:
             return 0, {}, b"", type(exc).__name__, False
         except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
             return 0, {}, b"", type(exc).__name__, True
+        except asyncio.CancelledError:
+            if deadlines is not None and deadlines.expired(task):
+                return 0, {}, b"", "TimeoutError", True  # Timeouts.total passed (deadline.py)
+            raise
         finally:
+            if task is not None and deadlines is not None:
+                deadlines.leave(task)
             release_nowait = self.limiter.release_nowait
             if not release_nowait(accepted=accepted):
                 await self.limiter.release(accepted=accepted)
