@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import aiohttp
 import attrs
+from yarl import URL
 
 from .auth.accounts import AccountsClient
 from .auth.base import AuthFlow
@@ -133,6 +134,23 @@ def _flow(auth: AuthFlow | Token | str) -> AuthFlow:
     )
 
 
+def check_base(name: str, value: str) -> None:
+    """Refuse an ``api_base`` or ``accounts_base`` that is not an absolute ``http(s)`` URL with a host and nothing
+    after its path (no query, fragment or credentials: paths are appended to it, and a token is sent to it)."""
+    if not isinstance(value, str):
+        raise InvalidInput(f"{name} must be a string, got {type(value).__name__}")
+    try:
+        url = URL(value)
+    except (ValueError, TypeError) as exc:
+        raise InvalidInput(f"{name} {value!r} is not a URL: {exc}") from None
+    if url.scheme not in ("http", "https") or not url.raw_host:
+        raise InvalidInput(f"{name} must be an absolute http:// or https:// URL with a host, got {value!r}")
+    if url.raw_query_string or url.raw_fragment or "?" in value or "#" in value:
+        raise InvalidInput(f"{name} must have no query or fragment (paths are appended to it), got {value!r}")
+    if url.raw_user is not None or url.raw_password is not None:
+        raise InvalidInput(f"{name} must not carry credentials; pass them as the auth flow")
+
+
 class Spotify:
     """An async Spotify Web API session.
 
@@ -178,6 +196,8 @@ class Spotify:
         redis: str | None = None,
         clock: Clock = SYSTEM_CLOCK,
     ) -> None:
+        check_base("api_base", api_base)
+        check_base("accounts_base", accounts_base)
         config = config or Config()
         if mode is not None:
             config = attrs.evolve(config, mode=mode)

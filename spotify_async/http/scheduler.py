@@ -84,6 +84,7 @@ import aiohttp
 import attrs
 import orjson
 from multidict import CIMultiDict, CIMultiDictProxy
+from yarl import URL
 
 from ..config import Config, RetryDecider, RetryOutcome
 from ..errors import (
@@ -419,6 +420,8 @@ class Scheduler:
         self._waiting_budget = 0
         self._waiting_gate = 0
         self._authorization = _AuthHeaders()
+        #: each API base's (scheme, authority, path), parsed once (:meth:`_target`)
+        self._bases: dict[str, tuple[str, str, str]] = {}
 
     @property
     def slots(self) -> Slots:
@@ -456,6 +459,7 @@ class Scheduler:
         rt = compiled.route
         method = rt.method
         url = api_base + compiled.path
+        target = self._target(api_base, compiled.path)
         lane = request.lane
         started = self._now()
         deadline = started + (request.max_wait if request.max_wait is not None else self.config.max_wait)
@@ -478,7 +482,7 @@ class Scheduler:
                     self._hooks.request(RequestEvent(context, attempts, waited))
 
                 status, resp_headers, body, error, sent = await self._attempt(
-                    http, method, url, params, data, headers, token
+                    http, method, target, params, data, headers, token
                 )
                 if context is not None and status:
                     self._hooks.response(ResponseEvent(context, attempts, status, self._now() - started, waited))
@@ -506,6 +510,16 @@ class Scheduler:
         except RateLimited as exc:
             exc.method, exc.url = method, url
             raise
+
+    def _target(self, api_base: str, path: str) -> URL:
+        """The URL aiohttp is given: built from its parts, already encoded (the base parsed once; the path is
+        percent-encoded by :meth:`Route.compile`), so aiohttp does not parse the string again for every request."""
+        base = self._bases.get(api_base)
+        if base is None:  # the session checked it (spotify_async.session.check_base)
+            parsed = URL(api_base)
+            base = self._bases[api_base] = (parsed.scheme, parsed.raw_authority, parsed.raw_path.rstrip("/"))
+        scheme, authority, prefix = base
+        return URL.build(scheme=scheme, authority=authority, path=prefix + path, encoded=True)
 
     def _admit_at_once(self, tokens: TokenSource[T], lane: Lane) -> tuple[int, T | None]:
         """The synchronous fast path of admission: take a slot, the cached token, a budget unit and check the gate,
@@ -667,7 +681,7 @@ class Scheduler:
         self,
         http: aiohttp.ClientSession,
         method: str,
-        url: str,
+        url: URL,
         params: Mapping[str, str] | None,
         data: bytes | None,
         headers: dict[str, str] | None,

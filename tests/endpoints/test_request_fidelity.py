@@ -22,7 +22,9 @@ from catalog_support import client, nothing_sent, params_of, spy_requests
 from yarl import URL
 
 import spotify_async.endpoints
+from spotify_async.config import Config
 from spotify_async.errors import InvalidInput
+from spotify_async.http.scheduler import Scheduler
 from spotify_async.http.routes import ALL_ROUTES, Route
 from spotify_async.session import Spotify
 
@@ -128,6 +130,7 @@ _ESCAPING = ("", ".", "..", "...", "....")
 #: odd values that must stay inside one segment
 _ODD = ("a.b", "a..b", "..a", "a/../b", "%2e%2e", "%2E%2E%2F", "?x=1", "#frag", "a b", "é", "\\..", ";..")
 API_BASE = "https://api.spotify.com/v1"
+SCHEDULER = Scheduler(Config())
 
 
 def test_every_route_with_a_path_parameter_is_covered() -> None:
@@ -146,8 +149,11 @@ def test_no_path_parameter_can_change_the_endpoint(route: Route) -> None:
     index = template.index("{" + name + "}")
     for value in _ODD:
         path = route.compile(**{name: value}).path
-        # what aiohttp sends: yarl parses api_base + path (and normalises it) before the request line is written
-        url = URL(API_BASE + path)
+        # what aiohttp is given (the scheduler's URL, built from the encoded path), and what it would make of the
+        # string (yarl parses and normalises it): both keep the value inside its one segment
+        built = SCHEDULER._target(API_BASE, path)
+        assert built.path == URL(API_BASE + path).path, (value, built)
+        url = built
         segments = url.raw_path.split("/")[2:]  # drop "" and "v1"
         assert len(segments) == len(template) - 1, (value, url.raw_path)
         assert url.query_string == "", value
@@ -235,3 +241,22 @@ async def test_non_string_ids_are_invalid_input_naming_the_argument(mode: Any) -
                     with pytest.raises(InvalidInput) as caught:
                         await _call(make)
                     assert argument in str(caught.value), (argument, bad, str(caught.value))
+
+
+@pytest.mark.parametrize(
+    ("base", "problem"),
+    [
+        ("api.spotify.com/v1", "absolute"),
+        ("ftp://api.spotify.com/v1", "absolute"),
+        ("https:///v1", "absolute"),
+        ("https://api.spotify.com/v1?market=SE", "no query"),
+        ("https://api.spotify.com/v1#top", "no query or fragment"),
+        ("https://user:secret@api.spotify.com/v1", "credentials"),
+    ],
+)
+def test_a_base_url_that_paths_cannot_be_appended_to_is_refused_before_anything_is_sent(base: str, problem: str) -> None:
+    for name in ("api_base", "accounts_base"):
+        with pytest.raises(InvalidInput, match=problem) as caught:
+            Spotify("a-token", **{name: base})
+        assert name in str(caught.value)
+        assert "secret" not in str(caught.value)
