@@ -53,7 +53,8 @@ def _non_negative(_: object, attribute: attrs.Attribute[Any], value: float) -> N
 class Timeouts:
     """Bounds on one HTTP attempt (seconds). ``total`` covers connect, send and reading the whole body; an attempt
     past it ends as a timeout (retried like any other failure) within a tenth of ``total`` after it, and never more
-    than a second after (one timer for every attempt in flight: ``spotify_async/http/deadline.py``)."""
+    than a second after (one timer for every attempt in flight: ``spotify_async/http/deadline.py``; on Python 3.10
+    aiohttp keeps ``total`` per request, rounded up to the next whole second from 5 s)."""
 
     total: float = attrs.field(default=30.0, validator=_positive)
     connect: float = attrs.field(default=10.0, validator=_positive)

@@ -136,19 +136,26 @@ def _flow(auth: AuthFlow | Token | str) -> AuthFlow:
 
 def check_base(name: str, value: str) -> None:
     """Refuse an ``api_base`` or ``accounts_base`` that is not an absolute ``http(s)`` URL with a host and nothing
-    after its path (no query, fragment or credentials: paths are appended to it, and a token is sent to it)."""
+    after its path (no query, fragment or credentials: paths are appended to it, and a token is sent to it).
+
+    The message names the problem and shows only the scheme, host and port it found: a base's user info, query or
+    fragment may hold a secret, so the value itself is never repeated."""
     if not isinstance(value, str):
         raise InvalidInput(f"{name} must be a string, got {type(value).__name__}")
     try:
         url = URL(value)
-    except (ValueError, TypeError) as exc:
-        raise InvalidInput(f"{name} {value!r} is not a URL: {exc}") from None
-    if url.scheme not in ("http", "https") or not url.raw_host:
-        raise InvalidInput(f"{name} must be an absolute http:// or https:// URL with a host, got {value!r}")
-    if url.raw_query_string or url.raw_fragment or "?" in value or "#" in value:
-        raise InvalidInput(f"{name} must have no query or fragment (paths are appended to it), got {value!r}")
+        port = url.explicit_port
+        shown = (
+            f"{url.scheme}://{url.raw_host}{'' if port is None else f':{port}'}" if url.absolute else "a relative URL"
+        )
+    except (ValueError, TypeError):
+        raise InvalidInput(f"{name} is not a URL (scheme://host[:port]/path)") from None
     if url.raw_user is not None or url.raw_password is not None:
-        raise InvalidInput(f"{name} must not carry credentials; pass them as the auth flow")
+        raise InvalidInput(f"{name} must not carry credentials (pass them as the auth flow), in {shown}")
+    if url.scheme not in ("http", "https") or not url.raw_host or port == 0:
+        raise InvalidInput(f"{name} must be an absolute http:// or https:// URL with a host, got {shown}")
+    if url.raw_query_string or url.raw_fragment or "?" in value or "#" in value:
+        raise InvalidInput(f"{name} must have no query or fragment (paths are appended to it), in {shown}")
 
 
 class Spotify:

@@ -71,7 +71,7 @@ CANCEL_MESSAGE = "spotify_async: the attempt's Timeouts.total passed"
 class AttemptDeadlines:
     """The deadlines of the attempts in flight under one scheduler, and the one timer that enforces them."""
 
-    __slots__ = ("_expired", "_handle", "_prior", "_running", "resolution", "total")
+    __slots__ = ("_expired", "_handle", "_loop", "_prior", "_running", "resolution", "total")
 
     def __init__(self, total: float) -> None:
         self.total = total
@@ -82,6 +82,8 @@ class AttemptDeadlines:
         #: tasks that were already being cancelled when their attempt entered, with their count then (rare)
         self._prior: dict[asyncio.Task[object], int] = {}
         self._handle: asyncio.TimerHandle | None = None
+        #: the loop the timer was armed on (a closed loop's handle never fires: the next loop arms its own)
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     def __repr__(self) -> str:
         return f"<AttemptDeadlines total={self.total} in_flight={len(self._running)} armed={self.armed}>"
@@ -106,7 +108,8 @@ class AttemptDeadlines:
         cancelling = _cancelling(task)
         if cancelling:
             self._prior[task] = cancelling
-        if self._handle is None:
+        if self._handle is None or self._loop is not loop:
+            self._loop = loop
             self._handle = loop.call_at(loop.time() + self.resolution, self._tick, loop)
         return task
 
@@ -132,6 +135,8 @@ class AttemptDeadlines:
         return remaining <= self._prior.get(task, 0)
 
     def _tick(self, loop: asyncio.AbstractEventLoop) -> None:
+        if loop is not self._loop:
+            return  # armed on a loop since replaced; that loop's own tick keeps the deadlines
         self._handle = None
         running = self._running
         if not running:

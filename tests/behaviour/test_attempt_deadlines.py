@@ -26,18 +26,25 @@ SLACK = TOTAL / 10 + 0.7
 
 
 def page() -> Answer:
-    return json_answer(
-        {"href": "h", "items": [], "limit": 20, "offset": 0, "total": 0, "next": None, "previous": None}
-    )
+    return json_answer({"href": "h", "items": [], "limit": 20, "offset": 0, "total": 0, "next": None, "previous": None})
 
 
-def stalling(stalls: int) -> tuple[Any, list[float]]:
+class Arrivals(list[float]):
+    """When each request arrived; ``first`` is set by the first."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.first = asyncio.Event()
+
+
+def stalling(stalls: int) -> tuple[Any, Arrivals]:
     """A handler that leaves the first ``stalls`` requests unanswered (far longer than any test) and answers the
     rest with an empty page; the list records when each request arrived."""
-    arrived: list[float] = []
+    arrived = Arrivals()
 
     async def handler(request: RawRequest) -> Answer:
         arrived.append(time.monotonic())
+        arrived.first.set()
         if len(arrived) <= stalls:
             await asyncio.sleep(60)
         return page()
@@ -45,26 +52,30 @@ def stalling(stalls: int) -> tuple[Any, list[float]]:
     return handler, arrived
 
 
-def client(server: MisbehavingServer, retries: int, **kwargs: Any) -> Spotify:
+def client(server: MisbehavingServer, retries: int, *, coalesce: bool = True, **kwargs: Any) -> Spotify:
+    """``coalesce=False`` runs each attempt in the caller's own task (otherwise in a flight task of the coalescer)."""
     retry = RetryPolicy(max_retries=retries, backoff_base=0.001, backoff_cap=0.002)
-    return Spotify(
-        "a-fixed-token", api_base=server.api_base, config=Config(retry=retry, timeouts=Timeouts(total=TOTAL)), **kwargs
-    )
+    config = Config(retry=retry, timeouts=Timeouts(total=TOTAL), coalesce=coalesce)
+    return Spotify("a-fixed-token", api_base=server.api_base, config=config, **kwargs)
 
 
 @needs_311
 async def test_a_stalled_attempt_ends_at_the_total_as_a_timeout_and_leaves_the_task_uncancelled() -> None:
     handler, _ = stalling(stalls=10)
-    async with MisbehavingServer(handler) as server, client(server, retries=0) as sp:
+    # no coalescing: the attempt runs in this very task, so the timer cancels this task and must take it back
+    async with MisbehavingServer(handler) as server, client(server, retries=0, coalesce=False) as sp:
         started = time.monotonic()
         with pytest.raises(TransportError, match="TimeoutError"):
             await sp.albums.tracks(ALBUM)
         elapsed = time.monotonic() - started
         assert TOTAL <= elapsed < TOTAL + SLACK
         task = asyncio.current_task()
-        assert task is not None and task.cancelling() == 0  # the timer's cancellation was taken back
+        assert task is not None
+        assert task.cancelling() == 0
+        await asyncio.sleep(0)  # and nothing is left to be delivered: a pending cancellation would raise here
         deadlines = sp.scheduler.deadlines
-        assert deadlines is not None and deadlines.in_flight == 0
+        assert deadlines is not None
+        assert deadlines.in_flight == 0
         await asyncio.sleep(deadlines.resolution * 2 + 0.05)
         assert not deadlines.armed  # an idle session holds no timer
 
@@ -84,29 +95,52 @@ async def test_a_timed_out_read_is_retried_and_the_retry_answers() -> None:
 
 
 @needs_311
-async def test_cancelling_the_caller_mid_attempt_propagates_and_is_not_a_timeout() -> None:
+@pytest.mark.parametrize("coalesce", [False, True], ids=["in the caller's task", "in a flight task"])
+async def test_cancelling_the_caller_mid_attempt_propagates_and_is_not_a_timeout(coalesce: bool) -> None:
     handler, arrived = stalling(stalls=10)
-    async with MisbehavingServer(handler) as server, client(server, retries=3) as sp:
+    async with MisbehavingServer(handler) as server, client(server, retries=3, coalesce=coalesce) as sp:
         call = asyncio.ensure_future(sp.albums.tracks(ALBUM))
-        while not arrived:
-            await asyncio.sleep(0.005)
+        await asyncio.wait_for(arrived.first.wait(), SLACK)
         call.cancel()
         with pytest.raises(asyncio.CancelledError):
             await asyncio.wait_for(call, TOTAL + SLACK)
-        assert len(arrived) == 1  # cancelled, not retried
-        assert sp.scheduler.deadlines is not None and sp.scheduler.deadlines.in_flight == 0
+        await asyncio.sleep(TOTAL + 0.1)  # past the deadline and several backoffs: a retry would have arrived by now
+        assert len(arrived) == 1  # cancelled, not turned into a timeout and retried
+        assert sp.scheduler.deadlines is not None
+        assert sp.scheduler.deadlines.in_flight == 0
+
+
+@needs_311
+async def test_a_caller_cancelled_in_the_turn_its_attempt_expires_is_cancelled_not_retried() -> None:
+    handler, arrived = stalling(stalls=10)
+    async with MisbehavingServer(handler) as server, client(server, retries=3, coalesce=False) as sp:
+        deadlines = sp.scheduler.deadlines
+        assert deadlines is not None
+        call = asyncio.ensure_future(sp.albums.tracks(ALBUM))
+        await asyncio.wait_for(arrived.first.wait(), SLACK)
+        (task,) = deadlines._running
+        assert task is call
+        deadlines._running[task] = 0.0  # its deadline has passed: the tick below cancels it...
+        deadlines._tick(asyncio.get_running_loop())
+        call.cancel()  # ...and in the same turn so does whoever awaits it
+        with pytest.raises(asyncio.CancelledError):
+            await asyncio.wait_for(call, SLACK)
+        await asyncio.sleep(0.1)
+        assert len(arrived) == 1
 
 
 @needs_311
 async def test_a_session_of_the_callers_own_without_timeouts_is_still_bounded_by_the_total() -> None:
     handler, _ = stalling(stalls=10)
-    async with MisbehavingServer(handler) as server:
-        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=None)) as own:
-            async with client(server, retries=0, session=own) as sp:
-                started = time.monotonic()
-                with pytest.raises(TransportError, match="TimeoutError"):
-                    await sp.albums.tracks(ALBUM)
-                assert TOTAL <= time.monotonic() - started < TOTAL + SLACK
+    async with (
+        MisbehavingServer(handler) as server,
+        aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=None)) as own,
+        client(server, retries=0, session=own) as sp,
+    ):
+        started = time.monotonic()
+        with pytest.raises(TransportError, match="TimeoutError"):
+            await sp.albums.tracks(ALBUM)
+        assert TOTAL <= time.monotonic() - started < TOTAL + SLACK
 
 
 async def test_on_python_3_10_the_total_is_left_to_aiohttp(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -117,7 +151,8 @@ async def test_on_python_3_10_the_total_is_left_to_aiohttp(monkeypatch: pytest.M
     from spotify_async.http.scheduler import Scheduler
 
     scheduler = Scheduler(Config(timeouts=Timeouts(total=7.0)))
-    assert scheduler.deadlines is None and scheduler.timeout.total == 7.0
+    assert scheduler.deadlines is None
+    assert scheduler.timeout.total == 7.0
 
 
 # ----------------------------------------------------------------- the timer's rules, on a bare awaitable
@@ -175,7 +210,8 @@ async def test_an_answer_before_the_deadline_is_untouched_and_the_timer_disarms(
     waiting: asyncio.Future[None] = asyncio.get_running_loop().create_future()
     task = asyncio.ensure_future(attempt(deadlines, waiting))
     await asyncio.sleep(0)
-    assert deadlines.armed and deadlines.in_flight == 1
+    assert deadlines.armed
+    assert deadlines.in_flight == 1
     waiting.set_result(None)
     assert await asyncio.wait_for(task, 1.0) == "answered"
     await asyncio.sleep(deadlines.resolution * 2 + 0.02)
@@ -208,8 +244,34 @@ async def test_a_task_already_being_cancelled_keeps_its_count() -> None:
 @needs_311
 async def test_an_attempt_outside_a_task_or_nested_in_one_is_not_registered_twice() -> None:
     deadlines = AttemptDeadlines(1.0)
+    from_a_callback: list[object] = []
+    loop = asyncio.get_running_loop()
+    loop.call_soon(lambda: from_a_callback.append(deadlines.enter()))
+    await asyncio.sleep(0.01)
+    assert from_a_callback == [None]
+    assert deadlines.in_flight == 0
     outer = deadlines.enter()
-    assert outer is not None and deadlines.in_flight == 1
+    assert outer is not None
+    assert deadlines.in_flight == 1
     assert deadlines.enter() is None  # the outer attempt's deadline bounds the nested one
     deadlines.leave(outer)
     assert deadlines.in_flight == 0
+
+
+@needs_311
+def test_the_timer_arms_again_on_a_new_loop_after_the_old_one_closed() -> None:
+    # asyncio.run() twice with one keeper: the first loop's handle dies with it, the second loop must get its own
+    deadlines = AttemptDeadlines(0.05)
+
+    async def one_timeout() -> str:
+        waiting: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        return await asyncio.wait_for(attempt(deadlines, waiting), 2.0)
+
+    async def enter_and_leave_at_once() -> None:
+        task = deadlines.enter()
+        assert task is not None
+        deadlines.leave(task)  # the loop closes right after, with the timer still armed
+
+    asyncio.run(enter_and_leave_at_once())
+    assert deadlines.armed
+    assert asyncio.run(one_timeout()) == "timed out"

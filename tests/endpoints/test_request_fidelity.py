@@ -24,8 +24,8 @@ from yarl import URL
 import spotify_async.endpoints
 from spotify_async.config import Config
 from spotify_async.errors import InvalidInput
-from spotify_async.http.scheduler import Scheduler
 from spotify_async.http.routes import ALL_ROUTES, Route
+from spotify_async.http.scheduler import Scheduler
 from spotify_async.session import Spotify
 
 SPEC = Path(__file__).parents[2].parent / "shared" / "spotify-web-api" / "openapi.yml"
@@ -254,9 +254,38 @@ async def test_non_string_ids_are_invalid_input_naming_the_argument(mode: Any) -
         ("https://user:secret@api.spotify.com/v1", "credentials"),
     ],
 )
-def test_a_base_url_that_paths_cannot_be_appended_to_is_refused_before_anything_is_sent(base: str, problem: str) -> None:
+def test_a_base_url_that_paths_cannot_be_appended_to_is_refused_before_anything_is_sent(
+    base: str, problem: str
+) -> None:
     for name in ("api_base", "accounts_base"):
         with pytest.raises(InvalidInput, match=problem) as caught:
             Spotify("a-token", **{name: base})
         assert name in str(caught.value)
         assert "secret" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "base",
+    [
+        "https://api.spotify.com/v1",
+        "https://api.spotify.com/v1/",
+        "https://api.spotify.com:443/v1",
+        "http://127.0.0.1:8080/prefix/v1",
+        "http://[::1]:8080/v1",
+        "http://localhost:1/a%20b/v1",
+    ],
+)
+def test_the_url_aiohttp_is_given_is_the_one_the_string_would_have_made(base: str) -> None:
+    Spotify("a-token", api_base=base, accounts_base=base)  # accepted
+    for path in ("/tracks/4aawyAB9vmqN3uQ7FjRGTy", "/users/a%2Fb%3F%23", "/me/player/queue"):
+        built = SCHEDULER._target(base.rstrip("/"), path)
+        parsed = URL(base.rstrip("/") + path)
+        assert (built.scheme, built.host, built.port, built.path) == (
+            parsed.scheme,
+            parsed.host,
+            parsed.port,
+            parsed.path,
+        )
+        assert built.raw_path.endswith(path)  # the path goes out exactly as compiled
+        assert built.query_string == ""
+        assert built.fragment == ""
