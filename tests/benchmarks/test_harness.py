@@ -493,3 +493,45 @@ def test_structuring_and_memory_goals_are_judged_in_the_smoke_run(smoke: tuple[d
         assert "not the goal's" in data["goals"][name]["note"]
     assert "memory_kept_entry" in data["goals"]
     assert "NOTE measured at 2,000 and 1,000 items" in stdout
+
+
+def test_request_path_ab_measures_every_variant_against_the_floor(capsys: pytest.CaptureFixture[str]) -> None:
+    from benchmarks import request_path_ab
+
+    assert request_path_ab.main(["--chunk", "16", "--pairs", "4", "--concurrency", "8"]) == 0
+    out = capsys.readouterr().out
+    assert "8 in flight, 4 batches of 16 per client:" in out
+    for name in ("aiohttp_floor", *request_path_ab.VARIANTS):
+        (row,) = [line for line in out.splitlines() if line.split()[:1] == [name]]
+        assert "us CPU/req" in row
+        assert "x the floor (IQR" in row
+
+
+async def test_request_path_ab_variants_put_back_what_they_name() -> None:
+    from benchmarks import request_path_ab
+    from benchmarks._clients import SpotifyAsync
+    from benchmarks._server import fake_process
+
+    async with fake_process() as server:
+        clients = {
+            name: SpotifyAsync(server, "unused", config, name=name)
+            for name, (config, _) in request_path_ab.VARIANTS.items()
+        }
+        for name, client in clients.items():
+            await client.open()
+            request_path_ab.VARIANTS[name][1](client)
+        try:
+            shipped, total, string = (clients[n].sp for n in ("default", "aiohttp_total", "string_url"))
+            assert shipped is not None
+            assert total is not None
+            assert string is not None
+            assert shipped.scheduler.deadlines is not None  # the one timer keeps the total
+            assert total.scheduler.deadlines is None
+            assert total.pipeline._http().timeout.total == total.config.timeouts.total  # aiohttp keeps it
+            assert isinstance(string.scheduler._target("http://h/v1", "/x"), str)
+            assert not isinstance(shipped.scheduler._target("http://h/v1", "/x"), str)
+            assert clients["no_coalescing"].sp is not None
+            assert clients["no_coalescing"].sp.pipeline.coalescer is None
+        finally:
+            for client in clients.values():
+                await client.close()
