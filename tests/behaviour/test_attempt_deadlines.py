@@ -59,8 +59,8 @@ def client(server: MisbehavingServer, retries: int, *, coalesce: bool = True, **
     return Spotify("a-fixed-token", api_base=server.api_base, config=config, **kwargs)
 
 
-@needs_311
 async def test_a_stalled_attempt_ends_at_the_total_as_a_timeout_and_leaves_the_task_uncancelled() -> None:
+    # on every version: the one timer where it keeps the total (3.11+), aiohttp's own on 3.10
     handler, _ = stalling(stalls=10)
     # no coalescing: the attempt runs in this very task, so the timer cancels this task and must take it back
     async with MisbehavingServer(handler) as server, client(server, retries=0, coalesce=False) as sp:
@@ -69,18 +69,18 @@ async def test_a_stalled_attempt_ends_at_the_total_as_a_timeout_and_leaves_the_t
             await sp.albums.tracks(ALBUM)
         elapsed = time.monotonic() - started
         assert TOTAL <= elapsed < TOTAL + SLACK
+        await asyncio.sleep(0)  # nothing is left to be delivered: a pending cancellation would raise here
+        deadlines = sp.scheduler.deadlines
+        if deadlines is None:
+            return  # Python 3.10: aiohttp kept the total
         task = asyncio.current_task()
         assert task is not None
-        assert task.cancelling() == 0
-        await asyncio.sleep(0)  # and nothing is left to be delivered: a pending cancellation would raise here
-        deadlines = sp.scheduler.deadlines
-        assert deadlines is not None
+        assert task.cancelling() == 0  # the timer's cancellation was taken back
         assert deadlines.in_flight == 0
         await asyncio.sleep(deadlines.resolution * 2 + 0.05)
         assert not deadlines.armed  # an idle session holds no timer
 
 
-@needs_311
 async def test_a_timed_out_read_is_retried_and_the_retry_answers() -> None:
     handler, arrived = stalling(stalls=1)
     async with MisbehavingServer(handler) as server, client(server, retries=2) as sp:
@@ -94,7 +94,6 @@ async def test_a_timed_out_read_is_retried_and_the_retry_answers() -> None:
     assert elapsed < TOTAL + SLACK + 1
 
 
-@needs_311
 @pytest.mark.parametrize("coalesce", [False, True], ids=["in the caller's task", "in a flight task"])
 async def test_cancelling_the_caller_mid_attempt_propagates_and_is_not_a_timeout(coalesce: bool) -> None:
     handler, arrived = stalling(stalls=10)
@@ -106,8 +105,7 @@ async def test_cancelling_the_caller_mid_attempt_propagates_and_is_not_a_timeout
             await asyncio.wait_for(call, TOTAL + SLACK)
         await asyncio.sleep(TOTAL + 0.1)  # past the deadline and several backoffs: a retry would have arrived by now
         assert len(arrived) == 1  # cancelled, not turned into a timeout and retried
-        assert sp.scheduler.deadlines is not None
-        assert sp.scheduler.deadlines.in_flight == 0
+        assert sp.scheduler.deadlines is None or sp.scheduler.deadlines.in_flight == 0
 
 
 @needs_311
@@ -129,7 +127,6 @@ async def test_a_caller_cancelled_in_the_turn_its_attempt_expires_is_cancelled_n
         assert len(arrived) == 1
 
 
-@needs_311
 async def test_a_session_of_the_callers_own_without_timeouts_is_still_bounded_by_the_total() -> None:
     handler, _ = stalling(stalls=10)
     async with (
