@@ -171,7 +171,9 @@ class TokenManager:
         if self._failure is not None and not self.flow.shared:
             raise self._failure
         task = self._refreshing
-        if task is None:
+        if task is None or task.done():
+            # done but not yet cleared by its callback: under an eager task factory a refresh that needs no request
+            # finishes inside ensure_future, and its answer is not the one a later 401 asks for
             task = asyncio.ensure_future(self._do_refresh(stale))
             self._refreshing = task
             task.add_done_callback(self._refresh_done)

@@ -132,8 +132,15 @@ class Coalescer:
         flight = self._flights.get(key)
         loop = asyncio.get_running_loop()
         leader = flight is None
+        # each caller waits on a future of its own, never on the task itself: cancelling a caller cancels only
+        # its future, and the request runs on for the others
+        waiter: asyncio.Future[Response] = loop.create_future()
         if flight is None:
             flight = self._flights[key] = _Flight(self, key)
+            # the leader's future is in place before the task exists: under an eager task factory (Python 3.12's
+            # asyncio.eager_task_factory) the flight runs at once, and one that fails before its first await (a
+            # RateLimited raised because the gate is shut past max_wait) completes inside create_task
+            flight.waiters.append(waiter)
             flight.task = task = loop.create_task(flight.fly(request))
         else:
             request.close()  # never started: closing it keeps "coroutine was never awaited" away
@@ -144,11 +151,8 @@ class Coalescer:
                 flight.memo = {}
             if joined is not None:
                 joined(*args)
-        # each caller waits on a future of its own, never on the task itself: cancelling a caller cancels only
-        # its future, and the request runs on for the others
-        waiter: asyncio.Future[Response] = loop.create_future()
+            flight.waiters.append(waiter)
         waiters = flight.waiters
-        waiters.append(waiter)
         try:
             response = await waiter
         except asyncio.CancelledError:
