@@ -17,7 +17,8 @@ Variants (each a default session with one thing put back as it was, so its row s
   encoded parts;
 * ``no_coalescing``: ``Config(coalesce=False)``, the attempt run in the caller's task instead of a flight task.
 
-It reports; it judges nothing (the goals are judged by ``python -m benchmarks``).
+``--eager-tasks`` runs the loop with ``asyncio.eager_task_factory`` (Python 3.12 and newer), every client alike. It
+reports; it judges nothing (the goals are judged by ``python -m benchmarks``).
 """
 
 from __future__ import annotations
@@ -83,7 +84,9 @@ def _young_collections(counter: list[int]) -> Iterator[None]:
         gc.callbacks.remove(callback)
 
 
-async def run(chunk: int, pairs: int, concurrencies: list[int], names: list[str]) -> None:
+async def run(chunk: int, pairs: int, concurrencies: list[int], names: list[str], *, eager: bool = False) -> None:
+    if eager:  # every client's tasks, the floor's included, start eagerly (Python 3.12+)
+        asyncio.get_running_loop().set_task_factory(asyncio.eager_task_factory)  # type: ignore[attr-defined,unused-ignore]
     async with fake_process() as server:
         token = await app_token(server)
         ids: list[str] = list(server.catalog.tracks)
@@ -140,13 +143,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--variants", default=",".join(VARIANTS), help=f"comma-separated, of {', '.join(VARIANTS)} (default all)"
     )
+    parser.add_argument(
+        "--eager-tasks",
+        action="store_true",
+        help="run the loop with asyncio.eager_task_factory (Python 3.12 and newer), every client alike",
+    )
     args = parser.parse_args(argv)
     names = [name for name in args.variants.split(",") if name]
     unknown = [name for name in names if name not in VARIANTS]
     if unknown or not names or args.chunk < 1 or args.pairs < 4:
         parser.error(f"variants must be among {', '.join(VARIANTS)}; --chunk >= 1; --pairs >= 4")
+    if args.eager_tasks and not hasattr(asyncio, "eager_task_factory"):
+        parser.error("--eager-tasks needs Python 3.12 or newer")
     concurrencies = [int(value) for value in args.concurrency.split(",")]
-    asyncio.run(run(args.chunk, args.pairs, concurrencies, names))
+    asyncio.run(run(args.chunk, args.pairs, concurrencies, names, eager=args.eager_tasks))
     return 0
 
 

@@ -537,3 +537,17 @@ async def test_request_path_ab_variants_put_back_what_they_name() -> None:
         finally:
             for client in clients.values():
                 await client.close()
+
+
+def test_request_path_ab_eager_tasks_needs_python_3_12(capsys: pytest.CaptureFixture[str]) -> None:
+    from benchmarks import request_path_ab
+
+    argv = ["--chunk", "8", "--pairs", "4", "--concurrency", "8", "--variants", "default", "--eager-tasks"]
+    if sys.version_info >= (3, 12):
+        assert request_path_ab.main(argv) == 0
+        assert "default" in capsys.readouterr().out
+    else:
+        with pytest.raises(SystemExit) as exit_:
+            request_path_ab.main(argv)
+        assert exit_.value.code == 2
+        assert "needs Python 3.12" in capsys.readouterr().err
