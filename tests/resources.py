@@ -41,6 +41,16 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED = REPO_ROOT.parent / "shared"
 
 
+#: ``SPOTIFY_ASYNC_EAGER_TASKS=1``: every async test runs on a loop with ``asyncio.eager_task_factory`` (Python 3.12
+#: and newer; ``tests/conftest.py``), where a task's first step runs inside ``create_task``
+EAGER_TASKS = os.environ.get("SPOTIFY_ASYNC_EAGER_TASKS", "") == "1"
+#: why a test that needs calls to overlap over aioresponses skips under eager tasks
+MOCK_NEVER_SUSPENDS = (
+    "aioresponses' mocked requests never suspend: under eager task start, concurrent calls run one after another "
+    "and never overlap (FakeSpotify-based tests cover coalescing there)"
+)
+
+
 def in_ci() -> bool:
     """``CI`` is set to a true value (``true``, ``1``, ``yes``), as CI services do."""
     return os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")

@@ -19,6 +19,7 @@ from spotify_async.errors import NotFound
 from spotify_async.hooks import CacheEvent, Hooks
 from spotify_async.http.cache import CacheEntry, cache_key, parse_cache_control
 from spotify_async.http.store import ENTRY_OVERHEAD, CacheStore, MemoryCacheStore
+from tests.resources import EAGER_TASKS, MOCK_NEVER_SUSPENDS
 
 from .helpers import API, TOKEN_URL, TRACK_ID, count, token_payload, track_json, track_url
 
@@ -118,6 +119,7 @@ async def test_keys_name_identity_path_and_sorted_query_but_never_the_token() ->
 # ---------------------------------------------------------------- coalescing
 
 
+@pytest.mark.skipif(EAGER_TASKS, reason=MOCK_NEVER_SUSPENDS)
 async def test_a_hundred_identical_gets_in_flight_send_one_request_and_share_one_result() -> None:
     hooks = Recorder()
     with aioresponses() as m:
@@ -135,6 +137,7 @@ async def test_a_hundred_identical_gets_in_flight_send_one_request_and_share_one
     assert sp.stats["cache_coalesced"] == 99
 
 
+@pytest.mark.skipif(EAGER_TASKS, reason=MOCK_NEVER_SUSPENDS)
 async def test_a_failure_reaches_every_coalesced_caller_as_an_exception_of_its_own() -> None:
     with aioresponses() as m:
         m.post(TOKEN_URL, payload=token_payload(), repeat=True)
