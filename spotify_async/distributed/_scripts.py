@@ -174,8 +174,8 @@ return 1
 # ARGV: 1 floor, 2 ceiling ('' = none), 3 window ms, 4 decrease, 5 adaptive '1'/'0', 6 state ttl ms, 7 hold (windows),
 #       8 isolation share, 9 the gate's closure for this 429 (ms): pending evidence is what comes back before it lapses
 # The caller has already released the 429's unit (unaccepted) and filtered out quotas.
-# -> {learned 1/0, pace ('' = none), decreases so far, why ('learned', 'not adaptive', 'same overshoot',
-#     'little evidence', 'isolated')}
+# -> {learned 1/0, pace ('' = none), decreases so far, why ('learned', 'probe refuted', 'not adaptive',
+#     'same overshoot', 'little evidence', 'isolated')}
 RATE_LIMITED = Script(
     "budget learn",
     _NOW
@@ -203,6 +203,25 @@ local in_flight = redis.call('ZCARD', KEYS[1])
 local last = tonumber(st[3])
 local recent = last ~= nil and now - last < window
 redis.call('HSET', KEYS[3], 'last429', string.format('%.3f', now))
+local good = tonumber(st[5])
+local function settle(limit, most, why)
+  local learn_cap = ''
+  if most ~= nil then learn_cap = fmt(most) end
+  local hold_until = now + tonumber(ARGV[7]) * window
+  decreases = decreases + 1
+  redis.call('HSET', KEYS[3], 'pace', fmt(limit), 'learned', string.format('%.3f', now),
+             'hold_until', string.format('%.3f', hold_until), 'next_creep', string.format('%.3f', hold_until + window),
+             'pending', in_flight, 'pending_until', string.format('%.3f', now + tonumber(ARGV[9])),
+             'decreases', decreases, 'learn_cap', learn_cap)
+  redis.call('PEXPIRE', KEYS[3], ARGV[6])
+  return {1, fmt(limit), decreases, why}
+end
+-- a refuted probe: the pace crept above G, which a whole pressed window bore without a 429, and met one; that needs
+-- no evidence of the limit (the creep was our own guess): back to G, held like a learned pace
+if good ~= nil and pace ~= nil and pace > good then
+  redis.call('HDEL', KEYS[3], 'good')
+  return settle(good, good, 'probe refuted')
+end
 -- evidence: few responses in the window, or most requests still in flight, teach nothing
 if accepted < floor or accepted < in_flight then return ignore('little evidence') end
 -- isolation: no other 429 within a window, and the app was not pressing on a known pace (O >= share x P)
@@ -210,23 +229,13 @@ local pressing = pace ~= nil and accepted + in_flight >= tonumber(ARGV[8]) * pac
 if not recent and not pressing then return ignore('isolated') end
 local limit = math.max(floor, tonumber(ARGV[4]) * accepted)
 local most = ceiling
-local good = tonumber(st[5])
 if good ~= nil then
   -- the probe above G met this 429: G stood a whole pressed window, keep under it (and forget G)
   if most == nil or good < most then most = good end
   redis.call('HDEL', KEYS[3], 'good')
 end
 if most ~= nil and limit > most then limit = most end
-local learn_cap = ''
-if most ~= nil then learn_cap = fmt(most) end
-local hold_until = now + tonumber(ARGV[7]) * window
-decreases = decreases + 1
-redis.call('HSET', KEYS[3], 'pace', fmt(limit), 'learned', string.format('%.3f', now),
-           'hold_until', string.format('%.3f', hold_until), 'next_creep', string.format('%.3f', hold_until + window),
-           'pending', in_flight, 'pending_until', string.format('%.3f', now + tonumber(ARGV[9])),
-           'decreases', decreases, 'learn_cap', learn_cap)
-redis.call('PEXPIRE', KEYS[3], ARGV[6])
-return {1, fmt(limit), decreases, 'learned'}
+return settle(limit, most, 'learned')
 """,
 )
 

@@ -18,17 +18,18 @@ the same clock.
   while ``F < max(probe, A / 16)``, with ``F`` counted over every process, so the first overshoot of N processes costs
   a few 429s, not N times ``max_concurrency``; *unlimited* (no limit, ``adaptive=False``): admit at once.
 * **Learning from a 429** (learn script): quota (checked here before any round trip), ``adaptive=False``, the same
-  overshoot (a pace learned by any process less than a window ago), too little evidence (``A < floor`` or
-  ``A < F``, counted over every process) and isolation (no other 429 in the last window, in any process, and the app
-  not pressing on a known pace) teach nothing; otherwise ``P = min(C, G, max(floor, decrease * A))``, held for
-  ``hold`` windows, with the ``F`` requests then in flight as pending evidence (each of them that comes back
-  accepted raises ``P`` by ``decrease``, never above ``min(C, G)``, in the release script). ``G`` is the pace before
-  the latest creep step (set by the acquire script when it creeps, forgotten by a learning). One refinement the local
-  limiter does not need: pending evidence counts only until the 429's gate closure lapses, because across processes
-  a response can come back late from a request sent after the gate reopened, into a later server window (measured,
-  before the scheduler gave units back at a shut gate: a pace of 51 for a limit of 50, then a 429 every window that,
-  arriving amid a burst, taught nothing). Within the closure, this changes nothing for one process. Creeping up after
-  the hold happens in the acquire script, per window in which the cap refused someone, in whichever process.
+  overshoot (a pace learned by any process less than a window ago), too little evidence (``A < floor`` or ``A < F``,
+  counted over every process) and isolation (no other 429 in the last window, in any process, and the app not pressing
+  on a known pace) teach nothing, except that a 429 met while the pace has crept above ``G`` refutes the creep whatever
+  the evidence (``P = G``, held: 'probe refuted'); otherwise ``P = min(C, G, max(floor, decrease * A))``, held for
+  ``hold`` windows, with the ``F`` requests then in flight as pending evidence (each of them that comes back accepted
+  raises ``P`` by ``decrease``, never above ``min(C, G)``, in the release script). ``G`` is the pace before the latest
+  creep step (set by the acquire script when it creeps, forgotten by a learning). One refinement the local limiter does
+  not need: pending evidence counts only until the 429's gate closure lapses, because across processes a response can
+  come back late from a request sent after the gate reopened, into a later server window (measured, before the scheduler
+  gave units back at a shut gate: a pace of 51 for a limit of 50, then a 429 every window that, arriving amid a burst,
+  taught nothing). Within the closure, this changes nothing for one process. Creeping up after the hold happens in the
+  acquire script, per window in which the cap refused someone, in whichever process.
 * **Lanes across processes.** The interactive reserve is a share of the one shared cap, so it holds across
   processes exactly as in one: a background unit is admitted only while the app-wide occupancy is under
   ``cap - max(1, ceil(reserve * cap))``, whichever processes hold the units. The priority of interactive waiters

@@ -48,15 +48,20 @@ With ``A``, ``F``, ``O`` as above, and ``now`` the clock:
 2. ``adaptive=False``: learn nothing, ever. Only the gate acts.
 3. *One overshoot, one signal*: a pace learned less than one ``window`` ago is left alone (the other 429s of the
    same overshoot carry no new information).
-4. *Evidence*: when ``A < floor`` or ``A < F`` (few responses in the window, or most requests still in flight, as on
+4. *A refuted probe*: when the pace has crept above ``G`` (see "Creeping up": the pace before the latest creep step,
+   which a whole window pressed on without a 429), a 429 refutes the creep whatever the evidence: ``P = G`` (never
+   above ``C``), ``G`` is forgotten, and ``P`` is held and takes pending evidence as in step 7 (up to ``G``). Without
+   this a 429 met at a window's start, with most of the window's requests still in flight, taught nothing (step 5),
+   and the pace crept on a window at a time, each window's 429s more than the last.
+5. *Evidence*: when ``A < floor`` or ``A < F`` (few responses in the window, or most requests still in flight, as on
    a cold start, a restart while another process of the app is busy, or the first burst of a session), learn nothing:
    the 429 costs only its ``Retry-After`` at the gate, never a cut below what was recently accepted.
-5. *Isolation*: a 429 with no other 429 in the last window is isolated (a blip, someone else's share, a server
+6. *Isolation*: a 429 with no other 429 in the last window is isolated (a blip, someone else's share, a server
    hiccup), and teaches nothing, unless the pace is known and the app was pressing on it (``O >= 0.8 * cap``: our
    own traffic just met the limit). A second 429 within a window is not isolated. So while discovering, one 429 in a
    burst costs only its pause, and a real limit shows itself at once after the gate reopens (the window is still
    full, so the next request is refused too): that one teaches.
-6. Otherwise learn: ``P = min(C, max(floor, decrease * A))`` (``decrease`` is 1.0 by default: exactly what the
+7. Otherwise learn: ``P = min(C, max(floor, decrease * A))`` (``decrease`` is 1.0 by default: exactly what the
    server accepted in the last window). Record the instant, and hold ``P`` for ``hold`` windows. The ``F`` requests
    still in flight are *pending evidence* (a 429 comes back before the accepted requests sent just ahead of it): of
    the next ``F`` responses, each accepted one raises ``P`` by ``decrease``; a 429 among them adds nothing. Without
@@ -64,7 +69,7 @@ With ``A``, ``F``, ``O`` as above, and ``now`` the clock:
    exceeds ``C``, nor ``G`` when the pace had crept: ``G`` is the pace before the latest creep step, which a whole
    window pressed on without a 429, so a probe that met a 429 falls back under it (and ``G`` is then forgotten).
 
-Every 429 that reaches step 3 or later counts as "a 429 in the last window" for step 5.
+Every 429 that reaches step 4 or later counts as "a 429 in the last window" for step 6.
 
 **Creeping up.** Once the hold is over, each full window in which the cap refused at least one admission (demand
 pressed on it) lets ``P`` grow by ``increase`` of itself (5 %), never above ``C``. A pace nobody presses on never
@@ -388,7 +393,7 @@ class LocalRateLimiter:
         self.learn(retry_after, reason)
 
     def learn(self, retry_after: float, reason: str | None = None) -> bool:
-        """Apply the six steps of the module docstring to one 429; True when a pace was learned."""
+        """Apply the seven steps of the module docstring to one 429; True when a pace was learned."""
         budget = self.budget
         if is_quota(retry_after, reason, budget) or not budget.adaptive:
             self.ignored += 1
@@ -403,6 +408,13 @@ class LocalRateLimiter:
         in_flight = self._in_flight
         recent_429 = now - self._last_429 < self.window
         self._last_429 = now
+        good = self._good
+        if good is not None and self._pace is not None and self._pace > good:
+            # a refuted probe: the pace crept above G, which a whole pressed window bore without a 429, and met one.
+            # That needs no evidence of the limit (the creep was our own guess): back to G, held like a learned pace
+            self._good = None
+            self._settle(now, good, good, in_flight)
+            return True
         if accepted < budget.floor or accepted < in_flight:
             self.ignored += 1
             return False
@@ -417,11 +429,16 @@ class LocalRateLimiter:
         if self._good is not None:  # the probe above G met this 429: G stood a whole pressed window, keep under it
             cap = min(cap, self._good)
             self._good = None
-        self._pace = min(learned, cap)
+        self._settle(now, min(learned, cap), cap, in_flight)
+        return True
+
+    def _settle(self, now: float, pace: float, cap: float, in_flight: int) -> None:
+        """A pace learned from a 429 (step 7, or a refuted probe): set it, hold it, and count the in-flight requests
+        as pending evidence that may raise it up to ``cap``."""
+        self._pace = pace
         self._learn_cap = cap
         self._last_learned = now
-        self._hold_until = now + budget.hold * self.window
+        self._hold_until = now + self.budget.hold * self.window
         self._next_creep = self._hold_until + self.window
         self._pending = in_flight
         self.decreases += 1
-        return True

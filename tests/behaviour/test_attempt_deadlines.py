@@ -119,6 +119,8 @@ async def test_a_caller_cancelled_in_the_turn_its_attempt_expires_is_cancelled_n
         (task,) = deadlines._running
         assert task is call
         deadlines._running[task] = 0.0  # its deadline has passed: the tick below cancels it...
+        if deadlines._handle is not None:
+            deadlines._handle.cancel()  # one tick chain: the one this test makes
         deadlines._tick(asyncio.get_running_loop())
         call.cancel()  # ...and in the same turn so does whoever awaits it
         with pytest.raises(asyncio.CancelledError):
@@ -195,6 +197,8 @@ async def test_a_cancellation_in_the_same_turn_as_the_expiry_is_never_swallowed(
     task = asyncio.ensure_future(attempt(deadlines, waiting))
     await asyncio.sleep(0)  # it entered and waits
     deadlines._running[task] = 0.0  # its deadline has passed...
+    if deadlines._handle is not None:
+        deadlines._handle.cancel()  # one tick chain: the one this test makes
     deadlines._tick(asyncio.get_running_loop())  # ...the tick cancels it, and in the same turn so does its caller
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
@@ -272,3 +276,28 @@ def test_the_timer_arms_again_on_a_new_loop_after_the_old_one_closed() -> None:
     asyncio.run(enter_and_leave_at_once())
     assert deadlines.armed
     assert asyncio.run(one_timeout()) == "timed out"
+
+
+@needs_311
+def test_an_attempt_left_on_a_closed_loop_is_forgotten_by_the_next_loop() -> None:
+    # a loop closed without cancelling its tasks (not asyncio.run, which cancels them): the attempt it left behind
+    # is neither kept alive nor cancelled on the dead loop, and the next loop's deadlines still hold
+    deadlines = AttemptDeadlines(0.05)
+    old = asyncio.new_event_loop()
+
+    async def stuck() -> None:
+        deadlines.enter()
+        await old.create_future()
+
+    left = old.create_task(stuck())
+    old.run_until_complete(asyncio.sleep(0.01))
+    old.close()
+    left._log_destroy_pending = False  # type: ignore[attr-defined]  # it is left pending on purpose
+    assert deadlines.in_flight == 1
+
+    async def on_a_new_loop() -> str:
+        waiting: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        return await asyncio.wait_for(attempt(deadlines, waiting), 2.0)
+
+    assert asyncio.run(on_a_new_loop()) == "timed out"
+    assert deadlines.in_flight == 0

@@ -322,3 +322,47 @@ async def test_a_creep_probe_that_meets_a_429_falls_back_under_the_last_good_pac
     for _ in range(3):
         lim.release_nowait()  # the three in flight come back accepted: still never above G
     assert lim.current_limit == pytest.approx(55)
+
+
+async def test_a_creep_probe_refuted_by_a_429_falls_back_even_with_most_of_the_window_in_flight() -> None:
+    # the hole this closes: the 429 of a probe meets a window whose requests are mostly still on the wire (A < F, "too
+    # little evidence"), which taught nothing, so the pace crept on past the limit a window at a time
+    clock = FakeClock()
+    lim = limiter(clock, window=1, hold=0, increase=0.1)
+    fill(lim, 50)
+    await lim.on_rate_limited(1.0)
+    await lim.on_rate_limited(1.0)
+    assert lim.current_limit == 50
+    for _ in range(3):  # pressed windows: 50 -> 55 -> 60.5
+        clock.advance(1)
+        while lim.try_acquire():
+            lim.release_nowait()
+    assert lim.current_limit == pytest.approx(60.5)
+    clock.advance(1.01)  # a new window: what was accepted has left it...
+    lim._accepted.clear()
+    fill(lim, 5, in_flight=40)  # ...and the burst that opened it is on the wire
+    decreases = lim.decreases
+    assert lim.learn(1.0) is True  # the probe refuted
+    assert lim.decreases == decreases + 1
+    assert lim.current_limit == pytest.approx(55)  # G: the pace before the step that met the 429
+    await lim.on_rate_limited(1.0)  # the rest of the same overshoot: one signal
+    assert lim.current_limit == pytest.approx(55)
+    clock.advance(1.5)
+    before = lim.decreases
+    await lim.on_rate_limited(1.0)  # G is forgotten: a later 429 is judged by the evidence rules again
+    assert lim.decreases == before  # A < F still: nothing learned
+    assert lim.current_limit == pytest.approx(55)
+
+
+async def test_without_a_creep_a_429_amid_a_burst_still_teaches_nothing() -> None:
+    clock = FakeClock()
+    lim = limiter(clock, window=1, hold=0)
+    fill(lim, 50)
+    await lim.on_rate_limited(1.0)
+    await lim.on_rate_limited(1.0)
+    assert lim.current_limit == 50
+    clock.advance(1.01)
+    lim._accepted.clear()
+    fill(lim, 5, in_flight=40)
+    await lim.on_rate_limited(1.0)
+    assert lim.current_limit == 50  # no probe to refute, and too little evidence
