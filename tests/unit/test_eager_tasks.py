@@ -137,13 +137,18 @@ class InstantFlow(AuthFlow):
         return Token(f"access-{self.grants}", expires_at=time.time() + 3600)
 
 
-async def test_a_refresh_after_a_401_asks_again_even_if_the_last_one_finished_inside_ensure_future() -> None:
+def instant_manager() -> tuple[InstantFlow, TokenManager]:
+    """A token manager over an :class:`InstantFlow` (its accounts client refuses to be used)."""
 
     def no_http() -> Any:
         raise AssertionError("the flow under test makes no HTTP request")
 
     flow = InstantFlow()
-    manager = TokenManager(flow, AccountsClient(no_http, "http://127.0.0.1:9", Config()))
+    return flow, TokenManager(flow, AccountsClient(no_http, "http://127.0.0.1:9", Config()))
+
+
+async def test_a_refresh_after_a_401_asks_again_even_if_the_last_one_finished_inside_ensure_future() -> None:
+    flow, manager = instant_manager()
     first = await asyncio.wait_for(manager.get(), BOUND)
     # the state an eager start leaves behind, made here on any version and either factory: the refresh that gave
     # ``first`` is done, and its callback (which clears ``_refreshing``) has not run yet
@@ -158,12 +163,7 @@ async def test_a_refresh_after_a_401_asks_again_even_if_the_last_one_finished_in
 
 async def test_under_either_factory_a_401_after_an_instant_refresh_gets_a_new_token(factory: str) -> None:
     use(factory)
-
-    def no_http() -> Any:
-        raise AssertionError("the flow under test makes no HTTP request")
-
-    flow = InstantFlow()
-    manager = TokenManager(flow, AccountsClient(no_http, "http://127.0.0.1:9", Config()))
+    _, manager = instant_manager()
     first = await asyncio.wait_for(manager.get(), BOUND)
     assert manager.invalidate(first)  # at once: under the eager factory the first refresh's callback has not run
     second = await asyncio.wait_for(manager.get(), BOUND)

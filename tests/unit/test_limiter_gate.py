@@ -301,7 +301,9 @@ async def test_slots_serve_waiters_in_order_and_survive_cancellation() -> None:
     assert slots.in_use == 0
 
 
-async def test_a_creep_probe_that_meets_a_429_falls_back_under_the_last_good_pace() -> None:
+async def crept_to_60_5() -> tuple[FakeClock, LocalRateLimiter]:
+    """A pace learned at 50 (two 429s with a full window's evidence), then crept 50 -> 55 -> 60.5 over pressed
+    windows (hold 0, +10 % a window): G is 55."""
     clock = FakeClock()
     lim = limiter(clock, window=1, hold=0, increase=0.1)
     fill(lim, 50)
@@ -313,6 +315,11 @@ async def test_a_creep_probe_that_meets_a_429_falls_back_under_the_last_good_pac
         while lim.try_acquire():
             lim.release_nowait()
     assert lim.current_limit == pytest.approx(60.5)
+    return clock, lim
+
+
+async def test_a_creep_probe_that_meets_a_429_falls_back_under_the_last_good_pace() -> None:
+    clock, lim = await crept_to_60_5()
     clock.advance(0.5)
     lim._in_flight += 3  # the probe: three on the wire when its 429 comes back
     await lim.on_rate_limited(1.0)
@@ -327,17 +334,7 @@ async def test_a_creep_probe_that_meets_a_429_falls_back_under_the_last_good_pac
 async def test_a_creep_probe_refuted_by_a_429_falls_back_even_with_most_of_the_window_in_flight() -> None:
     # the hole this closes: the 429 of a probe meets a window whose requests are mostly still on the wire (A < F, "too
     # little evidence"), which taught nothing, so the pace crept on past the limit a window at a time
-    clock = FakeClock()
-    lim = limiter(clock, window=1, hold=0, increase=0.1)
-    fill(lim, 50)
-    await lim.on_rate_limited(1.0)
-    await lim.on_rate_limited(1.0)
-    assert lim.current_limit == 50
-    for _ in range(3):  # pressed windows: 50 -> 55 -> 60.5
-        clock.advance(1)
-        while lim.try_acquire():
-            lim.release_nowait()
-    assert lim.current_limit == pytest.approx(60.5)
+    clock, lim = await crept_to_60_5()
     clock.advance(1.01)  # a new window: what was accepted has left it...
     lim._accepted.clear()
     fill(lim, 5, in_flight=40)  # ...and the burst that opened it is on the wire
