@@ -39,7 +39,7 @@ from spotify_async import Config
 from ._clients import Client, SpotifyAsync, make_clients
 from ._server import app_token, fake_process
 
-__all__ = ["VARIANTS", "main"]
+__all__ = ["VARIANTS", "alternate", "main", "report"]
 
 
 def _as_shipped(client: SpotifyAsync) -> None:
@@ -95,43 +95,66 @@ async def run(chunk: int, pairs: int, concurrencies: list[int], names: list[str]
             clients.append(SpotifyAsync(server, token, VARIANTS[name][0], name=name))
         for client in clients:
             await client.open()
-            await client.get_tracks(ids[:256], 64)  # the session and its first connections exist
-        for client in clients[1:]:
-            assert isinstance(client, SpotifyAsync)
-            VARIANTS[client.name][1](client)
-            await client.warm_past_discovery(ids, 64, batch=256, max_requests=8192, start=0)
-        cpu: dict[tuple[str, int], list[float]] = {(c.name, k): [] for c in clients for k in concurrencies}
-        young: dict[tuple[str, int], list[float]] = {(c.name, k): [] for c in clients for k in concurrencies}
-        cursor = 0
         try:
-            for pair in range(pairs):
-                for concurrency in concurrencies:
-                    for client in clients if pair % 2 == 0 else clients[::-1]:
-                        batch = [ids[(cursor + i) % len(ids)] for i in range(chunk)]
-                        cursor += chunk
-                        counter = [0]
-                        with _young_collections(counter):
-                            started = time.process_time()
-                            failed = await client.get_tracks(batch, concurrency)
-                            spent = time.process_time() - started
-                        if failed:
-                            raise RuntimeError(f"{client.name}: {failed} of {chunk} requests failed")
-                        cpu[(client.name, concurrency)].append(spent / chunk * 1e6)
-                        young[(client.name, concurrency)].append(counter[0] / chunk * 1000)
+            for client in clients:
+                await client.get_tracks(ids[:256], 64)  # the session and its first connections exist
+            for client in clients[1:]:
+                assert isinstance(client, SpotifyAsync)
+                VARIANTS[client.name][1](client)
+                await client.warm_past_discovery(ids, 64, batch=256, max_requests=8192, start=0)
+            cpu, young = await alternate(clients, ids, chunk, pairs, concurrencies)
         finally:
             for client in clients:
                 await client.close()
+    report(clients, cpu, young, chunk, pairs, concurrencies)
+
+
+Figures = dict[tuple[str, int], list[float]]
+
+
+async def alternate(
+    clients: list[Client], ids: list[str], chunk: int, pairs: int, concurrencies: list[int]
+) -> tuple[Figures, Figures]:
+    """Batches of ``chunk`` track GETs, every client in turn (the order reversed every other pair), ``pairs`` times at
+    each concurrency: (CPU us per request, young collections per 1,000 requests), one figure per batch, by (client,
+    concurrency). The first client is the floor every ratio is taken against."""
+    cpu: Figures = {(c.name, k): [] for c in clients for k in concurrencies}
+    young: Figures = {(c.name, k): [] for c in clients for k in concurrencies}
+    cursor = 0
+    for pair in range(pairs):
+        for concurrency in concurrencies:
+            for client in clients if pair % 2 == 0 else clients[::-1]:
+                batch = [ids[(cursor + i) % len(ids)] for i in range(chunk)]
+                cursor += chunk
+                counter = [0]
+                with _young_collections(counter):
+                    started = time.process_time()
+                    failed = await client.get_tracks(batch, concurrency)
+                    spent = time.process_time() - started
+                if failed:
+                    raise RuntimeError(f"{client.name}: {failed} of {chunk} requests failed")
+                cpu[(client.name, concurrency)].append(spent / chunk * 1e6)
+                young[(client.name, concurrency)].append(counter[0] / chunk * 1000)
+    return cpu, young
+
+
+def report(
+    clients: list[Client], cpu: Figures, young: Figures, chunk: int, pairs: int, concurrencies: list[int]
+) -> None:
+    """Print each client's median CPU per request, the median of its per-batch ratios to the first client's batch
+    beside it (with their interquartile range), and its young collections per 1,000 requests."""
+    width = max(14, *(len(c.name) for c in clients))
     for concurrency in concurrencies:
-        floor = cpu[("aiohttp_floor", concurrency)]
+        floor = cpu[(clients[0].name, concurrency)]
         print(f"{concurrency} in flight, {pairs} batches of {chunk} per client:")
         for client in clients:
             figures = cpu[(client.name, concurrency)]
             ratios = [value / base for value, base in zip(figures, floor, strict=True)]
             q1, _, q3 = statistics.quantiles(ratios, n=4)
             print(
-                f"  {client.name:14s} {statistics.median(figures):7.1f} us CPU/req  {statistics.median(ratios):.3f}x "
-                f"the floor (IQR {q1:.3f}-{q3:.3f})  young GC {statistics.median(young[(client.name, concurrency)]):5.1f}"
-                "/1,000"
+                f"  {client.name:{width}s} {statistics.median(figures):7.1f} us CPU/req  "
+                f"{statistics.median(ratios):.3f}x the floor (IQR {q1:.3f}-{q3:.3f})  "
+                f"young GC {statistics.median(young[(client.name, concurrency)]):5.1f}/1,000"
             )
 
 

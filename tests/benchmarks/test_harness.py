@@ -539,6 +539,60 @@ async def test_request_path_ab_variants_put_back_what_they_name() -> None:
                 await client.close()
 
 
+def test_request_ladder_measures_every_rung_against_the_floor(capsys: pytest.CaptureFixture[str]) -> None:
+    from benchmarks import request_ladder
+
+    assert request_ladder.main(["--chunk", "16", "--pairs", "4", "--concurrency", "8"]) == 0
+    out = capsys.readouterr().out
+    assert "8 in flight, 4 batches of 16 per client:" in out
+    for name, _ in request_ladder.RUNGS:
+        (row,) = [line for line in out.splitlines() if line.split()[:1] == [name] and "us CPU/req" in line]
+        assert "x the floor (IQR" in row
+
+
+async def test_request_ladder_rungs_fetch_what_the_session_fetches(monkeypatch: pytest.MonkeyPatch) -> None:
+    from benchmarks import request_ladder
+    from benchmarks._server import app_token, fake_process
+    from spotify_async.models import Track
+
+    structured: list[Any] = []
+    original = request_ladder.parse_body
+
+    def parse_body(*args: Any) -> Any:
+        structured.append(original(*args))
+        return structured[-1]
+
+    monkeypatch.setattr(request_ladder, "parse_body", parse_body)
+
+    async with fake_process() as server:
+        token = await app_token(server)
+        track_ids = list(server.catalog.tracks)[:24]
+        rungs = {
+            name: request_ladder.SessionRung(server, token, name, task=task, structure=structure)
+            for name, task, structure in (("plain", False, False), ("task", True, False), ("structured", True, True))
+        }
+        for rung in rungs.values():
+            await rung.open()
+        try:
+            for rung in rungs.values():
+                assert await rung.get_tracks(track_ids, 8) == 0
+            sp = rungs["structured"].owner.sp
+            assert sp is not None
+            # the rungs send nothing through the session's scheduler: only its aiohttp session and URL are borrowed
+            assert sp.scheduler.stats.requests == 0
+            # a rung fails loudly on an answer that is not a 200, as the floor does
+            assert await rungs["task"].get_tracks(["0000000000000000000000"], 1) == 1
+            assert await rungs["plain"].get_tracks(["0000000000000000000000"], 1) == 1
+            # only the structured rung structures, once per track, into what the session's own call returns
+            assert len(structured) == len(track_ids)
+            assert all(isinstance(track, Track) for track in structured)
+            assert sorted(track.id for track in structured) == sorted(track_ids)
+            assert structured[0] == await sp.tracks.get(track_ids[0])
+        finally:
+            for rung in rungs.values():
+                await rung.close()
+
+
 def test_request_path_ab_eager_tasks_needs_python_3_12(capsys: pytest.CaptureFixture[str]) -> None:
     from benchmarks import request_path_ab
 
