@@ -224,3 +224,27 @@ async def test_the_interactive_lane_is_served_during_a_saturating_background_cra
     assert max(waits) <= LATENCY + 0.5
     # over the 2.4 s or so, the crawl still used its 36 per second
     assert crawled >= 0.85 * 36 * 2.2
+
+
+async def test_a_pace_that_creeps_past_a_hidden_limit_falls_back_at_the_first_429(serve: Any) -> None:
+    # A hidden limit of 20 per half second, 429s answered at once (Retry-After: 1). The pace is learned, held one
+    # window, then creeps 10 % a window while the crawl presses on it. Each creep past 20 meets its 429 at a window's
+    # start, while most of the window's burst is still in flight: that 429 must take the pace back to 20. Before the
+    # fix it taught nothing, the pace crept on a window at a time (47 by the end of 240 calls) and every window ended
+    # in more 429s (119 of them, against 14 with the fix).
+    server = await serve(Server(limit=20, window=0.5))
+    budget = RateBudget(window=0.5, hold=1, increase=0.1, floor=4)
+    async with connect(server, budget=budget) as sp:
+        start = time.monotonic()
+        await asyncio.gather(*(sp.tracks.get(TRACK_ID) for _ in range(160)))
+        elapsed = time.monotonic() - start
+        pace = sp.scheduler.limiter.current_limit
+        rate_limited = sp.stats["rate_limited"]
+    assert server.statuses.count(200) == 160
+    # the server lets 20 through a rolling half second: 160 need 7 windows after the first burst at the least; each
+    # refuted creep adds its 1 s at the gate, one every two windows (about 5.8 s in all here)
+    assert 3.5 <= elapsed <= 8.0 + SLACK
+    assert pace is not None
+    assert 18 <= pace <= 22  # back at 20, or one creep step (10 %) above it
+    # discovery costs a few 429s and each refuted creep two (22 against 20); creeping on had cost 57 by this point
+    assert server.statuses.count(429) == rate_limited <= 14
