@@ -252,7 +252,9 @@ async def test_a_429_while_pressing_on_a_known_pace_teaches_at_once(limiters: Li
     assert (await a.snapshot())["limit"] == 34
 
 
-async def test_a_creep_probe_that_meets_a_429_falls_back_under_the_last_good_pace(limiters: LimiterFactory) -> None:
+async def crept_to_30(limiters: LimiterFactory) -> tuple[RedisRateLimiter, RedisRateLimiter]:
+    """Two processes' limiters on one app: a pace learned at 20 (two 429s with a full window's evidence), then crept
+    20 -> 30 over one window pressed on it (so G, the last pace a pressed window held, is 20)."""
     budget = RateBudget(window=1.0, hold=0, increase=0.5)
     a, b = limiters(budget), limiters(budget)
     await fill(a, 20)
@@ -270,6 +272,11 @@ async def test_a_creep_probe_that_meets_a_429_falls_back_under_the_last_good_pac
             await a.release()
         grown = (await a.snapshot())["limit"] or 0.0
     assert grown == 30
+    return a, b
+
+
+async def test_a_creep_probe_that_meets_a_429_falls_back_under_the_last_good_pace(limiters: LimiterFactory) -> None:
+    a, b = await crept_to_30(limiters)
     while True:  # the probe: use the new room at once
         try:
             await a.acquire(0.0)
@@ -280,6 +287,27 @@ async def test_a_creep_probe_that_meets_a_429_falls_back_under_the_last_good_pac
     assert a.last_verdict == "probe refuted"  # the creep is undone before any evidence rule is asked
     # back under the last pace a pressed window held (G = 20), however many the window holds now
     assert (await b.snapshot())["limit"] == 20
+
+
+async def test_a_creep_probe_refuted_at_a_window_start_falls_back_with_most_of_it_in_flight(
+    limiters: LimiterFactory,
+) -> None:
+    # The probe's 429 comes while the window's accepted responses have left it and the probe's own requests are still
+    # out (A < F): the evidence rule alone would let it teach nothing, and the pace would creep on past the limit
+    a, b = await crept_to_30(limiters)
+    await asyncio.sleep(1.1)  # the pressed window's accepted responses leave the window: A = 0
+    out = 0
+    while True:  # the probe's burst, all still in flight
+        try:
+            await a.acquire(0.0)
+        except RateLimited:
+            break
+        out += 1
+    assert out == 30
+    assert (await a.snapshot())["in_flight"] == 30
+    await b.on_rate_limited(1.0)  # another process meets the 429
+    assert b.last_verdict == "probe refuted"
+    assert (await a.snapshot())["limit"] == 20
 
 
 async def test_quotas_and_a_non_adaptive_budget_never_learn(limiters: LimiterFactory) -> None:
