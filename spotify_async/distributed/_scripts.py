@@ -59,7 +59,7 @@ local ttl = tonumber(ARGV[4])
 local adaptive = ARGV[5] == '1'
 local interactive = ARGV[9] == 'interactive'
 local mark = tonumber(ARGV[12])
-local st = redis.call('HMGET', KEYS[3], 'pace', 'next_creep', 'pressed', 'hold_until')
+local st = redis.call('HMGET', KEYS[3], 'pace', 'next_creep', 'pressed', 'hold_until', 'last429')
 local pace = tonumber(st[1]) or ceiling
 local function admit(state)
   redis.call('ZADD', KEYS[1], string.format('%.3f', now + ttl), ARGV[1])
@@ -72,11 +72,14 @@ local accepted = redis.call('ZCARD', KEYS[2])
 local in_flight = redis.call('ZCARD', KEYS[1])
 local cap, used, state
 if pace ~= nil then
-  -- creeping up: once the hold is over, each full window in which the cap refused someone grows P by `increase`
+  -- creeping up: once the hold is over, each full window in which the cap refused someone and no 429 came back (one
+  -- that taught nothing included) grows P by `increase`
   local next_creep = tonumber(st[2])
   if next_creep == nil or now >= next_creep then
-    local pressed, hold_until = tonumber(st[3]), tonumber(st[4]) or -1
-    if next_creep ~= nil and adaptive and pressed ~= nil and pressed >= math.max(next_creep - window, hold_until) then
+    local pressed, hold_until, last429 = tonumber(st[3]), tonumber(st[4]) or -1, tonumber(st[5])
+    local start = next_creep ~= nil and next_creep - window or nil
+    if start ~= nil and adaptive and pressed ~= nil and pressed >= math.max(start, hold_until)
+        and (last429 == nil or last429 < start) then
       -- G: the pace a whole pressed window held without a 429; a probe above it that meets one falls back under it
       redis.call('HSET', KEYS[3], 'good', fmt(pace))
       pace = pace * (1 + tonumber(ARGV[6]))

@@ -29,7 +29,8 @@ the same clock.
   come back late from a request sent after the gate reopened, into a later server window (measured, before the scheduler
   gave units back at a shut gate: a pace of 51 for a limit of 50, then a 429 every window that, arriving amid a burst,
   taught nothing). Within the closure, this changes nothing for one process. Creeping up after the hold happens in the
-  acquire script, per window in which the cap refused someone, in whichever process.
+  acquire script, per window in which the cap refused someone and no 429 came back (``last429``, set by the learn
+  script for every 429 it judges, one that taught nothing included), in whichever process.
 * **Lanes across processes.** The interactive reserve is a share of the one shared cap, so it holds across
   processes exactly as in one: a background unit is admitted only while the app-wide occupancy is under
   ``cap - max(1, ceil(reserve * cap))``, whichever processes hold the units. The priority of interactive waiters

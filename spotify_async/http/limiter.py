@@ -69,11 +69,13 @@ With ``A``, ``F``, ``O`` as above, and ``now`` the clock:
    exceeds ``C``, nor ``G`` when the pace had crept: ``G`` is the pace before the latest creep step, which a whole
    window pressed on without a 429, so a probe that met a 429 falls back under it (and ``G`` is then forgotten).
 
-Every 429 that reaches step 4 or later counts as "a 429 in the last window" for step 6.
+Every 429 that reaches step 3 or later counts as "a 429 in the last window" for step 6, and keeps its window from
+creeping (below).
 
 **Creeping up.** Once the hold is over, each full window in which the cap refused at least one admission (demand
-pressed on it) lets ``P`` grow by ``increase`` of itself (5 %), never above ``C``. A pace nobody presses on never
-grows, so an idle app does not drift into a burst the server refuses.
+pressed on it) and no 429 came back lets ``P`` grow by ``increase`` of itself (5 %), never above ``C``; the pace
+before that step is ``G``. A pace nobody presses on never grows, so an idle app does not drift into a burst the server
+refuses, and a window that met a 429, even one that taught nothing, is no evidence that more would pass.
 
 **Waiting.** A call that cannot be admitted joins its lane's queue. Only the head of a queue re-checks, when a unit
 is released or when the oldest accepted response leaves the window (a timer on the injected clock), so a queue of 64
@@ -253,9 +255,15 @@ class LocalRateLimiter:
         if now < self._next_creep:
             return
         pace = self._pace
-        # grow only for a window that began after the hold and in which demand pressed on the cap
+        # grow only for a window that began after the hold, in which demand pressed on the cap and no 429 came back
+        # (one that taught nothing included): G must be a pace a whole pressed window bore without a 429
         window_start = self._next_creep - self.window
-        if pace is not None and self.budget.adaptive and self._pressed_at >= max(window_start, self._hold_until):
+        if (
+            pace is not None
+            and self.budget.adaptive
+            and self._pressed_at >= max(window_start, self._hold_until)
+            and self._last_429 < window_start
+        ):
             self._good = pace
             grown = pace * (1 + self.budget.increase)
             ceiling = self._ceiling

@@ -310,6 +310,39 @@ async def test_a_creep_probe_refuted_at_a_window_start_falls_back_with_most_of_i
     assert (await a.snapshot())["limit"] == 20
 
 
+async def test_a_pressed_window_that_met_a_429_does_not_creep_in_any_process(limiters: LimiterFactory) -> None:
+    # as the local limiter: a window whose burst met a 429, one that taught nothing included, is no evidence that more
+    # would pass, so the acquire script does not creep after it (G stays a pace a whole pressed window bore)
+    budget = RateBudget(window=1.0, hold=0, increase=0.5)
+    a, b = limiters(budget), limiters(budget)
+    await fill(a, 20)
+    await b.on_rate_limited(1.0)
+    await b.on_rate_limited(1.0)
+    assert b.current_limit == 20
+
+    async def burst(met_429: bool) -> int:
+        await asyncio.sleep(1.05)  # a new window: the last one's accepted responses have left it
+        out = 0
+        while True:  # the burst that opens it, pressing on the cap
+            try:
+                await a.acquire(0.0)
+            except RateLimited:
+                break
+            out += 1
+        if met_429:
+            await b.on_rate_limited(1.0)  # refused amid the burst, in the other process: A < F
+            assert b.last_verdict == "little evidence"
+        for _ in range(out):
+            await a.release()
+        return out
+
+    assert await burst(met_429=True) == 20
+    assert await burst(met_429=True) == 20  # no creep after a window that met a 429
+    assert await burst(met_429=False) == 20
+    assert await burst(met_429=False) == 30  # a pressed window without one: 20 -> 30
+    assert (await a.snapshot())["limit"] == 30
+
+
 async def test_quotas_and_a_non_adaptive_budget_never_learn(limiters: LimiterFactory) -> None:
     a = limiters(RateBudget(window=3.0))
     await fill(a, 50)

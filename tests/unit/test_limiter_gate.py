@@ -351,6 +351,38 @@ async def test_a_creep_probe_refuted_by_a_429_falls_back_even_with_most_of_the_w
     assert lim.current_limit == pytest.approx(55)
 
 
+async def test_a_pressed_window_that_met_a_429_does_not_creep_even_when_the_429_taught_nothing() -> None:
+    # G must be a pace a whole pressed window bore without a 429. A window whose burst met one (amid the burst, A < F,
+    # so it taught nothing) is no evidence that more would pass: before, it crept, and G became a pace that kept
+    # meeting 429s, so every refuted probe fell back to it and met the next
+    clock = FakeClock()
+    lim = limiter(clock, window=1, hold=0, increase=0.1)
+    fill(lim, 50)
+    await lim.on_rate_limited(1.0)
+    await lim.on_rate_limited(1.0)
+    assert lim.current_limit == 50
+
+    def press(met_429: bool) -> bool | None:
+        clock.advance(1.01)  # a new window; the last one's accepted responses have left it
+        sent = 0
+        while lim.try_acquire():  # the burst that opens it, pressing on the cap
+            sent += 1
+        assert sent > 0
+        verdict = lim.learn(1.0) if met_429 else None  # the server refuses one while the burst is on the wire
+        for _ in range(sent):
+            lim.release_nowait()
+        return verdict
+
+    assert press(met_429=True) is False  # too little evidence: nothing learned...
+    assert press(met_429=True) is False
+    assert lim.current_limit == 50  # ...and no creep either: each window met a 429
+    assert lim._good is None
+    press(met_429=False)  # a pressed window without one
+    press(met_429=False)  # (its creep is judged when the next window opens)
+    assert lim.current_limit == pytest.approx(55)
+    assert lim._good == 50
+
+
 async def test_without_a_creep_a_429_amid_a_burst_still_teaches_nothing() -> None:
     clock = FakeClock()
     lim = limiter(clock, window=1, hold=0)
