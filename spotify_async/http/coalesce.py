@@ -144,11 +144,11 @@ class Coalescer:
             # asyncio.eager_task_factory) the flight runs at once, and one that fails before its first await (a
             # RateLimited raised because the gate is shut past max_wait) completes inside create_task
             flight.waiters.append(waiter)
-            flight.task = task = loop.create_task(flight.fly(request))
+            flight.task = loop.create_task(flight.fly(request))
         else:
             request.close()  # never started: closing it keeps "coroutine was never awaited" away
-            assert flight.task is not None
-            task = flight.task
+            # flight.task may still be None here: under an eager task factory the flight's first steps run inside
+            # create_task, and a call they start for the same key (a request hook's, say) joins before it returns
             flight.joined += 1
             if flight.memo is None:
                 flight.memo = {}
@@ -161,7 +161,8 @@ class Coalescer:
         except asyncio.CancelledError:
             if waiter in waiters:
                 waiters.remove(waiter)
-            if not any(not w.done() for w in waiters) and not task.done():
+            task = flight.task
+            if not any(not w.done() for w in waiters) and task is not None and not task.done():
                 task.cancel()  # the last caller left: nobody wants the answer any more
                 if self._flights.get(key) is flight:
                     del self._flights[key]

@@ -111,6 +111,42 @@ async def test_the_leader_cancelled_leaves_the_request_running_for_those_who_joi
         await leader
 
 
+async def test_a_call_for_the_same_key_started_by_the_flight_itself_joins_it(factory: str) -> None:
+    # under an eager task factory the flight's first steps run inside create_task, before the flight knows its task:
+    # a call they start for the same key (a request hook spawning the same GET, say) joins then, and it failed an
+    # assertion. It joins like any other caller, and leaving before the answer cancels nothing it should not.
+    use(factory)
+    coalescer = Coalescer()
+    gate = asyncio.Event()
+    spawned: list[asyncio.Future[Any]] = []
+    started = 0
+
+    async def slow() -> Any:
+        nonlocal started
+        started += 1
+        await gate.wait()
+        return Answer("shared")
+
+    async def spawning() -> Any:
+        spawned.append(asyncio.ensure_future(coalescer.run("k", slow())))  # joins at once under the eager factory
+        spawned.append(asyncio.ensure_future(coalescer.run("k", slow())))
+        await gate.wait()
+        return Answer("shared")
+
+    leader = asyncio.ensure_future(coalescer.run("k", spawning()))
+    for _ in range(3):  # the leader's step, the flight's, the spawned calls' (all at once under the eager factory)
+        await asyncio.sleep(0)
+    spawned[1].cancel()  # one of them leaves: the request runs on for the leader and the other
+    await asyncio.sleep(0)
+    gate.set()
+    assert (await asyncio.wait_for(leader, BOUND)).text == "shared"
+    assert (await asyncio.wait_for(spawned[0], BOUND)).text == "shared"
+    with pytest.raises(asyncio.CancelledError):
+        await spawned[1]
+    assert started == 0  # both joined the leader's flight: neither sent a request of its own
+    assert len(coalescer) == 0
+
+
 async def test_a_shut_gate_past_max_wait_raises_at_once_through_the_session(factory: str) -> None:
     # the hang this file was written for: with an eager task factory, the flight raised RateLimited inside
     # create_task, before its caller's future was registered, and the caller waited for ever. Nothing is sent (the
