@@ -142,6 +142,9 @@ def check_base(name: str, value: str) -> None:
     fragment may hold a secret, so the value itself is never repeated."""
     if not isinstance(value, str):
         raise InvalidInput(f"{name} must be a string, got {type(value).__name__}")
+    if any(char.isspace() or not char.isprintable() for char in value):
+        # yarl would drop some of these and encode others: the requests and the URLs in errors would disagree
+        raise InvalidInput(f"{name} must not contain spaces or control characters (percent-encode them in the path)")
     try:
         url = URL(value)
         port = url.explicit_port

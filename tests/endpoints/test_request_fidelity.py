@@ -252,6 +252,11 @@ async def test_non_string_ids_are_invalid_input_naming_the_argument(mode: Any) -
         ("https://api.spotify.com/v1?market=SE", "no query"),
         ("https://api.spotify.com/v1#top", "no query or fragment"),
         ("https://user:secret@api.spotify.com/v1", "credentials"),
+        ("https://api.spotify.com/v1 ", "spaces or control characters"),
+        (" https://api.spotify.com/v1", "spaces or control characters"),
+        ("https://api.spotify.com/v1\n", "spaces or control characters"),
+        ("https://api.spotify.com/v\x001", "spaces or control characters"),
+        ("https://api.spotify.com/my secret/v1", "spaces or control characters"),
     ],
 )
 def test_a_base_url_that_paths_cannot_be_appended_to_is_refused_before_anything_is_sent(
