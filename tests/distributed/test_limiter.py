@@ -50,6 +50,29 @@ async def fill(limiter: RedisRateLimiter | LocalRateLimiter, accepted: int, in_f
         await limiter.acquire(1.0)
 
 
+async def learned(
+    limiters: LimiterFactory, budget: RateBudget, accepted: int
+) -> tuple[RedisRateLimiter, RedisRateLimiter]:
+    """Two processes' limiters on one app, with a pace learned from ``accepted`` responses in the first: two 429s,
+    met by the second, with a full window's evidence."""
+    a, b = limiters(budget), limiters(budget)
+    await fill(a, accepted)
+    await b.on_rate_limited(1.0)
+    await b.on_rate_limited(1.0)
+    return a, b
+
+
+async def take_all(limiter: RedisRateLimiter) -> int:
+    """Admit units until the cap refuses one (a burst pressing on it); they stay in flight. Returns how many."""
+    out = 0
+    while True:
+        try:
+            await limiter.acquire(0.0)
+        except RateLimited:
+            return out
+        out += 1
+
+
 def _max_in_window(times: list[float], window: float) -> int:
     times = sorted(times)
     best = lo = 0
@@ -256,10 +279,7 @@ async def crept_to_30(limiters: LimiterFactory) -> tuple[RedisRateLimiter, Redis
     """Two processes' limiters on one app: a pace learned at 20 (two 429s with a full window's evidence), then crept
     20 -> 30 over one window pressed on it (so G, the last pace a pressed window held, is 20)."""
     budget = RateBudget(window=1.0, hold=0, increase=0.5)
-    a, b = limiters(budget), limiters(budget)
-    await fill(a, 20)
-    await b.on_rate_limited(1.0)
-    await b.on_rate_limited(1.0)
+    a, b = await learned(limiters, budget, 20)
     assert b.current_limit == 20
     grown = 20.0
     until = time.monotonic() + 3.0
@@ -296,13 +316,7 @@ async def test_a_creep_probe_refuted_at_a_window_start_falls_back_with_most_of_i
     # out (A < F): the evidence rule alone would let it teach nothing, and the pace would creep on past the limit
     a, b = await crept_to_30(limiters)
     await asyncio.sleep(1.1)  # the pressed window's accepted responses leave the window: A = 0
-    out = 0
-    while True:  # the probe's burst, all still in flight
-        try:
-            await a.acquire(0.0)
-        except RateLimited:
-            break
-        out += 1
+    out = await take_all(a)  # the probe's burst, all still in flight
     assert out == 30
     assert (await a.snapshot())["in_flight"] == 30
     await b.on_rate_limited(1.0)  # another process meets the 429
@@ -314,21 +328,12 @@ async def test_a_pressed_window_that_met_a_429_does_not_creep_in_any_process(lim
     # as the local limiter: a window whose burst met a 429, one that taught nothing included, is no evidence that more
     # would pass, so the acquire script does not creep after it (G stays a pace a whole pressed window bore)
     budget = RateBudget(window=1.0, hold=0, increase=0.5)
-    a, b = limiters(budget), limiters(budget)
-    await fill(a, 20)
-    await b.on_rate_limited(1.0)
-    await b.on_rate_limited(1.0)
+    a, b = await learned(limiters, budget, 20)
     assert b.current_limit == 20
 
     async def burst(met_429: bool) -> int:
         await asyncio.sleep(1.05)  # a new window: the last one's accepted responses have left it
-        out = 0
-        while True:  # the burst that opens it, pressing on the cap
-            try:
-                await a.acquire(0.0)
-            except RateLimited:
-                break
-            out += 1
+        out = await take_all(a)  # the burst that opens it, pressing on the cap
         if met_429:
             await b.on_rate_limited(1.0)  # refused amid the burst, in the other process: A < F
             assert b.last_verdict == "little evidence"
@@ -364,10 +369,7 @@ async def test_quotas_and_a_non_adaptive_budget_never_learn(limiters: LimiterFac
 
 async def test_the_pace_is_held_then_creeps_only_while_demand_presses_on_it(limiters: LimiterFactory) -> None:
     budget = RateBudget(window=0.25, hold=2, increase=0.5)
-    a, b = limiters(budget), limiters(budget)
-    await fill(a, 30)
-    await b.on_rate_limited(1.0)
-    await b.on_rate_limited(1.0)
+    a, b = await learned(limiters, budget, 30)
     assert b.current_limit == 30
     for _ in range(6):  # idle windows (the hold, then one more): nobody presses, nothing grows
         await asyncio.sleep(0.26)

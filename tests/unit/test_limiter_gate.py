@@ -27,6 +27,15 @@ def fill(lim: LocalRateLimiter, accepted: int, in_flight: int = 0) -> None:
     lim._in_flight += in_flight
 
 
+async def learned(clock: FakeClock, accepted: int, **budget: object) -> LocalRateLimiter:
+    """A limiter whose pace was learned from ``accepted`` responses: two 429s with a full window's evidence."""
+    lim = limiter(clock, **budget)
+    fill(lim, accepted)
+    await lim.on_rate_limited(1.0)
+    await lim.on_rate_limited(1.0)
+    return lim
+
+
 async def test_unlimited_when_not_adaptive_never_waits() -> None:
     clock = FakeClock()
     lim = limiter(clock, adaptive=False)
@@ -153,10 +162,7 @@ async def test_quota_429s_and_a_non_adaptive_budget_never_learn() -> None:
 
 async def test_the_learned_pace_is_held_then_creeps_only_while_demand_presses_on_it() -> None:
     clock = FakeClock()
-    lim = limiter(clock, window=1, hold=4, increase=0.5)
-    fill(lim, 30)
-    await lim.on_rate_limited(1.0)
-    await lim.on_rate_limited(1.0)
+    lim = await learned(clock, 30, window=1, hold=4, increase=0.5)
     assert lim.current_limit == 30
     for _ in range(8):  # idle windows: nobody presses, nothing grows
         clock.advance(1)
@@ -305,10 +311,7 @@ async def crept_to_60_5() -> tuple[FakeClock, LocalRateLimiter]:
     """A pace learned at 50 (two 429s with a full window's evidence), then crept 50 -> 55 -> 60.5 over pressed
     windows (hold 0, +10 % a window): G is 55."""
     clock = FakeClock()
-    lim = limiter(clock, window=1, hold=0, increase=0.1)
-    fill(lim, 50)
-    await lim.on_rate_limited(1.0)
-    await lim.on_rate_limited(1.0)
+    lim = await learned(clock, 50, window=1, hold=0, increase=0.1)
     assert lim.current_limit == 50
     for _ in range(3):  # pressed windows: 50 -> 55 -> 60.5
         clock.advance(1)
@@ -356,10 +359,7 @@ async def test_a_pressed_window_that_met_a_429_does_not_creep_even_when_the_429_
     # so it taught nothing) is no evidence that more would pass: before, it crept, and G became a pace that kept
     # meeting 429s, so every refuted probe fell back to it and met the next
     clock = FakeClock()
-    lim = limiter(clock, window=1, hold=0, increase=0.1)
-    fill(lim, 50)
-    await lim.on_rate_limited(1.0)
-    await lim.on_rate_limited(1.0)
+    lim = await learned(clock, 50, window=1, hold=0, increase=0.1)
     assert lim.current_limit == 50
 
     def press(met_429: bool) -> bool | None:
@@ -385,10 +385,7 @@ async def test_a_pressed_window_that_met_a_429_does_not_creep_even_when_the_429_
 
 async def test_without_a_creep_a_429_amid_a_burst_still_teaches_nothing() -> None:
     clock = FakeClock()
-    lim = limiter(clock, window=1, hold=0)
-    fill(lim, 50)
-    await lim.on_rate_limited(1.0)
-    await lim.on_rate_limited(1.0)
+    lim = await learned(clock, 50, window=1, hold=0)
     assert lim.current_limit == 50
     clock.advance(1.01)
     lim._accepted.clear()
