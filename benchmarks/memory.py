@@ -12,7 +12,10 @@ Three measurements, each in a fresh child process:
   what is allocated and still alive after structuring 1,000 entries of the real recorded 2026 page
   (``get_playlist_items__spotifyaio__1.json``: 185 markets on every track and album), each page decoded from its own
   bytes as separate responses would be, after one warm-up page; the total, minus the list holding them, divided by
-  1,000. Run it alone with ``python -m benchmarks.memory --kept``.
+  1,000. Beside it, the same entries kept as decoded JSON (the body decoded with its market arrays shared, as the
+  client decodes it, each entry's dict kept): what a model that structured its nested objects only when read would
+  hold for the parts nobody read (the reference against which lazy models were weighed, issue #15's fifth round). Run
+  it alone with ``python -m benchmarks.memory --kept``.
 
 Each measurement runs in a fresh child process (``python -m benchmarks.memory --child ...``) so that no other run's
 heap, caches or arenas count. The child imports its client, opens its session, collects garbage, takes the baseline
@@ -35,6 +38,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, cast
@@ -106,10 +110,10 @@ class _Sampler(threading.Thread):
 
 
 def kept_entry_bytes(entries: int = 1_000) -> dict[str, Any]:
-    """Bytes a kept structured playlist entry holds (see the module docstring): tracemalloc, 1,000 entries."""
-    import tracemalloc
-
+    """Bytes a kept structured playlist entry holds, and the same entry kept as decoded JSON (see the module
+    docstring): tracemalloc, 1,000 entries."""
     from spotify_async.models import Page, PlaylistTrack, loads
+    from spotify_async.models._shared import decode_shared
 
     from .structuring import _read
 
@@ -118,19 +122,41 @@ def kept_entry_bytes(entries: int = 1_000) -> dict[str, Any]:
     page["items"] = [page["items"][i % len(page["items"])] for i in range(per_page)]
     page["limit"] = page["total"] = per_page
     body = orjson.dumps(page)
-    loads(body, Page[PlaylistTrack])  # warm up: generated code, the shared-value tables
+
+    def structured() -> list[Any]:
+        return list(loads(body, Page[PlaylistTrack]).items)
+
+    def decoded() -> list[Any]:
+        return list(decode_shared(body)[0]["items"])
+
+    structured_bytes, count = _held_per_entry(structured, entries // per_page)
+    decoded_bytes, _ = _held_per_entry(decoded, entries // per_page)
+    return {
+        "entries": count,
+        "bytes_per_entry": structured_bytes,
+        "json_bytes_per_entry": decoded_bytes,
+        "body_bytes_per_entry": len(body) / per_page,
+    }
+
+
+def _held_per_entry(page: Callable[[], list[Any]], pages: int) -> tuple[float, int]:
+    """(bytes still allocated per entry after keeping the entries of ``pages`` calls of ``page``, entries kept);
+    one warm-up call first (generated code, the shared-value tables), the list holding them not counted."""
+    import tracemalloc
+
+    page()
     kept: list[Any] = []
     gc.collect()
     tracemalloc.start()
     try:
         before = tracemalloc.get_traced_memory()[0]
-        for _ in range(entries // per_page):
-            kept.extend(loads(body, Page[PlaylistTrack]).items)
+        for _ in range(pages):
+            kept.extend(page())
         gc.collect()
         held = tracemalloc.get_traced_memory()[0] - before - sys.getsizeof(kept)
     finally:
         tracemalloc.stop()
-    return {"entries": len(kept), "bytes_per_entry": held / len(kept), "body_bytes_per_entry": len(body) / per_page}
+    return held / len(kept), len(kept)
 
 
 async def _collect(client: Any, args: argparse.Namespace) -> dict[str, Any]:
@@ -322,7 +348,7 @@ async def run(prof: Profile, table: Table) -> dict[str, Any]:
             fmt(kept["bytes_per_entry"] / 1024, "KiB"),
             "",
             f"tracemalloc, {kept['entries']:,} entries of the 2026 page ({kept['body_bytes_per_entry'] / 1024:.1f} KiB "
-            "of JSON each)",
+            f"of JSON each; kept as decoded JSON, {kept['json_bytes_per_entry'] / 1024:.1f} KiB)",
         )
     return {
         "collect": collect,

@@ -69,7 +69,7 @@ DOCUMENTED: dict[str, list[tuple[str, ...]]] = {
     "crawl": [("rate_limited_crawl", c) for c in ("spotify_async", "tekore", "spotipy")],
     "memory": [("memory", "items"), ("memory", "peak_mib_over_baseline", "spotify_async")]
     + [("memory", "collect", k) for k in ("items", "peak_mb_over_baseline", "rss_after_mb")]
-    + [("memory", "kept_entry", "bytes_per_entry")],
+    + [("memory", "kept_entry", k) for k in ("bytes_per_entry", "json_bytes_per_entry")],
     "hidden_limit": [("hidden_limit", "limit"), ("hidden_limit", "window_s")]
     + [("hidden_limit", "runs", r) for r in ("1p_unknown", "1p_given")],
     "isolated_429": [("isolated_429", "cases", c, "recovered_after_s") for c in ("steady", "first_request")],
@@ -89,6 +89,7 @@ MEASURED_BY_US = [
     ("memory", "peak_mib_over_baseline", "spotify_async"),
     ("memory", "collect", "rss_after_mb"),
     ("memory", "kept_entry", "bytes_per_entry"),
+    ("memory", "kept_entry", "json_bytes_per_entry"),
 ]
 
 
