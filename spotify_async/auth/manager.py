@@ -33,6 +33,14 @@ A 401 from the Web API means the token we sent is no longer good. ``invalidate(t
 the current one: when fifty requests fail with the same stale token, the first invalidation triggers a refresh and the
 other forty-nine find a newer token already in place, instead of each forcing its own refresh.
 
+A refresh that fails for another reason (the accounts service answers 5xx or 429, cannot be reached, refuses the
+client, or the shared store is down) does not fail the calls while the current token is still unexpired: the margin
+exists so that a refresh can fail and be tried again before the token stops working. The waiters get the current
+token, a warning is logged (the error's type, never a token), and the next refresh is tried ``1, 2, 4 ... 30``
+seconds later (:data:`RETRY_DELAYS`, and never later than a second before the token expires); until then the token
+counts as fresh again, so calls meanwhile send no token request and do not wait. A token a 401 refused, or one that has
+expired, is never handed out this way: then the failure reaches the callers as before. A success resets the delays.
+
 A refresh that answers ``invalid_grant`` is final: the user must authorize again. The manager remembers that failure
 and raises the same :class:`~spotify_async.errors.ReauthorizationRequired` for later calls without asking the
 accounts service again, until a new token is set. A flow whose token is shared with other processes
@@ -53,16 +61,21 @@ import logging
 import time
 from collections.abc import Callable
 
-from ..errors import ReauthorizationRequired
+from ..errors import InvalidInput, ReauthorizationRequired, SpotifyError
 from ..hooks import IdentityKind
 from ..http.clock import SYSTEM_CLOCK, Clock
 from .accounts import AccountsClient
 from .base import AuthFlow
 from .token import Token
 
-__all__ = ["TokenManager"]
+__all__ = ["RETRY_DELAYS", "TokenManager"]
 
 log = logging.getLogger("spotify_async.auth")
+
+#: seconds before the next refresh after 1, 2, 3 ... failed ones while the current token still works (then the last)
+RETRY_DELAYS = (1.0, 2.0, 4.0, 8.0, 16.0, 30.0)
+#: a token with less than this left is not handed out after a failed refresh (a request sent with it would arrive late)
+_LAST_SECOND = 1.0
 
 
 class TokenManager:
@@ -82,6 +95,10 @@ class TokenManager:
         self._margin = margin
         self._token: Token | None = None
         self._stale_at = float("-inf")
+        #: when the current token expires on the clock (no margin); -inf once a 401 refused it
+        self._expires_at = float("-inf")
+        #: refreshes failed in a row while the current token still worked (picks the next delay)
+        self._failed = 0
         self._install(flow.initial_token)
         self._refreshing: asyncio.Task[Token] | None = None
         self._failure: ReauthorizationRequired | None = None
@@ -90,6 +107,8 @@ class TokenManager:
         self._unsaved: Token | None = None  # a granted token whose save failed: saved again, not granted again
         #: token requests this manager has made (tests, demo summary)
         self.refresh_count = 0
+        #: failed refreshes answered with the still-unexpired current token (see the module docstring)
+        self.refresh_failures = 0
         flow.bind(self)
 
     @classmethod
@@ -123,6 +142,12 @@ class TokenManager:
     def _install(self, token: Token | None) -> None:
         self._token = token
         self._stale_at = self._deadline(token)
+        if token is None:
+            self._expires_at = float("-inf")
+        elif token.expires_at is None:
+            self._expires_at = float("inf")
+        else:
+            self._expires_at = self._now() + token.expires_at - time.time()
 
     def fresh(self) -> Token | None:
         """The current token if it is valid now, without awaiting anything; ``None`` when a refresh is due."""
@@ -143,6 +168,7 @@ class TokenManager:
         if self._token is not None and self._token.access_token == token.access_token:
             log.debug("token invalidated after a 401")
             self._stale_at = float("-inf")
+            self._expires_at = float("-inf")  # refused: never handed out again, not even after a failed refresh
             return True
         return False
 
@@ -186,6 +212,27 @@ class TokenManager:
         if not task.cancelled():
             task.exception()  # mark retrieved: every waiter re-raises it, nobody may be left to log it
 
+    def _still_works(self) -> bool:
+        """Whether the current token may still be sent: not refused by a 401, and not about to expire."""
+        return self._now() < self._expires_at - _LAST_SECOND
+
+    def _keep_after_failure(self, current: Token, exc: Exception) -> Token:
+        """A refresh failed but ``current`` still works: hand it out, and try again after the next delay."""
+        delay = RETRY_DELAYS[min(self._failed, len(RETRY_DELAYS) - 1)]
+        self._failed += 1
+        self.refresh_failures += 1
+        now = self._now()
+        self._stale_at = min(now + delay, self._expires_at - _LAST_SECOND)
+        status = getattr(exc, "status", None)
+        log.warning(
+            "token refresh failed (%s%s); the current token works for %.0f s more: using it, next refresh in %.1f s",
+            type(exc).__name__,
+            f" {status}" if isinstance(status, int) else "",
+            self._expires_at - now,
+            self._stale_at - now,
+        )
+        return current
+
     def _lost(self, generation: int) -> Token | None:
         """The login's token when one was set since ``generation`` (the newer grant wins), else None."""
         return self._newest if self._generation != generation else None
@@ -207,6 +254,16 @@ class TokenManager:
                     return newer  # a login completed meanwhile: its token stands, this refusal is moot
                 self._failure = exc
                 raise
+            except SpotifyError as exc:
+                newer = self._lost(generation)
+                if newer is not None:
+                    return newer
+                if isinstance(exc, InvalidInput) or current is None or self._token is not current:
+                    raise  # a mistake in the call, or nothing to fall back on
+                if not self._still_works():
+                    raise
+                return self._keep_after_failure(current, exc)
+            self._failed = 0
         newer = self._lost(generation)
         if newer is not None:
             log.debug("a new token was set during the refresh; the refresh's token is discarded")
