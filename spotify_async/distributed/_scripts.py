@@ -290,8 +290,9 @@ return {left, redis.call('GET', KEYS[1]) or ''}
 """,
 )
 
-# KEYS: token hash, fence counter; ARGV: token JSON, fence ('' = a new, newest fence), saved_at (epoch s)
+# KEYS: token hash, fence counter, failure mark; ARGV: token JSON, fence ('' = a new, newest fence), saved_at (epoch s)
 # A write whose fence is older than the stored token's is refused: a late lock holder cannot replace a newer token.
+# A token written clears the mark of a failed refresh (there is a token now).
 # -> {written 1/0, fence}
 TOKEN_SAVE = Script(
     "token save",
@@ -301,17 +302,21 @@ if fence == nil then fence = redis.call('INCR', KEYS[2]) end
 local stored = tonumber(redis.call('HGET', KEYS[1], 'fence'))
 if stored ~= nil and fence < stored then return {0, stored} end
 redis.call('HSET', KEYS[1], 'token', ARGV[1], 'fence', fence, 'saved_at', ARGV[3])
+redis.call('DEL', KEYS[3])
 return {1, fence}
 """,
 )
 
-# KEYS: token hash, refresh lock
-# -> {token JSON or '', saved_at or '', fence or '', lock ms left (-2: free), digest of a refused refresh token or ''}
+# KEYS: token hash, refresh lock, failure mark
+# -> {token JSON or '', saved_at or '', fence or '', lock ms left (-2: free), digest of a refused refresh token or '',
+#     what the last refresh failed with or '', the failure mark's ms left (-2: none)}
 TOKEN_PEEK = Script(
     "token load",
     """
 local v = redis.call('HMGET', KEYS[1], 'token', 'saved_at', 'fence', 'refused')
-return {v[1] or '', v[2] or '', v[3] or '', redis.call('PTTL', KEYS[2]), v[4] or ''}
+local failed = redis.call('GET', KEYS[3])
+return {v[1] or '', v[2] or '', v[3] or '', redis.call('PTTL', KEYS[2]), v[4] or '', failed or '',
+        redis.call('PTTL', KEYS[3])}
 """,
 )
 

@@ -76,6 +76,7 @@ class Coordination(tuple[RedisRateLimiter, RedisGate, RedisTokenStore]):
         lock_ttl: float | None = None,
         margin: float = 60.0,
         wait_timeout: float | None = None,
+        failure_cooldown: float = 5.0,
     ) -> DistributedAuth:
         """``flow`` with its token shared by every process through the store (one token request per expiry), under
         ``key``: by default a user flow's ``user_key``, else ``"app"``."""
@@ -87,6 +88,7 @@ class Coordination(tuple[RedisRateLimiter, RedisGate, RedisTokenStore]):
             margin=margin,
             wait_timeout=wait_timeout,
             fallback=self.fallback,
+            failure_cooldown=failure_cooldown,
         )
 
     async def ping(self) -> None:

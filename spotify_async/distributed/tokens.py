@@ -15,6 +15,13 @@ that all processes make **one token request per expiry**:
    token appears, or the lock is gone without one (the holder failed or crashed: the lock's expiry frees it) and it
    tries to take the lock itself. The whole wait is bounded by ``wait_timeout``; past it,
    :class:`~spotify_async.errors.CoordinationError`.
+4. A holder whose token request fails (the accounts service answers 5xx or 429, cannot be reached, refuses the
+   client) marks the failure in Redis for ``failure_cooldown`` seconds (the error's type and status, nothing else)
+   before it lets the lock go. A process that finds the lock free and the mark there does not ask again: it raises
+   :class:`~spotify_async.errors.AuthError` (``error="refresh_failed"``) at once, saying what failed and when the
+   next request may go. So an outage of the accounts service costs one token request per cooldown for all processes,
+   not one per process in turn, each after the last one's retries; and a process whose token still works goes on with
+   it (the :class:`~spotify_async.auth.TokenManager` does so after any failed refresh). A token stored clears the mark.
 
 Within a process the :class:`~spotify_async.auth.TokenManager` still makes all coroutines share one refresh, so
 Redis sees one lock attempt per process per expiry.
@@ -50,6 +57,7 @@ import logging
 import random
 import secrets
 import time
+from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -58,7 +66,7 @@ import orjson
 from ..auth.base import AuthFlow
 from ..auth.token import Token
 from ..auth.user import UserFlow
-from ..errors import CoordinationError, InvalidInput, ReauthorizationRequired
+from ..errors import AuthError, CoordinationError, InvalidInput, ReauthorizationRequired, SpotifyError
 from . import _scripts
 from ._backend import DEFAULT_NAMESPACE, Backend, Keys, open_backend, text
 from .limiter import Fallback, check_fallback
@@ -103,6 +111,10 @@ class StoredToken:
     lock_ms: int
     #: digest of a refresh token the accounts service refused for this key (None: none was)
     refused: str | None = None
+    #: what the latest refresh failed with (an error's type and status), while its mark lasts (None: no mark)
+    failed: str | None = None
+    #: milliseconds the failure mark still has (<= 0: none)
+    failed_ms: int = 0
 
     @property
     def refresh_refused(self) -> bool:
@@ -136,10 +148,15 @@ class RedisTokenStore:
     def __repr__(self) -> str:
         return f"<RedisTokenStore {self._backend.where} {self._keys.prefix}token:*>"
 
-    def _names(self, key: str) -> tuple[str, str, str]:
-        """(token hash, fence counter, refresh lock) of ``key``."""
+    def _names(self, key: str) -> tuple[str, str, str, str]:
+        """(token hash, fence counter, refresh lock, failure mark) of ``key``."""
         _check_key(key)
-        return self._keys("token", key), self._keys("token", key, "fence"), self._keys("token", key, "lock")
+        return (
+            self._keys("token", key),
+            self._keys("token", key, "fence"),
+            self._keys("token", key, "lock"),
+            self._keys("token", key, "failed"),
+        )
 
     @property
     def backend(self) -> Backend:
@@ -164,7 +181,7 @@ class RedisTokenStore:
 
     async def delete(self, key: str) -> None:
         """Forget the token under ``key`` (the fencing counter stays, so fencing remains monotonic)."""
-        token_key, _, _ = self._names(key)
+        token_key, _, _, _ = self._names(key)
         await self._backend.execute("token delete", "DEL", token_key)
 
     # ------------------------------------------------------------------ fenced access
@@ -173,10 +190,12 @@ class RedisTokenStore:
         return await self._save(key, token, fence)
 
     async def _save(self, key: str, token: Token, fence: int | None) -> bool:
-        token_key, fence_key, _ = self._names(key)
+        token_key, fence_key, _, failed_key = self._names(key)
         payload = orjson.dumps(token.to_dict())
         answer = await self._backend.script(
-            _scripts.TOKEN_SAVE, [token_key, fence_key], [payload.decode(), "" if fence is None else fence, time.time()]
+            _scripts.TOKEN_SAVE,
+            [token_key, fence_key, failed_key],
+            [payload.decode(), "" if fence is None else fence, time.time()],
         )
         written = int(answer[0]) == 1
         log.debug("token %s in the shared store (fence %s)", "saved" if written else "NOT saved: newer one", answer[1])
@@ -184,9 +203,9 @@ class RedisTokenStore:
 
     async def peek(self, key: str) -> StoredToken:
         """The stored token, its fencing number and save time, and the refresh lock's remaining time: one read."""
-        token_key, _, lock_key = self._names(key)
-        raw, saved_at, fence, lock_ms, refused = await self._backend.script(
-            _scripts.TOKEN_PEEK, [token_key, lock_key], []
+        token_key, _, lock_key, failed_key = self._names(key)
+        raw, saved_at, fence, lock_ms, refused, failed, failed_ms = await self._backend.script(
+            _scripts.TOKEN_PEEK, [token_key, lock_key, failed_key], []
         )
         token: Token | None = None
         body = text(raw)
@@ -204,16 +223,24 @@ class RedisTokenStore:
             fence=int(fence_text) if fence_text else None,
             lock_ms=int(lock_ms),
             refused=text(refused) or None,
+            failed=text(failed) or None,
+            failed_ms=int(failed_ms),
         )
 
     async def mark_refused(self, key: str, refresh_token: str) -> None:
         """Record that ``refresh_token`` was refused (``invalid_grant``), so no process sends it again."""
-        token_key, _, _ = self._names(key)
+        token_key, _, _, _ = self._names(key)
         await self._backend.execute("token refused", "HSET", token_key, "refused", refresh_digest(refresh_token))
+
+    async def mark_failed(self, key: str, what: str, seconds: float) -> None:
+        """Record for ``seconds`` that a refresh of ``key`` failed with ``what`` (an error's type and status: never a
+        message, which may quote a server), so that no process asks again meanwhile; a token saved clears it."""
+        _, _, _, failed_key = self._names(key)
+        await self._backend.execute("token failed", "SET", failed_key, what, "PX", max(1, int(seconds * 1000)))
 
     def lock(self, key: str, *, ttl: float = 10.0) -> RedisRefreshLock:
         """The refresh lock of ``key`` (same Redis client)."""
-        _, fence_key, lock_key = self._names(key)
+        _, fence_key, lock_key, _ = self._names(key)
         return RedisRefreshLock._from_keys(self._backend, lock_key, fence_key, ttl)
 
     async def aclose(self) -> None:
@@ -280,7 +307,9 @@ class DistributedAuth(AuthFlow):
     ``Spotify(DistributedAuth(ClientCredentials(id, secret), store), ...)`` in every process: one token request per
     expiry for all of them (see the module docstring). ``key`` names the token in the store: by default the user
     flow's ``user_key``, else ``"app"`` (the app's client-credentials token). ``lock_ttl`` bounds how long a crashed refresher can
-    hold the others up; ``wait_timeout`` (default ``3 * lock_ttl + 5``) bounds a waiter in all.
+    hold the others up; ``wait_timeout`` (default ``3 * lock_ttl + 5``) bounds a waiter in all; ``failure_cooldown``
+    (default 5 s; 0: off) is how long, after a failed token request, no process asks again (step 4 of the module
+    docstring).
     """
 
     def __init__(
@@ -294,6 +323,7 @@ class DistributedAuth(AuthFlow):
         wait_timeout: float | None = None,
         poll: float = 0.05,
         fallback: Fallback = "error",
+        failure_cooldown: float = 5.0,
     ) -> None:
         if not isinstance(flow, AuthFlow):
             raise InvalidInput(f"flow must be an AuthFlow such as ClientCredentials, not {type(flow).__name__}")
@@ -302,6 +332,12 @@ class DistributedAuth(AuthFlow):
         check_fallback(fallback)
         if poll <= 0:
             raise InvalidInput("poll must be > 0 seconds")
+        if (
+            isinstance(failure_cooldown, bool)
+            or not isinstance(failure_cooldown, (int, float))
+            or not 0 <= failure_cooldown < float("inf")
+        ):
+            raise InvalidInput(f"failure_cooldown must be a finite number of seconds >= 0, got {failure_cooldown!r}")
         if key is None:
             if isinstance(flow, UserFlow):
                 if flow.user_key is None:
@@ -321,6 +357,7 @@ class DistributedAuth(AuthFlow):
         self.wait_timeout = wait_timeout if wait_timeout is not None else 3 * lock_ttl + 5.0
         self.poll = poll
         self.fallback: Fallback = fallback
+        self.failure_cooldown = float(failure_cooldown)
         self._known: Token | None = None  # the last token this wrapper stored or adopted (token_changed skips it)
         #: token requests this process made through the wrapped flow
         self.token_requests = 0
@@ -397,6 +434,7 @@ class DistributedAuth(AuthFlow):
                 return self._adopt(found)
             self._check_refused(stored)
             if stored.lock_ms <= 0:
+                self._check_failed(stored)
                 fence = await self.lock.acquire()
                 if fence is not None:
                     return await self._refresh(accounts, current, fence)
@@ -416,6 +454,31 @@ class DistributedAuth(AuthFlow):
                 if stored.lock_ms <= 0:
                     break  # free: the holder failed or died; try to take it
 
+    def _check_failed(self, stored: StoredToken) -> None:
+        if stored.failed is not None and stored.failed_ms > 0:
+            raise AuthError(
+                "refresh_failed",
+                f"another process's token request failed moments ago ({stored.failed}); no process asks again for "
+                f"{stored.failed_ms / 1000:.1f} s",
+            )
+
+    async def _grant(self, grant: Awaitable[Token]) -> Token:
+        """Await the wrapped flow's token request; a failure (other than ``invalid_grant``, a mistake in the call or
+        the store itself) is marked for the other processes before it propagates."""
+        try:
+            return await grant
+        except (ReauthorizationRequired, InvalidInput, CoordinationError):
+            raise
+        except SpotifyError as exc:
+            if self.failure_cooldown > 0:
+                status = getattr(exc, "status", None)
+                what = type(exc).__name__ + (f" {status}" if isinstance(status, int) else "")
+                try:
+                    await self.store.mark_failed(self.key, what, self.failure_cooldown)
+                except CoordinationError:
+                    pass  # the others will ask themselves: no worse than without the mark
+            raise
+
     def _check_refused(self, stored: StoredToken) -> None:
         if stored.refresh_refused:
             raise ReauthorizationRequired(
@@ -429,6 +492,7 @@ class DistributedAuth(AuthFlow):
             if found is not None:  # a peer finished between our read and our lock
                 return self._adopt(found)
             self._check_refused(stored)
+            self._check_failed(stored)  # marked between our read and our lock
             base = current
             if stored.token is not None and (current is None or stored.token != current):
                 # the stored token is the newest one (its refresh token, for user flows, is the live one)
@@ -438,7 +502,7 @@ class DistributedAuth(AuthFlow):
             flow = self.flow
             if not isinstance(flow, UserFlow):
                 self.token_requests += 1
-                token = await flow.obtain(accounts, base)
+                token = await self._grant(flow.obtain(accounts, base))
                 if not await self.store.save_fenced(self.key, token, fence):
                     log.debug("a newer token was stored while this process refreshed; using its own for now")
                 self._known = token
@@ -452,7 +516,7 @@ class DistributedAuth(AuthFlow):
             raise ReauthorizationRequired("no_token", f"no token is stored for {self.key!r}: the user must log in")
         self.token_requests += 1
         try:
-            token = await flow.grant(accounts, base)
+            token = await self._grant(flow.grant(accounts, base))
         except ReauthorizationRequired:
             if base.refresh_token is not None:
                 await self.store.mark_refused(self.key, base.refresh_token)

@@ -1,5 +1,6 @@
 """RedisTokenStore and the distributed single-flight refresh against a real redis-server and FakeSpotify: round trip,
-fencing, one token request for many refreshers (in one process and across processes), recovery from a killed holder."""
+fencing, one token request for many refreshers (in one process and across processes), recovery from a killed holder,
+and a failed token request marked for the others (one request per cooldown for every process, not one each)."""
 
 from __future__ import annotations
 
@@ -8,16 +9,17 @@ import multiprocessing
 import os
 import signal
 import time
+from collections import Counter
 from collections.abc import AsyncIterator
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 import pytest
 
-from spotify_async import ClientCredentials, Spotify, Token
+from spotify_async import AuthError, ClientCredentials, Config, InvalidInput, RetryPolicy, Spotify, Token
 from spotify_async.auth.stores import TokenStore
 from spotify_async.distributed import DistributedAuth, RedisTokenStore, connect
-from spotify_async.testing import FakeSpotify
+from spotify_async.testing import FakeClock, FakeSpotify
 
 from . import _workers
 from .conftest import RedisServer
@@ -203,3 +205,100 @@ async def test_a_killed_lock_holder_blocks_the_others_no_longer_than_the_lock(
                 holder.kill()
             holder.join(5)
     assert holder.exitcode == -signal.SIGKILL
+
+
+#: one token request per refresh (no retries inside the accounts client), so the counts below are exact
+ONE_TRY = Config(retry=RetryPolicy(max_retries=0))
+
+
+def _sessions(
+    redis_server: RedisServer, namespace: str, fake: FakeSpotify, count: int, cooldown: float, **session: Any
+) -> tuple[list[Any], list[Spotify]]:
+    """``count`` coordinations (each its own Redis client, as separate processes have) and a session on each."""
+    coordinations = [connect(redis_server.url, client_id=fake.client_id, namespace=namespace) for _ in range(count)]
+    sessions = [
+        Spotify(
+            co.auth(ClientCredentials(fake.client_id, fake.client_secret), failure_cooldown=cooldown),
+            api_base=fake.api_base,
+            accounts_base=fake.accounts_base,
+            config=ONE_TRY,
+            **session,
+        )
+        for co in coordinations
+    ]
+    return coordinations, sessions
+
+
+async def test_a_failed_token_request_is_marked_and_not_repeated_by_each_process(
+    redis_server: RedisServer, namespace: str, fake: FakeSpotify
+) -> None:
+    fake.inject("status", status=503, path="/api/token", times=None)
+    coordinations, sessions = _sessions(redis_server, namespace, fake, 4, cooldown=0.4)
+    try:
+        started = time.monotonic()
+        outcomes = await asyncio.gather(*(sp.tokens.get() for sp in sessions for _ in range(5)), return_exceptions=True)
+        elapsed = time.monotonic() - started
+        assert all(isinstance(o, AuthError) for o in outcomes), outcomes
+        assert fake.stats.token_requests == 1  # one holder asked; the other three processes read its mark
+        # the holder's five callers get the accounts service's answer, the others the mark's
+        assert Counter(o.error for o in outcomes if isinstance(o, AuthError)) == {
+            "server_error": 5,
+            "refresh_failed": 15,
+        }
+        assert elapsed < 2  # nobody waited out the lock or retried on their own
+        stored = await coordinations[0].store.peek("app")
+        assert stored.failed == "AuthError 503"
+        assert 0 < stored.failed_ms <= 400
+        # within the cooldown nobody asks, and the error says what failed and for how long
+        with pytest.raises(AuthError, match=r"failed moments ago \(AuthError 503\); no process asks again for 0\.\d s"):
+            await sessions[2].tokens.get()
+        assert fake.stats.token_requests == 1
+        # the accounts service is back: once the mark lapses one process asks, and every process adopts its token
+        fake.clear_faults()
+        await asyncio.sleep(stored.failed_ms / 1000 + 0.05)
+        tokens = await asyncio.wait_for(asyncio.gather(*(sp.tokens.get() for sp in sessions)), 5)
+        assert fake.stats.token_requests == 2
+        assert len({t.access_token for t in tokens}) == 1
+        assert (await coordinations[0].store.peek("app")).failed is None  # the stored token cleared the mark
+    finally:
+        for sp in sessions:
+            await sp.close()
+        for co in coordinations:
+            await co.aclose()
+
+
+async def test_processes_whose_token_still_works_go_on_with_it_after_a_marked_failure(
+    redis_server: RedisServer, namespace: str, fake: FakeSpotify
+) -> None:
+    clocks = [FakeClock() for _ in range(3)]
+    coordinations, sessions = [], []
+    for clock in clocks:
+        made = _sessions(redis_server, namespace, fake, 1, cooldown=5.0, clock=clock)
+        coordinations += made[0]
+        sessions += made[1]
+    try:
+        track = next(iter(fake.catalog.tracks))
+        for sp in sessions:
+            await sp.tracks.get(track)
+        assert fake.stats.token_requests == 1  # one token, shared
+        for clock in clocks:
+            clock.advance(3600 - 50)  # inside the refresh margin everywhere; the token still has 50 s on the server
+        fake.inject("status", status=503, path="/api/token", times=None)
+        started = time.monotonic()
+        answers = await asyncio.gather(*(sp.tracks.get(track) for sp in sessions for _ in range(4)))
+        assert {a.id for a in answers} == {track}
+        assert time.monotonic() - started < 2
+        assert fake.stats.token_requests == 2  # one failed request for all three processes
+        assert sum(sp.tokens.refresh_failures for sp in sessions) == 3  # each went on with the working token
+    finally:
+        for sp in sessions:
+            await sp.close()
+        for co in coordinations:
+            await co.aclose()
+
+
+@pytest.mark.parametrize("cooldown", [-1.0, float("nan"), float("inf"), True, "5"])
+def test_a_bad_failure_cooldown_is_refused_before_anything_is_sent(cooldown: Any) -> None:
+    store = RedisTokenStore("redis://127.0.0.1:9", client_id="cid")
+    with pytest.raises(InvalidInput, match="failure_cooldown must be a finite number of seconds >= 0"):
+        DistributedAuth(ClientCredentials("cid", "secret"), store, failure_cooldown=cooldown)
