@@ -1,5 +1,5 @@
-"""``.ci/run`` runs the README's test command verbatim, checks ``../shared`` before anything else, and starts from one
-fresh virtualenv with one install."""
+"""``.ci/run`` runs the README's test command verbatim, checks ``../shared`` before anything else, starts from one
+fresh virtualenv with one install, and then runs the suite on the oldest supported Python when the machine has it."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import os
 import re
 import subprocess
 from pathlib import Path
+
+import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CI_RUN = REPO_ROOT / ".ci" / "run"
@@ -55,3 +57,25 @@ def test_ci_checks_shared_first_with_a_clear_message(tmp_path: Path) -> None:
     # nothing else ran: no redis install, no virtualenv, no ruff
     assert "== shared" not in run.stdout
     assert "virtualenv" not in run.stdout
+
+
+def test_ci_runs_the_suite_on_the_oldest_supported_python_when_the_machine_has_it() -> None:
+    assert "bash .ci/oldest-python.sh" in _commands()
+    script = (REPO_ROOT / ".ci" / "oldest-python.sh").read_text(encoding="utf-8")
+    pyproject = (REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    oldest = re.search(r'requires-python = ">=(3\.\d+)"', pyproject)
+    assert oldest, "requires-python names the oldest supported Python"
+    assert f"python{oldest.group(1)}" in script  # the leg follows requires-python
+    assert "install -q -e '.[test]'" in script
+    assert "-m pytest" in script
+
+
+def test_the_oldest_python_leg_says_so_and_passes_when_there_is_none(tmp_path: Path) -> None:
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PYENV_ROOT": str(tmp_path / "pyenv")}
+    if any((Path(d) / "python3.10").exists() for d in env["PATH"].split(":")):
+        pytest.skip("this machine has python3.10 in /usr/bin: the no-interpreter branch cannot be reached")
+    run = subprocess.run(
+        ["bash", str(REPO_ROOT / ".ci" / "oldest-python.sh")], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert run.returncode == 0, run.stderr
+    assert "no Python 3.10 on this machine" in run.stdout
