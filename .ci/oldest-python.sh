@@ -6,14 +6,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-oldest="$(command -v python3.10 || true)"
-if [ -z "$oldest" ]; then
-  for candidate in "${PYENV_ROOT:-$HOME/.pyenv}"/versions/3.10.*/bin/python3.10; do
-    if [ -x "$candidate" ]; then
-      oldest="$candidate"
-    fi
-  done
-fi
+# a candidate counts only if it runs and is 3.10: a pyenv shim on PATH exists for every installed version, but answers
+# "command not found" for one that is not selected
+is_310() { "$1" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))' >/dev/null 2>&1; }
+oldest=""
+for candidate in "$(command -v python3.10 || true)" "${PYENV_ROOT:-$HOME/.pyenv}"/versions/3.10.*/bin/python3.10; do
+  if [ -n "$candidate" ] && [ -x "$candidate" ] && is_310 "$candidate"; then
+    oldest="$candidate"
+    break
+  fi
+done
 if [ -z "$oldest" ]; then
   echo "== no Python 3.10 on this machine: the suite ran on $(python3 --version) only"
   exit 0

@@ -71,8 +71,14 @@ def test_ci_runs_the_suite_on_the_oldest_supported_python_when_the_machine_has_i
 
 
 def test_the_oldest_python_leg_says_so_and_passes_when_there_is_none(tmp_path: Path) -> None:
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PYENV_ROOT": str(tmp_path / "pyenv")}
-    if any((Path(d) / "python3.10").exists() for d in env["PATH"].split(":")):
+    # a python3.10 on PATH that does not run: what a pyenv shim answers for a version that is not selected
+    shims = tmp_path / "shims"
+    shims.mkdir()
+    shim = shims / "python3.10"
+    shim.write_text("#!/bin/sh\necho 'pyenv: python3.10: command not found' >&2\nexit 127\n", encoding="ascii")
+    shim.chmod(0o755)
+    env = {"PATH": f"{shims}:/usr/bin:/bin", "HOME": str(tmp_path), "PYENV_ROOT": str(tmp_path / "pyenv")}
+    if any((Path(d) / "python3.10").exists() for d in ("/usr/bin", "/bin")):
         pytest.skip("this machine has python3.10 in /usr/bin: the no-interpreter branch cannot be reached")
     run = subprocess.run(
         ["bash", str(REPO_ROOT / ".ci" / "oldest-python.sh")], env=env, capture_output=True, text=True, timeout=60
