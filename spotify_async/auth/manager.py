@@ -142,6 +142,7 @@ class TokenManager:
     def _install(self, token: Token | None) -> None:
         self._token = token
         self._stale_at = self._deadline(token)
+        self._failed = 0  # a new token: the next failed refresh starts the delays again
         if token is None:
             self._expires_at = float("-inf")
         elif token.expires_at is None:
@@ -263,7 +264,6 @@ class TokenManager:
                 if not self._still_works():
                     raise
                 return self._keep_after_failure(current, exc)
-            self._failed = 0
         newer = self._lost(generation)
         if newer is not None:
             log.debug("a new token was set during the refresh; the refresh's token is discarded")

@@ -21,7 +21,8 @@ that all processes make **one token request per expiry**:
    :class:`~spotify_async.errors.AuthError` (``error="refresh_failed"``) at once, saying what failed and when the
    next request may go. So an outage of the accounts service costs one token request per cooldown for all processes,
    not one per process in turn, each after the last one's retries; and a process whose token still works goes on with
-   it (the :class:`~spotify_async.auth.TokenManager` does so after any failed refresh). A token stored clears the mark.
+   it (the :class:`~spotify_async.auth.TokenManager` does so after any failed refresh but ``invalid_grant``). A
+   token stored clears the mark.
 
 Within a process the :class:`~spotify_async.auth.TokenManager` still makes all coroutines share one refresh, so
 Redis sees one lock attempt per process per expiry.
