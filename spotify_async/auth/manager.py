@@ -33,13 +33,17 @@ A 401 from the Web API means the token we sent is no longer good. ``invalidate(t
 the current one: when fifty requests fail with the same stale token, the first invalidation triggers a refresh and the
 other forty-nine find a newer token already in place, instead of each forcing its own refresh.
 
-A refresh that fails for another reason (the accounts service answers 5xx or 429, cannot be reached, refuses the
-client, or the shared store is down) does not fail the calls while the current token is still unexpired: the margin
-exists so that a refresh can fail and be tried again before the token stops working. The waiters get the current
-token, a warning is logged (the error's type, never a token), and the next refresh is tried ``1, 2, 4 ... 30``
-seconds later (:data:`RETRY_DELAYS`, and never later than a second before the token expires); until then the token
-counts as fresh again, so calls meanwhile send no token request and do not wait. A token a 401 refused, or one that has
-expired, is never handed out this way: then the failure reaches the callers as before. A success resets the delays.
+Inside the margin the current token still works, and the manager acts on that. A caller that finds the token there
+waits for the refresh at most :data:`AHEAD_PATIENCE` (one second): a refresh that takes longer (an accounts service
+that is slow or unreachable, its retries) goes on for the callers after it while this one goes ahead with the current
+token. A refresh that fails for a reason other than ``invalid_grant`` (the accounts service answers 5xx or 429, cannot
+be reached, refuses the client, the shared store cannot be read or written) does not fail the calls either: its
+waiters get the current token, a warning is logged (the error's type, never a token), and the next refresh is tried
+``1, 2, 4 ... 30`` seconds later (:data:`RETRY_DELAYS`, and never later than a second before the token expires);
+until then the token counts as fresh again, so calls meanwhile send no token request and do not wait. A token a 401
+refused, one that has expired (or has less than a second left), and a fixed token that cannot be refreshed are never
+handed out this way: then the caller waits for the refresh and its failure reaches it as before. A new token resets
+the delays.
 
 A refresh that answers ``invalid_grant`` is final: the user must authorize again. The manager remembers that failure
 and raises the same :class:`~spotify_async.errors.ReauthorizationRequired` for later calls without asking the
@@ -50,7 +54,8 @@ the flow itself knows the refusal without a request.
 The newer grant wins. :meth:`set_token` (a new login) starts a new *generation* before it awaits anything; a refresh
 records the generation it started in, and when that changed while it was in flight it lost the race: whatever it
 brings back (a token or ``invalid_grant``) is neither persisted, installed nor remembered, and its waiters get the
-login's token. (A refreshed token already being saved when the login arrives is not installed either.) That
+login's token. A refresh that would start while a login is still being persisted has lost before it began: its
+waiters get the login's token, and no request is sent. (A refreshed token already being saved when the login arrives is not installed either.) That
 comparison is made here and nowhere else.
 """
 
@@ -68,12 +73,14 @@ from .accounts import AccountsClient
 from .base import AuthFlow
 from .token import Token
 
-__all__ = ["RETRY_DELAYS", "TokenManager"]
+__all__ = ["AHEAD_PATIENCE", "RETRY_DELAYS", "TokenManager"]
 
 log = logging.getLogger("spotify_async.auth")
 
 #: seconds before the next refresh after 1, 2, 3 ... failed ones while the current token still works (then the last)
 RETRY_DELAYS = (1.0, 2.0, 4.0, 8.0, 16.0, 30.0)
+#: seconds a caller whose token still works waits for a refresh in flight before it goes ahead with that token
+AHEAD_PATIENCE = 1.0
 #: a token with less than this left is not handed out after a failed refresh (a request sent with it would arrive late)
 _LAST_SECOND = 1.0
 
@@ -105,6 +112,7 @@ class TokenManager:
         self._generation = 0  # +1 on every set_token (a new login): a refresh from an older one lost the race
         self._newest: Token | None = None  # the token of the latest set_token (installed once persisted)
         self._unsaved: Token | None = None  # a granted token whose save failed: saved again, not granted again
+        self._saving = 0  # logins being persisted by set_token: a refresh that starts meanwhile has lost to them
         #: token requests this manager has made (tests, demo summary)
         self.refresh_count = 0
         #: failed refreshes answered with the still-unexpired current token (see the module docstring)
@@ -190,7 +198,11 @@ class TokenManager:
         self._newest = token
         self._failure = None
         self._unsaved = None
-        await self.flow.token_changed(token)
+        self._saving += 1
+        try:
+            await self.flow.token_changed(token)
+        finally:
+            self._saving -= 1
         if self._newest is token:  # not overtaken by a later login while saving
             self._install(token)
 
@@ -205,7 +217,16 @@ class TokenManager:
             self._refreshing = task
             task.add_done_callback(self._refresh_done)
         # shield: one cancelled waiter must not cancel the refresh the others are waiting for
-        return await asyncio.shield(task)
+        if stale is None or stale is not self._token or not self._still_works() or not self.flow.can_refresh(stale):
+            return await asyncio.shield(task)
+        # the token in hand still works (inside the margin): wait for the refresh only so long
+        try:
+            return await asyncio.wait_for(asyncio.shield(task), AHEAD_PATIENCE)
+        except asyncio.TimeoutError:
+            if task.done() or stale is not self._token or not self._still_works():
+                return await asyncio.shield(task)
+            log.debug("the token refresh is slow; going ahead with the current token meanwhile")
+            return stale
 
     def _refresh_done(self, task: asyncio.Task[Token]) -> None:
         if self._refreshing is task:
@@ -216,6 +237,18 @@ class TokenManager:
     def _still_works(self) -> bool:
         """Whether the current token may still be sent: not refused by a 401, and not about to expire."""
         return self._now() < self._expires_at - _LAST_SECOND
+
+    def _fallback(self, current: Token | None, exc: SpotifyError) -> Token | None:
+        """What a refresh that failed with ``exc`` hands out instead of raising: ``current`` while it still works (and
+        the delay before the next try starts), a login installed meanwhile, or ``None`` (raise ``exc``)."""
+        installed = self._token
+        if installed is not current:
+            return installed if installed is not None and self.fresh() is installed else None
+        if isinstance(exc, InvalidInput) or current is None or not self.flow.can_refresh(current):
+            return None  # a mistake in the call, nothing to fall back on, or a fixed token
+        if not self._still_works():
+            return None
+        return self._keep_after_failure(current, exc)
 
     def _keep_after_failure(self, current: Token, exc: Exception) -> Token:
         """A refresh failed but ``current`` still works: hand it out, and try again after the next delay."""
@@ -239,6 +272,10 @@ class TokenManager:
         return self._newest if self._generation != generation else None
 
     async def _do_refresh(self, stale: Token | None) -> Token:
+        if self._saving and self._newest is not None:
+            # a login is being persisted: it is newer than anything this refresh could get, so the refresh has lost
+            # before it began (as one a login overtakes does), and its waiters get the login's token with no request
+            return self._newest
         # the second check: a refresh or a login may have installed a good token since the caller looked
         current = self._token
         if current is not None and current is not stale and self._now() < self._stale_at:
@@ -259,18 +296,28 @@ class TokenManager:
                 newer = self._lost(generation)
                 if newer is not None:
                     return newer
-                if isinstance(exc, InvalidInput) or current is None or self._token is not current:
-                    raise  # a mistake in the call, or nothing to fall back on
-                if not self._still_works():
+                kept = self._fallback(current, exc)
+                if kept is None:
                     raise
-                return self._keep_after_failure(current, exc)
+                return kept
         newer = self._lost(generation)
         if newer is not None:
             log.debug("a new token was set during the refresh; the refresh's token is discarded")
             return newer
         # persist before use: a rotated refresh token must not be lost if the process dies right after
         self._unsaved = token
-        await self.flow.token_changed(token)
+        try:
+            await self.flow.token_changed(token)
+        except SpotifyError as exc:
+            # not persisted, so not used (a rotated refresh token must not be lost): kept aside and saved again at
+            # the next refresh, and meanwhile the current token goes on while it works
+            newer = self._lost(generation)
+            if newer is not None:
+                return newer
+            kept = self._fallback(current, exc)
+            if kept is None:
+                raise
+            return kept
         self._unsaved = None
         newer = self._lost(generation)
         if newer is not None:

@@ -24,17 +24,20 @@ from spotify_async import (
     AuthError,
     ClientCredentials,
     Config,
+    CoordinationError,
     InvalidInput,
     ReauthorizationRequired,
     RetryPolicy,
     Spotify,
+    StaticToken,
     Token,
     TransportError,
+    Unauthorized,
 )
 from spotify_async.auth import TokenManager
 from spotify_async.auth.accounts import AccountsClient
 from spotify_async.auth.base import AuthFlow
-from spotify_async.auth.manager import RETRY_DELAYS
+from spotify_async.auth.manager import AHEAD_PATIENCE, RETRY_DELAYS
 from spotify_async.testing import FakeClock
 
 
@@ -129,7 +132,7 @@ async def test_the_next_try_is_never_later_than_a_second_before_expiry() -> None
     clock.advance(48.5)  # 1.5 s left
     flow.failure = AuthError("server_error", "token endpoint answered 502", status=502)
     assert await manager.get() is first
-    assert manager._stale_at == pytest.approx(clock.now() + 0.5)
+    assert manager._stale_at == pytest.approx(clock.now() + 0.5, abs=0.05)  # the token was made a moment earlier
     clock.advance(0.5)  # one second left: it is not handed out any more, the failure reaches the caller
     with pytest.raises(AuthError, match="502"):
         await manager.get()
@@ -170,6 +173,92 @@ async def test_final_failures_and_mistakes_still_reach_the_callers(failure: Exce
     manager, flow, _, _ = await _stale_manager()
     flow.failure = failure
     with pytest.raises(type(failure)):
+        await manager.get()
+    assert manager.refresh_failures == 0
+
+
+async def test_a_login_resets_the_delays() -> None:
+    manager, flow, clock, _ = await _stale_manager()
+    flow.failure = TransportError("token request failed: ClientOSError")
+    for _ in range(4):  # the delays have grown to 8 s
+        await manager.get()
+        clock.advance(manager._stale_at - clock.now() + 0.01)
+    await manager.set_token(Token("secret-login", expires_at=time.time() + 3600))
+    clock.advance(3600 - 50)  # the login's token inside its margin, the accounts service still down
+    assert (await manager.get()).access_token == "secret-login"
+    assert manager._stale_at - clock.now() == pytest.approx(RETRY_DELAYS[0], abs=0.01)
+
+
+async def test_a_slow_refresh_does_not_hold_up_calls_while_the_token_works() -> None:
+    class SlowFlow(FailingFlow):
+        async def obtain(self, accounts: AccountsClient, current: Token | None) -> Token:
+            await asyncio.sleep(AHEAD_PATIENCE + 0.5)  # an accounts service slow to answer (or to fail)
+            return await super().obtain(accounts, current)
+
+    manager, _, _, first = await _stale_manager()
+    slow = SlowFlow(3600)
+    manager.flow = slow
+    started = time.monotonic()
+    tokens = await asyncio.gather(*(manager.get() for _ in range(10)))
+    waited = time.monotonic() - started
+    assert all(t is first for t in tokens)  # went ahead with the token that still works
+    assert AHEAD_PATIENCE - 0.05 <= waited < AHEAD_PATIENCE + 0.4
+    await asyncio.sleep(0.7)  # the refresh went on meanwhile and installed its token
+    assert manager.fresh() is not None
+    assert manager.fresh() is not first
+    assert slow.grants == 1
+
+
+async def test_a_refresh_that_starts_while_a_login_is_saved_yields_to_the_login() -> None:
+    class SlowSaveFlow(FailingFlow):
+        async def token_changed(self, token: Token) -> None:
+            await asyncio.sleep(0.02)
+
+    clock = FakeClock()
+    flow = SlowSaveFlow(3600)
+    manager = TokenManager(flow, _unused_accounts(), margin=60.0, clock=clock)
+    await manager.get()
+    clock.advance(3600 - 50)
+    flow.asked = 0
+    login = Token("secret-login", expires_at=time.time() + 3600)
+    saving = asyncio.ensure_future(manager.set_token(login))
+    await asyncio.sleep(0)  # the login is being saved
+    assert await manager.get() is login  # not a refresh of the older grant
+    await saving
+    assert manager.token is login
+    assert flow.asked == 0
+
+
+async def test_a_failed_save_keeps_the_working_token_and_saves_again_without_a_second_grant() -> None:
+    class FlakyStoreFlow(FailingFlow):
+        saves_failing = 1
+
+        async def token_changed(self, token: Token) -> None:
+            if self.saves_failing:
+                self.saves_failing -= 1
+                raise CoordinationError("the token store could not be reached")
+
+    clock = FakeClock()
+    flow = FlakyStoreFlow(3600)
+    flow.saves_failing = 0
+    manager = TokenManager(flow, _unused_accounts(), margin=60.0, clock=clock)
+    first = await manager.get()
+    clock.advance(3600 - 50)
+    flow.saves_failing = 1
+    assert await manager.get() is first  # the new token was not saved, so not used; the old one goes on
+    assert flow.grants == 2
+    clock.advance(RETRY_DELAYS[0] + 0.01)
+    fresh = await manager.get()
+    assert fresh.access_token == "secret-access-2"  # the same grant, saved now
+    assert flow.grants == 2
+
+
+async def test_a_fixed_token_is_not_retried_as_a_refresh() -> None:
+    clock = FakeClock()
+    token = Token("secret-fixed", expires_at=time.time() + 3600)
+    manager = TokenManager(StaticToken(token), _unused_accounts(), margin=60.0, clock=clock)
+    clock.advance(3600 - 50)
+    with pytest.raises(Unauthorized):
         await manager.get()
     assert manager.refresh_failures == 0
 
