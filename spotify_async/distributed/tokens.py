@@ -15,12 +15,14 @@ that all processes make **one token request per expiry**:
    token appears, or the lock is gone without one (the holder failed or crashed: the lock's expiry frees it) and it
    tries to take the lock itself. The whole wait is bounded by ``wait_timeout``; past it,
    :class:`~spotify_async.errors.CoordinationError`.
-4. A holder whose token request fails (the accounts service answers 5xx or 429, cannot be reached, refuses the
-   client) marks the failure in Redis for ``failure_cooldown`` seconds (the error's type and status, nothing else)
-   before it lets the lock go. A process that finds the lock free and the mark there does not ask again: it raises
+4. A holder whose token request fails because of the accounts service (it answers 5xx or 429, or something that is
+   not a token, or cannot be reached) marks the failure in Redis for ``failure_cooldown`` seconds (the error's type
+   and status, nothing else) before it lets the lock go. A refusal of this process's own request (a 4xx such as
+   ``invalid_client``: a process left with an old secret, say) is not marked, so it cannot hold up the others. A process that finds the lock free and the mark there does not ask again: it raises
    :class:`~spotify_async.errors.AuthError` (``error="refresh_failed"``) at once, saying what failed and when the
-   next request may go. So an outage of the accounts service costs one token request per cooldown for all processes,
-   not one per process in turn, each after the last one's retries; and a process whose token still works goes on with
+   next request may go. So an outage of the accounts service costs one token request per cooldown for all processes
+   (while a holder's attempt outlasts ``lock_ttl``, another may start one), not one per process in turn, each after
+   the last one's retries; and a process whose token still works goes on with
    it (the :class:`~spotify_async.auth.TokenManager` does so after any failed refresh but ``invalid_grant``). A
    token stored clears the mark.
 
@@ -67,7 +69,7 @@ import orjson
 from ..auth.base import AuthFlow
 from ..auth.token import Token
 from ..auth.user import UserFlow
-from ..errors import AuthError, CoordinationError, InvalidInput, ReauthorizationRequired, SpotifyError
+from ..errors import AuthError, CoordinationError, InvalidInput, ReauthorizationRequired, SpotifyError, TransportError
 from . import _scripts
 from ._backend import DEFAULT_NAMESPACE, Backend, Keys, open_backend, text
 from .limiter import Fallback, check_fallback
@@ -86,6 +88,17 @@ log = logging.getLogger("spotify_async.distributed")
 def _retrieve(task: asyncio.Future[Any]) -> None:
     if not task.cancelled():
         task.exception()  # a failed unlock is harmless (the lock expires); never "exception was never retrieved"
+
+
+def _service_failure(exc: SpotifyError) -> bool:
+    """Whether a failed token request says the accounts service is failing (not this process's request): a network
+    failure, a 5xx or 429, or a 200 that is not a token."""
+    if isinstance(exc, TransportError):
+        return True
+    if isinstance(exc, AuthError) and not isinstance(exc, ReauthorizationRequired):
+        status = exc.status
+        return exc.error == "invalid_response" or (isinstance(status, int) and (status >= 500 or status == 429))
+    return False
 
 
 def _check_key(key: str) -> str:
@@ -459,19 +472,17 @@ class DistributedAuth(AuthFlow):
         if stored.failed is not None and stored.failed_ms > 0:
             raise AuthError(
                 "refresh_failed",
-                f"another process's token request failed moments ago ({stored.failed}); no process asks again for "
-                f"{stored.failed_ms / 1000:.1f} s",
+                f"the app's last token request (in this or another process) failed moments ago ({stored.failed}); "
+                f"no process asks again for {stored.failed_ms / 1000:.1f} s",
             )
 
     async def _grant(self, grant: Awaitable[Token]) -> Token:
-        """Await the wrapped flow's token request; a failure (other than ``invalid_grant``, a mistake in the call or
-        the store itself) is marked for the other processes before it propagates."""
+        """Await the wrapped flow's token request; a failure of the accounts service (:func:`_service_failure`) is
+        marked for the other processes before it propagates."""
         try:
             return await grant
-        except (ReauthorizationRequired, InvalidInput, CoordinationError):
-            raise
         except SpotifyError as exc:
-            if self.failure_cooldown > 0:
+            if self.failure_cooldown > 0 and _service_failure(exc):
                 status = getattr(exc, "status", None)
                 what = type(exc).__name__ + (f" {status}" if isinstance(status, int) else "")
                 try:
