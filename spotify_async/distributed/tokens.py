@@ -30,7 +30,7 @@ Within a process the :class:`~spotify_async.auth.TokenManager` still makes all c
 Redis sees one lock attempt per process per expiry.
 
 User flows (:class:`~spotify_async.AuthorizationCode`, :class:`~spotify_async.PKCE`, :class:`~spotify_async.TokenSwap`)
-work the same way under the user's key (the flow's ``user_key``), with three more rules because their refresh tokens
+work the same way under the user's key (the flow's ``user_key``), with four more rules because their refresh tokens
 may rotate and may be single-use:
 
 * **Stored before use.** The lock holder refreshes with the *stored* token's refresh token (the newest, whoever
@@ -40,6 +40,11 @@ may rotate and may be single-use:
   when it is this store).
 * **The newer grant wins.** A new login saves its token with a fresh fencing number (``save``), newer than any
   holder's; a holder whose refresh raced it has its fenced write refused and returns the login's token instead.
+* **A grant is never dropped.** When Redis fails just after the holder's grant (the write of the new token), the
+  token is handed to the manager unstored instead of raising: the manager stores it before use (with the lock's
+  fencing number) and, while Redis stays down, keeps it aside and stores it at its next try without a second grant.
+  A single-use refresh token already spent on that grant would otherwise leave no live one anywhere, and
+  ``fallback="local"`` would have sent the spent one again.
 * **invalid_grant reaches everyone.** The holder that is refused records a digest of the refused refresh token
   beside the stored token (``refused``); every process that finds the stored token's refresh token refused raises
   :class:`~spotify_async.errors.ReauthorizationRequired` without sending it again. A new login stores a token with
@@ -373,6 +378,8 @@ class DistributedAuth(AuthFlow):
         self.fallback: Fallback = fallback
         self.failure_cooldown = float(failure_cooldown)
         self._known: Token | None = None  # the last token this wrapper stored or adopted (token_changed skips it)
+        #: a token this process was granted under the lock but could not store (Redis failed), and that lock's fence
+        self._unstored: tuple[Token, int] | None = None
         #: token requests this process made through the wrapped flow
         self.token_requests = 0
         #: tokens adopted from the shared store instead of being requested
@@ -397,10 +404,30 @@ class DistributedAuth(AuthFlow):
 
     async def token_changed(self, token: Token) -> None:
         if token is not self._known:
-            # a token from outside the shared refresh (a new login): it becomes the newest for every process
-            await self.store.save(self.key, token)
+            unstored = self._unstored
+            if unstored is not None and unstored[0] is token:
+                # granted under the lock but not stored then: stored now with that lock's fence, so a login stored
+                # meanwhile (a newer fence) is not replaced
+                if not await self.store.save_fenced(self.key, token, unstored[1]):
+                    log.debug("a newer token was stored while this one waited to be; it stays the stored one")
+                self._unstored = None
+            else:
+                # a token from outside the shared refresh (a new login): it becomes the newest for every process
+                await self.store.save(self.key, token)
             self._known = token
         await self._tell_flow(token)
+
+    async def _store_granted(self, token: Token, fence: int) -> bool | None:
+        """Store a token just granted under the lock (fenced): True when written, False when a newer one is stored,
+        None when Redis failed. Then the token is not lost (for a user flow its refresh token may be the only live
+        one now): it is returned to the manager unstored, whose save (:meth:`token_changed`) stores it, and which
+        keeps it aside until it can."""
+        try:
+            return await self.store.save_fenced(self.key, token, fence)
+        except CoordinationError:
+            log.warning("the new token could not be stored in the shared store; it is kept and stored when it can be")
+            self._unstored = (token, fence)
+            return None
 
     async def _tell_flow(self, token: Token) -> None:
         flow = self.flow
@@ -515,7 +542,10 @@ class DistributedAuth(AuthFlow):
             if not isinstance(flow, UserFlow):
                 self.token_requests += 1
                 token = await self._grant(flow.obtain(accounts, base))
-                if not await self.store.save_fenced(self.key, token, fence):
+                written = await self._store_granted(token, fence)
+                if written is None:
+                    return token
+                if not written:
                     log.debug("a newer token was stored while this process refreshed; using its own for now")
                 self._known = token
                 return token
@@ -534,7 +564,10 @@ class DistributedAuth(AuthFlow):
                 await self.store.mark_refused(self.key, base.refresh_token)
             raise
         # stored (with the rotated refresh token) before anyone may use the new access token
-        if not await self.store.save_fenced(self.key, token, fence):
+        written = await self._store_granted(token, fence)
+        if written is None:
+            return token  # the manager stores it before use (token_changed), or keeps it aside: never lost
+        if not written:
             newer = (await self.store.peek(self.key)).token
             if newer is not None:
                 log.debug("a new login was stored while this process refreshed; the login's token wins")

@@ -1,7 +1,7 @@
 """User logins across workers, against a real redis-server and FakeSpotify: pending logins in Redis (a login started
 on one worker completes on another, a replay is refused everywhere), and user tokens with single-use rotating refresh
 tokens shared by many processes (one refresh request, the rotated refresh token stored before use, ``invalid_grant``
-reaching every process, a login racing a refresh)."""
+reaching every process, a login racing a refresh, a grant kept when Redis fails just after it)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ import pytest
 from spotify_async import (
     PKCE,
     AuthorizationCode,
+    CoordinationError,
     InvalidInput,
     PendingLogin,
     ReauthorizationRequired,
@@ -358,3 +359,50 @@ async def test_a_redis_login_and_shared_refreshes_log_no_secrets(
     for secret in secrets_seen:
         assert secret
         assert secret not in text
+
+
+class FailingWritesStore(RedisTokenStore):
+    """Fails the next ``failing`` fenced writes (Redis gone just after the grant), counting them."""
+
+    def __init__(self, *args: Any, failing: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.failing = failing
+        self.failed = 0
+
+    async def save_fenced(self, key: str, token: Token, fence: int) -> bool:
+        if self.failing:
+            self.failing -= 1
+            self.failed += 1
+            raise CoordinationError("redis at 127.0.0.1 did not answer within 2.0s (token save)")
+        return await super().save_fenced(key, token, fence)
+
+
+@pytest.mark.parametrize("fallback", ["error", "local"])
+async def test_a_grant_is_kept_when_redis_fails_just_after_it(
+    redis_server: RedisServer, namespace: str, fake: FakeSpotify, fallback: Any
+) -> None:
+    # single-use refresh tokens: once the grant has spent the stored one, the answer holds the only live one left
+    store = FailingWritesStore(redis_server.url, client_id=fake.client_id, namespace=namespace, failing=2)
+    old = stale_user_token(fake)
+    await store.save("u1", old)
+    login = AuthorizationCode(fake.client_id, fake.client_secret, REDIRECT)
+    auth = DistributedAuth(login.for_user("u1"), store, lock_ttl=5, fallback=fallback)
+    sp = Spotify(auth, api_base=fake.api_base, accounts_base=fake.accounts_base)
+    try:
+        # the grant succeeds, its write fails, and so does the manager's save before use: the call fails, typed
+        with pytest.raises(CoordinationError):
+            await sp.users.me()
+        assert fake.stats.token_requests == 1
+        assert fake.stats.api_requests == 0  # the unstored token was not used
+        # Redis is back: the next call stores the kept token (no second grant, no spent refresh token sent) and uses it
+        me = await sp.users.me()
+        assert me.id == fake.login_user
+        assert fake.stats.token_requests == 1
+        assert store.failed == 2
+        stored = await store.load("u1")
+        assert stored is not None
+        assert stored == sp.tokens.token
+        assert stored.refresh_token != old.refresh_token  # the rotation is what Redis holds
+    finally:
+        await sp.close()
+        await store.aclose()
