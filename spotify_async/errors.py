@@ -39,6 +39,7 @@ __all__ = [
     "Unauthorized",
     "describe_error_body",
     "error_from_response",
+    "failure_summary",
 ]
 
 
@@ -218,6 +219,13 @@ _STATUS_CLASSES: dict[int, type[HTTPError]] = {
     403: Forbidden,
     404: NotFound,
 }
+
+
+def failure_summary(exc: BaseException) -> str:
+    """What a log line or a shared mark may say of a failure: its type and HTTP status (``AuthError 503``), never its
+    message, which may quote a server's answer."""
+    status = getattr(exc, "status", None)
+    return type(exc).__name__ + (f" {status}" if isinstance(status, int) and not isinstance(status, bool) else "")
 
 
 def parse_error_body(body: bytes) -> tuple[str | None, str | None]:

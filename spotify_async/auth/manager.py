@@ -54,9 +54,9 @@ the flow itself knows the refusal without a request.
 The newer grant wins. :meth:`set_token` (a new login) starts a new *generation* before it awaits anything; a refresh
 records the generation it started in, and when that changed while it was in flight it lost the race: whatever it
 brings back (a token or ``invalid_grant``) is neither persisted, installed nor remembered, and its waiters get the
-login's token. A refresh that would start while a login is still being persisted has lost before it began: its
-waiters get the login's token, and no request is sent. (A refreshed token already being saved when the login arrives is not installed either.) That
-comparison is made here and nowhere else.
+login's token. (A refreshed token already being saved when the login arrives is not installed either.) A refresh that
+would start while a login is still being persisted has lost before it began: its waiters get the login's token, and no
+request is sent. That comparison is made here and nowhere else.
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ import logging
 import time
 from collections.abc import Callable
 
-from ..errors import InvalidInput, ReauthorizationRequired, SpotifyError
+from ..errors import InvalidInput, ReauthorizationRequired, SpotifyError, failure_summary
 from ..hooks import IdentityKind
 from ..http.clock import SYSTEM_CLOCK, Clock
 from .accounts import AccountsClient
@@ -238,9 +238,13 @@ class TokenManager:
         """Whether the current token may still be sent: not refused by a 401, and not about to expire."""
         return self._now() < self._expires_at - _LAST_SECOND
 
-    def _fallback(self, current: Token | None, exc: SpotifyError) -> Token | None:
-        """What a refresh that failed with ``exc`` hands out instead of raising: ``current`` while it still works (and
-        the delay before the next try starts), a login installed meanwhile, or ``None`` (raise ``exc``)."""
+    def _instead_of_raising(self, generation: int, current: Token | None, exc: SpotifyError) -> Token | None:
+        """What a refresh (started in ``generation``, from ``current``) that failed with ``exc`` hands out instead of
+        raising: a login's token set meanwhile, ``current`` while it still works (and the delay before the next try
+        starts), or ``None`` (raise ``exc``)."""
+        newer = self._lost(generation)
+        if newer is not None:
+            return newer
         installed = self._token
         if installed is not current:
             return installed if installed is not None and self.fresh() is installed else None
@@ -257,11 +261,9 @@ class TokenManager:
         self.refresh_failures += 1
         now = self._now()
         self._stale_at = min(now + delay, self._expires_at - _LAST_SECOND)
-        status = getattr(exc, "status", None)
         log.warning(
-            "token refresh failed (%s%s); the current token works for %.0f s more: using it, next refresh in %.1f s",
-            type(exc).__name__,
-            f" {status}" if isinstance(status, int) else "",
+            "token refresh failed (%s); the current token works for %.0f s more: using it, next refresh in %.1f s",
+            failure_summary(exc),
             self._expires_at - now,
             self._stale_at - now,
         )
@@ -293,13 +295,10 @@ class TokenManager:
                 self._failure = exc
                 raise
             except SpotifyError as exc:
-                newer = self._lost(generation)
-                if newer is not None:
-                    return newer
-                kept = self._fallback(current, exc)
-                if kept is None:
+                instead = self._instead_of_raising(generation, current, exc)
+                if instead is None:
                     raise
-                return kept
+                return instead
         newer = self._lost(generation)
         if newer is not None:
             log.debug("a new token was set during the refresh; the refresh's token is discarded")
@@ -311,13 +310,10 @@ class TokenManager:
         except SpotifyError as exc:
             # not persisted, so not used (a rotated refresh token must not be lost): kept aside and saved again at
             # the next refresh, and meanwhile the current token goes on while it works
-            newer = self._lost(generation)
-            if newer is not None:
-                return newer
-            kept = self._fallback(current, exc)
-            if kept is None:
+            instead = self._instead_of_raising(generation, current, exc)
+            if instead is None:
                 raise
-            return kept
+            return instead
         self._unsaved = None
         newer = self._lost(generation)
         if newer is not None:

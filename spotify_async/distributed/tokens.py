@@ -18,13 +18,14 @@ that all processes make **one token request per expiry**:
 4. A holder whose token request fails because of the accounts service (it answers 5xx or 429, or something that is
    not a token, or cannot be reached) marks the failure in Redis for ``failure_cooldown`` seconds (the error's type
    and status, nothing else) before it lets the lock go. A refusal of this process's own request (a 4xx such as
-   ``invalid_client``: a process left with an old secret, say) is not marked, so it cannot hold up the others. A process that finds the lock free and the mark there does not ask again: it raises
+   ``invalid_client``: a process left with an old secret, say) is not marked, so it cannot hold up the others. A
+   process that finds the lock free and the mark there does not ask again: it raises
    :class:`~spotify_async.errors.AuthError` (``error="refresh_failed"``) at once, saying what failed and when the
    next request may go. So an outage of the accounts service costs one token request per cooldown for all processes
    (while a holder's attempt outlasts ``lock_ttl``, another may start one), not one per process in turn, each after
-   the last one's retries; and a process whose token still works goes on with
-   it (the :class:`~spotify_async.auth.TokenManager` does so after any failed refresh but ``invalid_grant``). A
-   token stored clears the mark.
+   the last one's retries; and a process whose token still works goes on with it (the
+   :class:`~spotify_async.auth.TokenManager` does so after any failed refresh but ``invalid_grant``). A token stored
+   clears the mark.
 
 Within a process the :class:`~spotify_async.auth.TokenManager` still makes all coroutines share one refresh, so
 Redis sees one lock attempt per process per expiry.
@@ -74,7 +75,15 @@ import orjson
 from ..auth.base import AuthFlow
 from ..auth.token import Token
 from ..auth.user import UserFlow
-from ..errors import AuthError, CoordinationError, InvalidInput, ReauthorizationRequired, SpotifyError, TransportError
+from ..errors import (
+    AuthError,
+    CoordinationError,
+    InvalidInput,
+    ReauthorizationRequired,
+    SpotifyError,
+    TransportError,
+    failure_summary,
+)
 from . import _scripts
 from ._backend import DEFAULT_NAMESPACE, Backend, Keys, open_backend, text
 from .limiter import Fallback, check_fallback
@@ -510,10 +519,8 @@ class DistributedAuth(AuthFlow):
             return await grant
         except SpotifyError as exc:
             if self.failure_cooldown > 0 and _service_failure(exc):
-                status = getattr(exc, "status", None)
-                what = type(exc).__name__ + (f" {status}" if isinstance(status, int) else "")
                 try:
-                    await self.store.mark_failed(self.key, what, self.failure_cooldown)
+                    await self.store.mark_failed(self.key, failure_summary(exc), self.failure_cooldown)
                 except CoordinationError:
                     pass  # the others will ask themselves: no worse than without the mark
             raise
