@@ -40,6 +40,8 @@ from spotify_async.auth.base import AuthFlow
 from spotify_async.auth.manager import AHEAD_PATIENCE, RETRY_DELAYS
 from spotify_async.testing import FakeClock
 
+from .support import serving
+
 
 class FailingFlow(AuthFlow):
     """Grants tokens that live ``lifetime`` wall-clock seconds; raises ``self.failure`` instead while it is set."""
@@ -309,15 +311,8 @@ async def rude() -> AsyncIterator[tuple[RudeAccounts, str]]:
     app = web.Application()
     app.router.add_post("/api/token", server.token)
     app.router.add_get("/v1/me", server.me)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    try:
-        yield server, f"http://127.0.0.1:{port}"
-    finally:
-        await runner.cleanup()
+    async with serving(app) as base:
+        yield server, base
 
 
 @pytest.mark.parametrize("failing", ["503", "reset", "html"])

@@ -12,6 +12,7 @@ import time
 from collections import Counter
 from collections.abc import AsyncIterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
@@ -19,6 +20,7 @@ import pytest
 from spotify_async import AuthError, ClientCredentials, Config, InvalidInput, RetryPolicy, Spotify, Token
 from spotify_async.auth.stores import TokenStore
 from spotify_async.distributed import DistributedAuth, RedisTokenStore, connect
+from spotify_async.http.clock import SYSTEM_CLOCK
 from spotify_async.testing import FakeClock, FakeSpotify
 
 from . import _workers
@@ -211,22 +213,30 @@ async def test_a_killed_lock_holder_blocks_the_others_no_longer_than_the_lock(
 ONE_TRY = Config(retry=RetryPolicy(max_retries=0))
 
 
-def _sessions(
-    redis_server: RedisServer, namespace: str, fake: FakeSpotify, count: int, cooldown: float, **session: Any
-) -> tuple[list[Any], list[Spotify]]:
-    """``count`` coordinations (each its own Redis client, as separate processes have) and a session on each."""
-    coordinations = [connect(redis_server.url, client_id=fake.client_id, namespace=namespace) for _ in range(count)]
+@asynccontextmanager
+async def _sessions(
+    redis_server: RedisServer, namespace: str, fake: FakeSpotify, cooldown: float, clocks: list[FakeClock | None]
+) -> AsyncIterator[tuple[list[Any], list[Spotify]]]:
+    """A coordination (each its own Redis client, as separate processes have) and a session on each, one per entry of
+    ``clocks`` (the session's clock; None: the system's); all closed when the block ends."""
+    coordinations = [connect(redis_server.url, client_id=fake.client_id, namespace=namespace) for _ in clocks]
     sessions = [
         Spotify(
             co.auth(ClientCredentials(fake.client_id, fake.client_secret), failure_cooldown=cooldown),
             api_base=fake.api_base,
             accounts_base=fake.accounts_base,
             config=ONE_TRY,
-            **session,
+            clock=SYSTEM_CLOCK if clock is None else clock,
         )
-        for co in coordinations
+        for co, clock in zip(coordinations, clocks, strict=True)
     ]
-    return coordinations, sessions
+    try:
+        yield coordinations, sessions
+    finally:
+        for sp in sessions:
+            await sp.close()
+        for co in coordinations:
+            await co.aclose()
 
 
 async def _lapse_mark(co: Any, key: str = "app") -> None:
@@ -244,8 +254,7 @@ async def test_a_failed_token_request_is_marked_and_not_repeated_by_each_process
     redis_server: RedisServer, namespace: str, fake: FakeSpotify
 ) -> None:
     fake.inject("status", status=503, path="/api/token", times=None)
-    coordinations, sessions = _sessions(redis_server, namespace, fake, 4, cooldown=5.0)
-    try:
+    async with _sessions(redis_server, namespace, fake, 5.0, [None] * 4) as (coordinations, sessions):
         started = time.monotonic()
         outcomes = await asyncio.gather(*(sp.tokens.get() for sp in sessions for _ in range(5)), return_exceptions=True)
         elapsed = time.monotonic() - started
@@ -274,23 +283,13 @@ async def test_a_failed_token_request_is_marked_and_not_repeated_by_each_process
         assert fake.stats.token_requests == 2
         assert len({t.access_token for t in tokens}) == 1
         assert (await coordinations[0].store.peek("app")).failed is None  # the stored token cleared the mark
-    finally:
-        for sp in sessions:
-            await sp.close()
-        for co in coordinations:
-            await co.aclose()
 
 
 async def test_processes_whose_token_still_works_go_on_with_it_after_a_marked_failure(
     redis_server: RedisServer, namespace: str, fake: FakeSpotify
 ) -> None:
     clocks = [FakeClock() for _ in range(3)]
-    coordinations, sessions = [], []
-    for clock in clocks:
-        made = _sessions(redis_server, namespace, fake, 1, cooldown=5.0, clock=clock)
-        coordinations += made[0]
-        sessions += made[1]
-    try:
+    async with _sessions(redis_server, namespace, fake, 5.0, list(clocks)) as (_, sessions):
         track = next(iter(fake.catalog.tracks))
         for sp in sessions:
             await sp.tracks.get(track)
@@ -304,11 +303,6 @@ async def test_processes_whose_token_still_works_go_on_with_it_after_a_marked_fa
         assert time.monotonic() - started < 2
         assert fake.stats.token_requests == 2  # one failed request for all three processes
         assert sum(sp.tokens.refresh_failures for sp in sessions) == 3  # each went on with the working token
-    finally:
-        for sp in sessions:
-            await sp.close()
-        for co in coordinations:
-            await co.aclose()
 
 
 @pytest.mark.parametrize("cooldown", [-1.0, float("nan"), float("inf"), True, "5"])
@@ -329,34 +323,22 @@ async def test_a_refusal_of_this_process_s_own_request_is_not_marked(
         times=1,
         body={"error": "invalid_client", "error_description": "Invalid client secret"},
     )
-    coordinations, sessions = _sessions(redis_server, namespace, fake, 2, cooldown=5.0)
-    try:
+    async with _sessions(redis_server, namespace, fake, 5.0, [None, None]) as (coordinations, sessions):
         with pytest.raises(AuthError, match="invalid_client"):
             await sessions[0].tokens.get()
         assert (await coordinations[0].store.peek("app")).failed is None
         token = await sessions[1].tokens.get()  # asks at once, and gets a token
         assert fake.stats.token_requests == 2
         assert token.access_token
-    finally:
-        for sp in sessions:
-            await sp.close()
-        for co in coordinations:
-            await co.aclose()
 
 
 async def test_a_failure_cooldown_of_zero_marks_nothing(
     redis_server: RedisServer, namespace: str, fake: FakeSpotify
 ) -> None:
     fake.inject("status", status=503, path="/api/token", times=1)
-    coordinations, sessions = _sessions(redis_server, namespace, fake, 2, cooldown=0)
-    try:
+    async with _sessions(redis_server, namespace, fake, 0, [None, None]) as (coordinations, sessions):
         with pytest.raises(AuthError, match="503"):
             await sessions[0].tokens.get()
         assert (await coordinations[0].store.peek("app")).failed is None
         await sessions[1].tokens.get()
         assert fake.stats.token_requests == 2
-    finally:
-        for sp in sessions:
-            await sp.close()
-        for co in coordinations:
-            await co.aclose()
