@@ -4,9 +4,11 @@ The token manager refreshes ``margin`` seconds before a token expires, so that a
 before the token stops working. These tests move a :class:`~spotify_async.testing.FakeClock` through that margin
 with a flow whose grants fail on command (unit), then run a session against a small accounts server written here that
 fails the way real ones do (a 503 with odd headers, a dropped connection, an answer that is not JSON) while its Web
-API still accepts the current token (behaviour). What is pinned: the calls get the current token without waiting;
-one token request per delay (1, 2, 4 ... 30 s), never one per call; never past a second before expiry; a token a 401
-refused, an expired one, ``invalid_grant`` and a mistake in the call still fail as before; nothing secret is logged.
+API still accepts the current token (behaviour). What is pinned: the calls get the current token, waiting at most
+``AHEAD_PATIENCE`` for a slow refresh; one token request per delay (1, 2, 4 ... 30 s), never one per call; never past a
+second before expiry; a failed save counts as a failed refresh and is saved again without a second grant; a login
+being saved wins over a refresh; a login resets the delays; a token a 401 refused, an expired one, a fixed token,
+``invalid_grant`` and a mistake in the call still fail as before; nothing secret is logged.
 """
 
 from __future__ import annotations
