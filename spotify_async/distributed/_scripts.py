@@ -36,8 +36,7 @@ local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
 # State hash fields: pace (P; absent while discovering or unlimited), learned (instant P was last learned), last429,
 # hold_until, next_creep, pressed (last refusal by the cap), pending (responses still due from a learning) and
 # pending_until (when the 429's closure lapses), good (G: the pace before the latest creep step), learn_cap (what
-# pending evidence may raise P to: min(C, G) at the learning; '' = no bound), deferred (responses still due from a
-# deferred 429, step 5) and deferred_at (when it came), decreases and ignored (counts).
+# pending evidence may raise P to: min(C, G) at the learning; '' = no bound), decreases and ignored (counts).
 _BUDGET_COMMON = """
 local window = tonumber(ARGV[3])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
@@ -134,13 +133,11 @@ return {0, shown(pace), wait, state}
 """,
 )
 
-# ARGV: 1 unit id, 2 ceiling ('' = none), 3 window ms, 4 accepted '1'/'0', 5 decrease, 6 state ttl ms, 7 floor,
-#       8 hold (windows)
+# ARGV: 1 unit id, 2 ceiling ('' = none), 3 window ms, 4 accepted '1'/'0', 5 decrease, 6 state ttl ms
 # An accepted response starts its unit's cool-down (it leaves the window one window after the receipt); a 429 (or an
 # attempt that never reached the server) frees it at once and is never counted in A. A unit that already expired
 # from the in-flight set (its process stalled past unit_ttl) is still counted for its window when accepted.
-# While responses are pending from a learning, each accepted one raises P by `decrease`, never above C. The last
-# response due from a deferred 429 (step 5) judges it: floor <= A' < P learns P = max(floor, decrease * A').
+# While responses are pending from a learning, each accepted one raises P by `decrease`, never above C.
 RELEASE = Script(
     "budget release",
     _NOW
@@ -172,32 +169,6 @@ end
 if accepted then
   redis.call('ZADD', KEYS[2], string.format('%.3f', now + window), ARGV[1])
   redis.call('PEXPIRE', KEYS[2], math.ceil(window + 1000))
-end
-local deferred = tonumber(redis.call('HGET', KEYS[3], 'deferred')) or 0
-if deferred > 0 then
-  redis.call('HSET', KEYS[3], 'deferred', deferred - 1)
-  if deferred == 1 then
-    -- the burst a deferred 429 met has come back: was the pace above what the server let through?
-    local dv = redis.call('HMGET', KEYS[3], 'pace', 'learned', 'deferred_at', 'good', 'decreases')
-    local pace, learned, at = tonumber(dv[1]), tonumber(dv[2]), tonumber(dv[3]) or now
-    local count = redis.call('ZCARD', KEYS[2])
-    local floor = tonumber(ARGV[7])
-    if pace ~= nil and (learned == nil or learned < at) and count >= floor and count < pace then
-      local most = ceiling
-      local good = tonumber(dv[4])
-      if good ~= nil and (most == nil or good < most) then most = good end
-      redis.call('HDEL', KEYS[3], 'good')
-      local limit = math.max(floor, tonumber(ARGV[5]) * count)
-      if most ~= nil and limit > most then limit = most end
-      local learn_cap = ''
-      if most ~= nil then learn_cap = fmt(most) end
-      local hold_until = now + tonumber(ARGV[8]) * window
-      redis.call('HSET', KEYS[3], 'pace', fmt(limit), 'learned', string.format('%.3f', now),
-                 'hold_until', string.format('%.3f', hold_until), 'next_creep', string.format('%.3f', hold_until + window),
-                 'pending', 0, 'decreases', (tonumber(dv[5]) or 0) + 1, 'learn_cap', learn_cap)
-    end
-  end
-  redis.call('PEXPIRE', KEYS[3], ARGV[6])
 end
 return 1
 """,
@@ -254,16 +225,10 @@ if good ~= nil and pace ~= nil and pace > good then
   redis.call('HDEL', KEYS[3], 'good')
   return settle(good, good, 'probe refuted')
 end
--- evidence: few responses in the window, or most requests still in flight, teach nothing now; while pressing on a
--- known pace (O >= share x P) with A < F, the 429 is judged when the F units out now are back (RELEASE)
-local pressing = pace ~= nil and accepted + in_flight >= tonumber(ARGV[8]) * pace
-if accepted < floor or accepted < in_flight then
-  if pressing and accepted < in_flight then
-    redis.call('HSET', KEYS[3], 'deferred', in_flight, 'deferred_at', string.format('%.3f', now))
-  end
-  return ignore('little evidence')
-end
+-- evidence: few responses in the window, or most requests still in flight, teach nothing
+if accepted < floor or accepted < in_flight then return ignore('little evidence') end
 -- isolation: no other 429 within a window, and the app was not pressing on a known pace (O >= share x P)
+local pressing = pace ~= nil and accepted + in_flight >= tonumber(ARGV[8]) * pace
 if not recent and not pressing then return ignore('isolated') end
 local limit = math.max(floor, tonumber(ARGV[4]) * accepted)
 local most = ceiling

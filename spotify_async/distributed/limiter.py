@@ -162,12 +162,7 @@ class RedisRateLimiter:
         mark_ms = (2 * max_poll + 4 * poll) * 1000.0
         self._acquire_tail: list[str | int | float] = [self._owner, "", f"{mark_ms:.3f}", self._state_ttl_ms]
         self._release_args: list[str | int | float] = [ceiling, window_ms]
-        self._release_tail: list[str | int | float] = [
-            repr(budget.decrease),
-            self._state_ttl_ms,
-            str(budget.floor),
-            str(budget.hold),
-        ]
+        self._release_tail: list[str | int | float] = [repr(budget.decrease), self._state_ttl_ms]
         self._learn_args: list[str | int | float] = [
             str(budget.floor),
             ceiling,

@@ -54,14 +54,8 @@ With ``A``, ``F``, ``O`` as above, and ``now`` the clock:
    this a 429 met at a window's start, with most of the window's requests still in flight, taught nothing (step 5),
    and the pace crept on a window at a time, each window's 429s more than the last.
 5. *Evidence*: when ``A < floor`` or ``A < F`` (few responses in the window, or most requests still in flight, as on
-   a cold start, a restart while another process of the app is busy, or the first burst of a session), learn nothing
-   now: the 429 costs only its ``Retry-After`` at the gate, never a cut below what was recently accepted. But when
-   the pace is known, the app was pressing on it (``O >= 0.8 * P``) and only ``A < F`` held the 429 back, its
-   judgment is *deferred* until the ``F`` units then out have all come back (accepted or not): if by then no pace was
-   learned since, and the window holds ``A'`` accepted responses with ``floor <= A' < P``, the pace was above what
-   the server lets through, and ``P = max(floor, decrease * A')`` is learned as in step 7 (held; ``G`` forgotten; no
-   pending evidence, all of it is in). Without this a pace a little above the limit met one 429 amid every window's
-   opening burst, and learned nothing from any of them.
+   a cold start, a restart while another process of the app is busy, or the first burst of a session), learn nothing:
+   the 429 costs only its ``Retry-After`` at the gate, never a cut below what was recently accepted.
 6. *Isolation*: a 429 with no other 429 in the last window is isolated (a blip, someone else's share, a server
    hiccup), and teaches nothing, unless the pace is known and the app was pressing on it (``O >= 0.8 * cap``: our
    own traffic just met the limit). A second 429 within a window is not isolated. So while discovering, one 429 in a
@@ -214,8 +208,6 @@ class LocalRateLimiter:
         self._next_creep = -math.inf
         self._pressed_at = -math.inf  # last time the cap refused an admission
         self._pending = 0  # responses still to come that were in flight when the pace was learned
-        self._deferred = 0  # responses still to come that were in flight when a 429 was deferred (step 5)
-        self._deferred_at = -math.inf  # when that 429 came
         self._good: float | None = None  # G: the pace before the latest creep step
         self._learn_cap = math.inf  # what pending evidence may raise the pace to: min(C, G)
         self._queues: dict[Lane, deque[_Waiter]] = {"interactive": deque(), "background": deque()}
@@ -391,30 +383,9 @@ class LocalRateLimiter:
             cutoff = now - self.window
             while released[0] <= cutoff:
                 released.popleft()
-        if self._deferred:
-            self._deferred -= 1
-            if not self._deferred:
-                self._judge_deferred()
         if self._iq or self._bq:
             self._wake_heads()
         return True
-
-    def _judge_deferred(self) -> None:
-        """Step 5's deferred judgment: the burst that a 429 met has come back; was the pace above what it let through?"""
-        pace = self._pace
-        if pace is None or self._last_learned >= self._deferred_at:
-            return  # discovering again, or a pace was learned since: that one stands
-        now = self._now()
-        self._prune(now)
-        accepted = len(self._accepted)
-        if not self.budget.floor <= accepted < pace:
-            return
-        ceiling = self._ceiling
-        cap = math.inf if ceiling is None else ceiling
-        if self._good is not None:
-            cap = min(cap, self._good)
-            self._good = None
-        self._settle(now, min(max(float(self.budget.floor), self.budget.decrease * accepted), cap), cap, 0)
 
     def _settle_pending(self, accepted: bool) -> None:
         self._pending -= 1
@@ -452,15 +423,11 @@ class LocalRateLimiter:
             self._good = None
             self._settle(now, good, good, in_flight)
             return True
-        pace = self._pace
-        pressing = pace is not None and accepted + in_flight >= ISOLATION_SHARE * pace
         if accepted < budget.floor or accepted < in_flight:
-            if pressing and accepted < in_flight:
-                # A < F held it back while pressing on a known pace: judge it once the F requests out now are back
-                self._deferred = in_flight
-                self._deferred_at = now
             self.ignored += 1
             return False
+        pace = self._pace
+        pressing = pace is not None and accepted + in_flight >= ISOLATION_SHARE * pace
         if not recent_429 and not pressing:
             self.ignored += 1
             return False

@@ -324,30 +324,6 @@ async def test_a_creep_probe_refuted_at_a_window_start_falls_back_with_most_of_i
     assert (await a.snapshot())["limit"] == 20
 
 
-async def test_a_pace_just_above_the_limit_is_learned_in_every_process_once_its_burst_is_back(
-    limiters: LimiterFactory,
-) -> None:
-    # as the local limiter: a 429 amid a window's opening burst (A < F) is judged once the burst is back, so a pace
-    # one above the limit stops meeting a 429 in every window
-    budget = RateBudget(window=1.0, hold=2)
-    a, b = await learned(limiters, budget, 21)
-    assert b.current_limit == 21
-    await asyncio.sleep(1.05)  # a new window: the accepted responses have left it
-    out = await take_all(a)  # the burst that opens it, pressing on the cap
-    assert out == 21
-    await a.release(accepted=False)  # the server refuses one at once...
-    await b.on_rate_limited(1.0)  # ...and another process hears of it, amid the burst
-    assert b.last_verdict == "little evidence"
-    decreases = (await a.snapshot())["decreases"]
-    for _ in range(out - 2):
-        await a.release()
-    assert (await a.snapshot())["limit"] == 21  # judged only when the last of the burst is back
-    await a.release()
-    after = await a.snapshot()
-    assert after["limit"] == 20  # what the server let through
-    assert after["decreases"] == decreases + 1
-
-
 async def test_a_pressed_window_that_met_a_429_does_not_creep_in_any_process(limiters: LimiterFactory) -> None:
     # as the local limiter: a window whose burst met a 429, one that taught nothing included, is no evidence that more
     # would pass, so the acquire script does not creep after it (G stays a pace a whole pressed window bore)

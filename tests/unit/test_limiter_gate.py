@@ -383,67 +383,6 @@ async def test_a_pressed_window_that_met_a_429_does_not_creep_even_when_the_429_
     assert lim._good == 50
 
 
-def burst_over_the_limit(clock: FakeClock, lim: LocalRateLimiter, limit: int) -> tuple[int, list[float | None]]:
-    """A new window's opening burst pressing on the cap; the server refuses at once what is over ``limit`` (each
-    refusal's unit released unaccepted, then learned from, amid the burst: A < F), then accepts the rest. Returns how
-    many were sent and the pace after each accepted response came back."""
-    clock.advance(1.01)  # a new window: the last one's accepted responses have left it
-    sent = 0
-    while lim.try_acquire():
-        sent += 1
-    for _ in range(max(0, sent - limit)):
-        lim.release_nowait(accepted=False)
-        assert lim.learn(1.0) is False  # amid the burst: too little evidence now
-    paces: list[float | None] = []
-    for _ in range(min(sent, limit)):
-        lim.release_nowait()
-        paces.append(lim.current_limit)
-    return sent, paces
-
-
-async def test_a_pace_just_above_the_limit_is_learned_once_the_burst_it_met_is_back() -> None:
-    # a pace of 51 for a limit of 50: every window's opening burst met one 429 while the burst was on the wire (A < F),
-    # which taught nothing, so it met one again in every window, for good. Now that 429 is judged once the burst is
-    # back: the window then holds the 50 the server let through
-    clock = FakeClock()
-    lim = await learned(clock, 51, window=1, hold=2)
-    assert lim.current_limit == 51
-    decreases = lim.decreases
-    sent, paces = burst_over_the_limit(clock, lim, 50)
-    assert sent == 51
-    assert paces[:-1] == [51] * 49  # judged only when the last of the burst is back...
-    assert paces[-1] == 50  # ...then the pace is what the server accepted
-    assert lim.decreases == decreases + 1
-    for _ in range(2):  # held for `hold` windows, with no 429 since
-        sent, _ = burst_over_the_limit(clock, lim, 50)
-        assert sent == 50
-
-
-async def test_a_deferred_429_gives_way_to_a_pace_learned_before_its_burst_is_back() -> None:
-    clock = FakeClock()
-    lim = await learned(clock, 50, window=1, hold=0, increase=0.0, floor=1)
-    clock.advance(1.01)  # a new window, its opening burst pressing on the cap
-    sent = 0
-    while lim.try_acquire():
-        sent += 1
-    assert sent == 50
-    lim.release_nowait(accepted=False)
-    assert lim.learn(1.0) is False  # amid the burst: deferred
-    for _ in range(45):
-        lim.release_nowait()
-    clock.advance(0.001)
-    lim.release_nowait(accepted=False)
-    assert lim.learn(1.0) is True  # a second 429 in the window, with evidence now: learned at once, 3 still pending
-    assert lim.current_limit == 45
-    decreases = lim.decreases
-    clock.advance(1.01)  # the 45 leave the window before the last of the burst is back
-    for _ in range(3):
-        lim.release_nowait()
-    # the pending evidence moved it; the deferred judgment gave way (judged now, it would have cut the pace to 3)
-    assert lim.current_limit == 48
-    assert lim.decreases == decreases
-
-
 async def test_without_a_creep_a_429_amid_a_burst_still_teaches_nothing() -> None:
     clock = FakeClock()
     lim = await learned(clock, 50, window=1, hold=0)
