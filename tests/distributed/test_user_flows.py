@@ -17,11 +17,14 @@ import pytest
 
 from spotify_async import (
     PKCE,
+    AuthError,
     AuthorizationCode,
+    Config,
     CoordinationError,
     InvalidInput,
     PendingLogin,
     ReauthorizationRequired,
+    RetryPolicy,
     Spotify,
     StateMismatch,
     StateStore,
@@ -405,4 +408,36 @@ async def test_a_grant_is_kept_when_redis_fails_just_after_it(
         assert stored.refresh_token != old.refresh_token  # the rotation is what Redis holds
     finally:
         await sp.close()
+        await store.aclose()
+
+
+async def test_a_user_refresh_the_accounts_service_fails_is_marked_for_every_worker(
+    redis_server: RedisServer, namespace: str, fake: FakeSpotify
+) -> None:
+    store = RedisTokenStore(redis_server.url, client_id=fake.client_id, namespace=namespace)
+    await store.save("u1", stale_user_token(fake))
+    fake.inject("status", status=503, path="/api/token", times=None)
+    login = AuthorizationCode(fake.client_id, fake.client_secret, REDIRECT)
+    config = Config(retry=RetryPolicy(max_retries=0))
+    sessions = [
+        Spotify(
+            DistributedAuth(login.for_user("u1"), store, lock_ttl=5),
+            api_base=fake.api_base,
+            accounts_base=fake.accounts_base,
+            config=config,
+        )
+        for _ in range(2)
+    ]
+    try:
+        with pytest.raises(AuthError, match="503"):
+            await sessions[0].users.me()
+        with pytest.raises(AuthError, match="refresh_failed"):  # the other worker does not send it again
+            await sessions[1].users.me()
+        assert fake.stats.token_requests == 1
+        stored = await store.peek("u1")
+        assert stored.failed == "AuthError 503"
+        assert not stored.refresh_refused  # a failing service is not a refused refresh token
+    finally:
+        for sp in sessions:
+            await sp.close()
         await store.aclose()
