@@ -245,9 +245,8 @@ class TokenManager:
         newer = self._lost(generation)
         if newer is not None:
             return newer
-        installed = self._token
-        if installed is not current:
-            return installed if installed is not None and self.fresh() is installed else None
+        # (only a login installs a token during a refresh, and _lost or the start of _do_refresh saw it: the token is
+        # still ``current`` here)
         if isinstance(exc, InvalidInput) or current is None or not self.flow.can_refresh(current):
             return None  # a mistake in the call, nothing to fall back on, or a fixed token
         if not self._still_works():
