@@ -16,13 +16,24 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
+from aiohttp import web
 
-from spotify_async import AuthError, ClientCredentials, Config, InvalidInput, RetryPolicy, Spotify, Token
+from spotify_async import (
+    AuthError,
+    ClientCredentials,
+    Config,
+    InvalidInput,
+    RetryPolicy,
+    Spotify,
+    Token,
+    TransportError,
+)
 from spotify_async.auth.stores import TokenStore
 from spotify_async.distributed import DistributedAuth, RedisTokenStore, connect
 from spotify_async.http.clock import SYSTEM_CLOCK
 from spotify_async.testing import FakeClock, FakeSpotify
 
+from ..auth.support import serving
 from . import _workers
 from .conftest import RedisServer
 
@@ -342,3 +353,53 @@ async def test_a_failure_cooldown_of_zero_marks_nothing(
         assert (await coordinations[0].store.peek("app")).failed is None
         await sessions[1].tokens.get()
         assert fake.stats.token_requests == 2
+
+
+@pytest.mark.parametrize("failing", ["503", "reset"])
+async def test_a_rude_accounts_service_costs_one_token_request_for_every_process(
+    redis_server: RedisServer, namespace: str, failing: str
+) -> None:
+    # the same rule against an accounts service written here, failing as real ones do: a load balancer's 503 with an
+    # HTTP-date Retry-After and a text body, or a connection dropped without an answer
+    asked: list[int] = []
+
+    async def token(request: web.Request) -> web.StreamResponse:
+        asked.append(1)
+        await request.read()
+        if failing == "503":
+            return web.Response(
+                status=503, text="no healthy upstream", headers={"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"}
+            )
+        assert request.transport is not None
+        request.transport.close()
+        return web.Response()
+
+    app = web.Application()
+    app.router.add_post("/api/token", token)
+    async with serving(app) as base:
+        coordinations = [connect(redis_server.url, client_id="cid", namespace=namespace) for _ in range(3)]
+        sessions = [
+            Spotify(
+                co.auth(ClientCredentials("cid", "not-a-real-secret"), failure_cooldown=5.0),
+                api_base=base + "/v1",
+                accounts_base=base,
+                config=ONE_TRY,
+            )
+            for co in coordinations
+        ]
+        try:
+            started = time.monotonic()
+            outcomes = await asyncio.gather(
+                *(sp.tokens.get() for sp in sessions for _ in range(3)), return_exceptions=True
+            )
+            assert time.monotonic() - started < 2
+            assert len(asked) == 1  # one request for three processes and nine callers
+            assert all(isinstance(o, AuthError | TransportError) for o in outcomes), outcomes
+            assert sum(isinstance(o, AuthError) and o.error == "refresh_failed" for o in outcomes) == 6
+            stored = await coordinations[0].store.peek("app")
+            assert stored.failed == ("AuthError 503" if failing == "503" else "TransportError")
+        finally:
+            for sp in sessions:
+                await sp.close()
+            for co in coordinations:
+                await co.aclose()
